@@ -1,0 +1,28 @@
+# newsmeta: the two commands are `make run` and `make test`.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+SEEDS ?= seeds
+PORT ?= 50051
+
+.PHONY: all setup build run test clean
+
+all: build
+
+setup:
+	@bash tools/setup.sh
+
+$(BUILD_DIR)/CMakeCache.txt: | setup
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: setup $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+# Serves seeds/ on port 50051 in the foreground; Ctrl-C or SIGTERM stops it.
+run: build
+	exec $(BUILD_DIR)/server/newsmeta-server --seeds $(SEEDS) --port $(PORT)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,260 @@
+// newsmeta-client: queries a newsmeta server from the command line.
+//
+//   newsmeta-client [--target=localhost:50051] list|stream --topic "AI Hardware"
+//       --from 2023-07-01 --to 2023-07-31 [--provider D] [--page_size N] [--json]
+//   newsmeta-client get articles/0123456789abcdef
+//   newsmeta-client health [--service newsmeta.v1.ArticleService]
+#include <grpcpp/grpcpp.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/output.h"
+#include "client/time_arg.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "newsmeta/v1/article_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "localhost:50051",
+          "Server address (any gRPC target, e.g. dns:///newsmeta:50051).");
+ABSL_FLAG(std::vector<std::string>, topic, {},
+          "Topics to match, any of them (comma-separated).");
+ABSL_FLAG(std::string, from, "",
+          "Earliest publish time: a date (2023-07-01) or an RFC 3339 time.");
+ABSL_FLAG(std::string, to, "",
+          "Latest publish time: a date, inclusive of that whole day, or an "
+          "RFC 3339 time, exclusive.");
+ABSL_FLAG(std::vector<std::string>, provider, {},
+          "Provider domains to match, any of them (comma-separated).");
+ABSL_FLAG(std::string, order, "desc",
+          "Order by publish time: desc (newest first) or asc.");
+ABSL_FLAG(std::string, view, "", "basic or full (default: the RPC's own).");
+ABSL_FLAG(int, page_size, 0, "list: articles per page (0: server default).");
+ABSL_FLAG(std::string, page_token, "", "list: the page to fetch.");
+ABSL_FLAG(bool, all, false, "list: follow next_page_token to the end.");
+ABSL_FLAG(bool, json, false,
+          "Print one article per line as canonical proto3 JSON.");
+ABSL_FLAG(std::string, service, "", "health: the service to check.");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
+          "Deadline of each call; 0 for none.");
+
+namespace newsmeta {
+namespace {
+
+namespace v1 = ::newsmeta::v1;
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+
+constexpr int kExitUsage = 2;
+
+int Fail(const grpc::Status& status) {
+  static const char* const kCodeNames[] = {
+      "OK",           "CANCELLED",          "UNKNOWN",
+      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED",      "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",
+      "DATA_LOSS",    "UNAUTHENTICATED"};
+  const int code = status.error_code();
+  std::cerr << "error: "
+            << (code >= 0 && code <= 16 ? kCodeNames[code] : "CODE")
+            << " (" << code << "): " << status.error_message() << "\n";
+  return EXIT_FAILURE;
+}
+
+int UsageError(absl::string_view message) {
+  std::cerr << "error: " << message << "\n"
+            << "usage: newsmeta-client [--target=HOST:PORT] "
+               "list|stream|get NAME|health [flags]; see --help\n";
+  return kExitUsage;
+}
+
+void SetDeadline(grpc::ClientContext* context) {
+  const absl::Duration timeout = absl::GetFlag(FLAGS_timeout);
+  if (timeout > absl::ZeroDuration()) {
+    context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  }
+}
+
+// Fills the query fields shared by ListArticlesRequest and
+// StreamArticlesRequest from the flags.
+template <typename Request>
+absl::Status FillQuery(Request* request) {
+  for (const std::string& topic : absl::GetFlag(FLAGS_topic)) {
+    request->add_topics(topic);
+  }
+  for (const std::string& domain : absl::GetFlag(FLAGS_provider)) {
+    request->add_provider_domains(domain);
+  }
+  if (const std::string from = absl::GetFlag(FLAGS_from); !from.empty()) {
+    absl::StatusOr<absl::Time> time = ParseFromArg(from);
+    if (!time.ok()) return time.status();
+    request->mutable_start_time()->set_seconds(absl::ToUnixSeconds(*time));
+  }
+  if (const std::string to = absl::GetFlag(FLAGS_to); !to.empty()) {
+    absl::StatusOr<absl::Time> time = ParseToArg(to);
+    if (!time.ok()) return time.status();
+    request->mutable_end_time()->set_seconds(absl::ToUnixSeconds(*time));
+  }
+  const std::string order = absl::GetFlag(FLAGS_order);
+  if (order != "asc" && order != "desc") {
+    return absl::InvalidArgumentError("--order must be asc or desc");
+  }
+  request->set_order_by(absl::StrCat("publish_time ", order));
+  const std::string view = absl::GetFlag(FLAGS_view);
+  if (view == "basic") {
+    request->set_view(v1::ARTICLE_VIEW_BASIC);
+  } else if (view == "full") {
+    request->set_view(v1::ARTICLE_VIEW_FULL);
+  } else if (!view.empty()) {
+    return absl::InvalidArgumentError("--view must be basic or full");
+  }
+  return absl::OkStatus();
+}
+
+class Printer {
+ public:
+  Printer() : json_(absl::GetFlag(FLAGS_json)) {}
+  void Print(const v1::Article& article) {
+    if (json_) {
+      std::cout << ArticleJson(article) << "\n";
+      return;
+    }
+    if (!header_printed_) {
+      std::cout << TableHeader() << "\n";
+      header_printed_ = true;
+    }
+    std::cout << ArticleRow(article) << "\n";
+  }
+  // A line about the result; on stderr in JSON mode so stdout stays JSON.
+  void Note(absl::string_view text) {
+    (json_ ? std::cerr : std::cout) << text << "\n";
+  }
+
+ private:
+  bool json_;
+  bool header_printed_ = false;
+};
+
+int List(v1::ArticleService::Stub& stub) {
+  v1::ListArticlesRequest request;
+  if (absl::Status status = FillQuery(&request); !status.ok()) {
+    return UsageError(status.message());
+  }
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
+  Printer printer;
+  int printed = 0;
+  while (true) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    v1::ListArticlesResponse response;
+    const grpc::Status status = stub.ListArticles(&context, request, &response);
+    if (!status.ok()) return Fail(status);
+    for (const v1::Article& article : response.articles()) {
+      printer.Print(article);
+    }
+    printed += response.articles_size();
+    if (!absl::GetFlag(FLAGS_all) || response.next_page_token().empty()) {
+      printer.Note(absl::StrCat(printed, " of ", response.total_size(),
+                                " matching articles"));
+      if (!response.next_page_token().empty()) {
+        printer.Note(absl::StrCat("next page: --page_token=",
+                                  response.next_page_token()));
+      }
+      return EXIT_SUCCESS;
+    }
+    request.set_page_token(response.next_page_token());
+  }
+}
+
+int Stream(v1::ArticleService::Stub& stub) {
+  v1::StreamArticlesRequest request;
+  if (absl::Status status = FillQuery(&request); !status.ok()) {
+    return UsageError(status.message());
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  std::unique_ptr<grpc::ClientReader<v1::Article>> reader =
+      stub.StreamArticles(&context, request);
+  Printer printer;
+  v1::Article article;
+  int count = 0;
+  while (reader->Read(&article)) {
+    printer.Print(article);
+    ++count;
+  }
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) return Fail(status);
+  printer.Note(absl::StrCat(count, " articles"));
+  return EXIT_SUCCESS;
+}
+
+int Get(v1::ArticleService::Stub& stub, const std::string& name) {
+  v1::GetArticleRequest request;
+  request.set_name(name);
+  const std::string view = absl::GetFlag(FLAGS_view);
+  if (view == "basic") request.set_view(v1::ARTICLE_VIEW_BASIC);
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::Article article;
+  const grpc::Status status = stub.GetArticle(&context, request, &article);
+  if (!status.ok()) return Fail(status);
+  if (absl::GetFlag(FLAGS_json)) {
+    std::cout << ArticleJson(article) << "\n";
+  } else {
+    std::cout << article.DebugString();
+  }
+  return EXIT_SUCCESS;
+}
+
+int Check(const std::shared_ptr<grpc::Channel>& channel) {
+  std::unique_ptr<Health::Stub> stub = Health::NewStub(channel);
+  HealthCheckRequest request;
+  request.set_service(absl::GetFlag(FLAGS_service));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) return Fail(status);
+  std::cout << HealthCheckResponse::ServingStatus_Name(response.status())
+            << "\n";
+  return response.status() == HealthCheckResponse::SERVING ? EXIT_SUCCESS
+                                                            : EXIT_FAILURE;
+}
+
+int Run(const std::vector<char*>& args) {
+  if (args.size() < 2) return UsageError("no command given");
+  const std::string command = args[1];
+  const std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
+  std::unique_ptr<v1::ArticleService::Stub> stub =
+      v1::ArticleService::NewStub(channel);
+  if (command == "list" && args.size() == 2) return List(*stub);
+  if (command == "stream" && args.size() == 2) return Stream(*stub);
+  if (command == "get" && args.size() == 3) return Get(*stub, args[2]);
+  if (command == "health" && args.size() == 2) return Check(channel);
+  return UsageError(absl::StrCat("unknown command or wrong arguments: ",
+                                 command));
+}
+
+}  // namespace
+}  // namespace newsmeta
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Queries a newsmeta server.\n"
+      "  newsmeta-client [--target=localhost:50051] list|stream "
+      "[--topic T] [--from D] [--to D] [--provider P] [--json]\n"
+      "  newsmeta-client get articles/ID\n"
+      "  newsmeta-client health [--service S]");
+  return newsmeta::Run(absl::ParseCommandLine(argc, argv));
+}

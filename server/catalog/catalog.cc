@@ -1,0 +1,122 @@
+#include "catalog/catalog.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace newsmeta {
+
+using ::newsmeta::v1::Article;
+
+std::string NormalizeKey(absl::string_view key) {
+  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(key));
+}
+
+absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
+  BuildResult result;
+  // Duplicates first: by name, then by source file so the kept one is the
+  // same whatever order the files were read in.
+  std::sort(articles.begin(), articles.end(),
+            [](const Article& a, const Article& b) {
+              return std::tie(a.name(), a.source_file()) <
+                     std::tie(b.name(), b.source_file());
+            });
+  std::vector<Article> unique;
+  unique.reserve(articles.size());
+  for (Article& article : articles) {
+    if (!unique.empty() && unique.back().name() == article.name()) {
+      result.rejections.push_back(absl::InvalidArgumentError(absl::StrCat(
+          article.source_file(), ": duplicate of ", article.name(),
+          " (same URL) already loaded from ", unique.back().source_file(),
+          "; kept that one")));
+      continue;
+    }
+    unique.push_back(std::move(article));
+  }
+  std::sort(unique.begin(), unique.end(),
+            [](const Article& a, const Article& b) {
+              const absl::Time ta = ToAbslTime(a.publish_time());
+              const absl::Time tb = ToAbslTime(b.publish_time());
+              return ta != tb ? ta < tb : a.name() < b.name();
+            });
+
+  std::shared_ptr<Catalog> catalog(new Catalog());
+  catalog->articles_ = std::move(unique);
+  const auto& all = catalog->articles_;
+  catalog->times_.reserve(all.size());
+  catalog->domain_keys_.reserve(all.size());
+  catalog->by_name_.reserve(all.size());
+  for (ArticleIndex i = 0; i < all.size(); ++i) {
+    catalog->times_.push_back(ToAbslTime(all[i].publish_time()));
+    catalog->by_name_.emplace(all[i].name(), i);
+    for (const std::string& topic : all[i].topics()) {
+      std::vector<ArticleIndex>& postings =
+          catalog->by_topic_[NormalizeKey(topic)];
+      // An article that lists a topic twice is posted once.
+      if (postings.empty() || postings.back() != i) postings.push_back(i);
+    }
+    catalog->domain_keys_.push_back(NormalizeKey(all[i].provider().domain()));
+    if (!catalog->domain_keys_.back().empty()) {
+      catalog->by_domain_[catalog->domain_keys_.back()].push_back(i);
+    }
+  }
+  result.catalog = std::move(catalog);
+  return result;
+}
+
+const Article* Catalog::Find(absl::string_view name) const {
+  const auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &articles_[it->second];
+}
+
+const std::vector<ArticleIndex>* Catalog::TopicPostings(
+    absl::string_view key) const {
+  const auto it = by_topic_.find(key);
+  return it == by_topic_.end() ? nullptr : &it->second;
+}
+
+const std::vector<ArticleIndex>* Catalog::DomainPostings(
+    absl::string_view key) const {
+  const auto it = by_domain_.find(key);
+  return it == by_domain_.end() ? nullptr : &it->second;
+}
+
+ArticleIndex Catalog::LowerBound(absl::Time time) const {
+  return static_cast<ArticleIndex>(
+      std::lower_bound(times_.begin(), times_.end(), time) - times_.begin());
+}
+
+ArticleIndex Catalog::LowerBound(absl::Time time,
+                                 absl::string_view name) const {
+  ArticleIndex lo = 0;
+  ArticleIndex hi = static_cast<ArticleIndex>(articles_.size());
+  while (lo < hi) {
+    const ArticleIndex mid = lo + (hi - lo) / 2;
+    if (times_[mid] < time ||
+        (times_[mid] == time && articles_[mid].name() < name)) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+ArticleIndex Catalog::UpperBound(absl::Time time,
+                                 absl::string_view name) const {
+  ArticleIndex i = LowerBound(time, name);
+  if (i < articles_.size() && times_[i] == time && articles_[i].name() == name) {
+    ++i;
+  }
+  return i;
+}
+
+}  // namespace newsmeta

@@ -1,0 +1,83 @@
+// The catalog: an immutable, indexed snapshot of the loaded articles.
+#ifndef NEWSMETA_SERVER_CATALOG_CATALOG_H_
+#define NEWSMETA_SERVER_CATALOG_CATALOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "newsmeta/v1/article.pb.h"
+
+namespace newsmeta {
+
+// Position of an article in the catalog's total order.
+using ArticleIndex = uint32_t;
+
+// Lower-cases ASCII and strips surrounding white space: the form in which
+// topics and provider domains are indexed and queried.
+std::string NormalizeKey(absl::string_view key);
+
+// Articles sorted by (publish_time, name) ascending, with an index from name
+// and posting lists from topic and provider domain. A Catalog never changes
+// after Build; share it as std::shared_ptr<const Catalog>.
+class Catalog {
+ public:
+  struct BuildResult {
+    std::shared_ptr<const Catalog> catalog;
+    // One INVALID_ARGUMENT per article dropped as a duplicate.
+    std::vector<absl::Status> rejections;
+  };
+
+  // Indexes `articles`. Articles with the same name (the same URL) are
+  // duplicates: the one whose source_file sorts first is kept, each other one
+  // is reported in `rejections`.
+  static BuildResult Build(std::vector<newsmeta::v1::Article> articles);
+
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  size_t size() const { return articles_.size(); }
+  const newsmeta::v1::Article& article(ArticleIndex i) const {
+    return articles_[i];
+  }
+  absl::Time publish_time(ArticleIndex i) const { return times_[i]; }
+  // The article's provider domain in NormalizeKey form ("" when unknown).
+  const std::string& domain_key(ArticleIndex i) const { return domain_keys_[i]; }
+
+  // The article called `name`, or nullptr.
+  const newsmeta::v1::Article* Find(absl::string_view name) const;
+
+  // Indexes, ascending, of the articles with this topic / provider domain (in
+  // NormalizeKey form); nullptr when there are none.
+  const std::vector<ArticleIndex>* TopicPostings(absl::string_view key) const;
+  const std::vector<ArticleIndex>* DomainPostings(absl::string_view key) const;
+
+  // Index of the first article published at or after `time`.
+  ArticleIndex LowerBound(absl::Time time) const;
+  // Index of the first article that sorts after (time, name).
+  ArticleIndex UpperBound(absl::Time time, absl::string_view name) const;
+  // Index of the first article that sorts at or after (time, name).
+  ArticleIndex LowerBound(absl::Time time, absl::string_view name) const;
+
+ private:
+  Catalog() = default;
+
+  std::vector<newsmeta::v1::Article> articles_;
+  std::vector<absl::Time> times_;
+  std::vector<std::string> domain_keys_;
+  absl::flat_hash_map<std::string, ArticleIndex> by_name_;
+  absl::flat_hash_map<std::string, std::vector<ArticleIndex>> by_topic_;
+  absl::flat_hash_map<std::string, std::vector<ArticleIndex>> by_domain_;
+};
+
+// Converts a google.protobuf.Timestamp to absl::Time.
+absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp);
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_CATALOG_CATALOG_H_

@@ -1,0 +1,28 @@
+// Publishes the current catalog to readers without locks on the read path.
+#ifndef NEWSMETA_SERVER_CATALOG_CATALOG_HOLDER_H_
+#define NEWSMETA_SERVER_CATALOG_CATALOG_HOLDER_H_
+
+#include <memory>
+
+#include "catalog/catalog.h"
+
+namespace newsmeta {
+
+// Holds the catalog being served. Readers take a snapshot with Get() and keep
+// it for the whole call, so a later Set() never changes what a call sees.
+class CatalogHolder {
+ public:
+  // The current catalog, or nullptr while none is loaded.
+  std::shared_ptr<const Catalog> Get() const { return std::atomic_load(&catalog_); }
+
+  void Set(std::shared_ptr<const Catalog> catalog) {
+    std::atomic_store(&catalog_, std::move(catalog));
+  }
+
+ private:
+  std::shared_ptr<const Catalog> catalog_;
+};
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_CATALOG_CATALOG_HOLDER_H_

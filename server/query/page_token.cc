@@ -1,0 +1,62 @@
+#include "query/page_token.h"
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "catalog/article_name.h"
+#include "util/sha256.h"
+
+namespace newsmeta {
+namespace {
+
+constexpr absl::string_view kVersion = "nm1";
+
+std::string Fingerprint(const Query& query) {
+  return Sha256Hex(CanonicalQueryText(query)).substr(0, 16);
+}
+
+absl::Status Malformed() {
+  return absl::InvalidArgumentError(
+      "page_token is not a token this service issued; pass the "
+      "next_page_token of the previous response unchanged");
+}
+
+}  // namespace
+
+std::string EncodePageToken(const Query& query, const Position& last) {
+  const int64_t seconds = absl::ToUnixSeconds(last.time);
+  const int64_t nanos =
+      (last.time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1);
+  return absl::WebSafeBase64Escape(absl::StrCat(kVersion, "|",
+                                                Fingerprint(query), "|",
+                                                seconds, "|", nanos, "|",
+                                                last.name));
+}
+
+absl::StatusOr<Position> DecodePageToken(absl::string_view token,
+                                         const Query& query) {
+  std::string text;
+  if (!absl::WebSafeBase64Unescape(token, &text)) return Malformed();
+  const std::vector<absl::string_view> parts = absl::StrSplit(text, '|');
+  int64_t seconds;
+  int64_t nanos;
+  if (parts.size() != 5 || parts[0] != kVersion ||
+      !absl::SimpleAtoi(parts[2], &seconds) ||
+      !absl::SimpleAtoi(parts[3], &nanos) || nanos < 0 ||
+      nanos >= 1000000000 || !ValidateArticleName("", parts[4]).ok()) {
+    return Malformed();
+  }
+  if (parts[1] != Fingerprint(query)) {
+    return absl::InvalidArgumentError(
+        "page_token was issued for a different query: every field except "
+        "page_size and view must match the request that returned it");
+  }
+  return Position{absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos),
+                  std::string(parts[4])};
+}
+
+}  // namespace newsmeta

@@ -1,0 +1,46 @@
+#include "query/pager.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "query/cursor.h"
+#include "query/page_token.h"
+#include "util/status_macros.h"
+
+namespace newsmeta {
+
+absl::StatusOr<int> EffectivePageSize(int64_t requested) {
+  if (requested < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size must not be negative, got ", requested,
+        "; use 0 for the default of ", kDefaultPageSize, " (at most ",
+        kMaxPageSize, ")"));
+  }
+  if (requested == 0) return kDefaultPageSize;
+  return static_cast<int>(std::min<int64_t>(requested, kMaxPageSize));
+}
+
+absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
+                              int page_size, absl::string_view page_token) {
+  std::optional<Position> after;
+  if (!page_token.empty()) {
+    ASSIGN_OR_RETURN(after, DecodePageToken(page_token, query));
+  }
+  Page page;
+  page.total_size = static_cast<int64_t>(QueryCursor(catalog, query).CountRemaining());
+  QueryCursor cursor(catalog, query, after);
+  while (static_cast<int>(page.articles.size()) < page_size) {
+    const std::optional<ArticleIndex> index = cursor.Next();
+    if (!index) return page;
+    page.articles.push_back(*index);
+  }
+  if (!page.articles.empty() && cursor.Next()) {
+    const ArticleIndex last = page.articles.back();
+    page.next_page_token = EncodePageToken(
+        query, {catalog.publish_time(last), catalog.article(last).name()});
+  }
+  return page;
+}
+
+}  // namespace newsmeta

@@ -1,0 +1,37 @@
+// gRPC adapter of newsmeta.v1.ArticleService over the domain operations.
+#ifndef NEWSMETA_SERVER_SERVICE_ARTICLE_SERVICE_H_
+#define NEWSMETA_SERVER_SERVICE_ARTICLE_SERVICE_H_
+
+#include "catalog/catalog_holder.h"
+#include "newsmeta/v1/article_service.grpc.pb.h"
+
+namespace newsmeta {
+
+class ArticleServiceImpl final
+    : public newsmeta::v1::ArticleService::CallbackService {
+ public:
+  // `catalogs` must outlive the service.
+  explicit ArticleServiceImpl(const CatalogHolder* catalogs)
+      : catalogs_(catalogs) {}
+
+  grpc::ServerUnaryReactor* GetArticle(
+      grpc::CallbackServerContext* context,
+      const newsmeta::v1::GetArticleRequest* request,
+      newsmeta::v1::Article* response) override;
+
+  grpc::ServerUnaryReactor* ListArticles(
+      grpc::CallbackServerContext* context,
+      const newsmeta::v1::ListArticlesRequest* request,
+      newsmeta::v1::ListArticlesResponse* response) override;
+
+  grpc::ServerWriteReactor<newsmeta::v1::Article>* StreamArticles(
+      grpc::CallbackServerContext* context,
+      const newsmeta::v1::StreamArticlesRequest* request) override;
+
+ private:
+  const CatalogHolder* catalogs_;
+};
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_SERVICE_ARTICLE_SERVICE_H_

@@ -1,0 +1,44 @@
+#include "util/utf8.h"
+
+#include <cstdint>
+
+namespace newsmeta {
+namespace {
+
+// Length of the valid sequence starting at `s[i]`, or 0 when it is invalid.
+size_t ValidSequenceLength(absl::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
+  const auto continuation = [&](size_t k) {
+    return i + k < s.size() && (byte(k) & 0xC0) == 0x80;
+  };
+  const uint8_t lead = byte(0);
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    if (!continuation(1) || !continuation(2)) return 0;
+    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
+    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // UTF-16 surrogate
+    return 3;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
+    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
+    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+}  // namespace
+
+size_t FindInvalidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t length = ValidSequenceLength(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return text.size();
+}
+
+}  // namespace newsmeta

@@ -1,0 +1,23 @@
+// Strict UTF-8 validation (RFC 3629): no overlong forms, no surrogates, nothing
+// above U+10FFFF. Protobuf refuses to serialize string fields that fail this,
+// so the loader checks seeds with it before they reach a message.
+#ifndef NEWSMETA_SERVER_UTIL_UTF8_H_
+#define NEWSMETA_SERVER_UTIL_UTF8_H_
+
+#include <cstddef>
+
+#include "absl/strings/string_view.h"
+
+namespace newsmeta {
+
+// Returns the byte offset of the first byte that does not start a valid UTF-8
+// sequence, or `text.size()` when all of `text` is valid.
+size_t FindInvalidUtf8(absl::string_view text);
+
+inline bool IsValidUtf8(absl::string_view text) {
+  return FindInvalidUtf8(text) == text.size();
+}
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_UTIL_UTF8_H_
