@@ -1,7 +1,9 @@
 // newsmeta-client: queries a newsmeta server from the command line.
 //
-//   newsmeta-client [--target=localhost:50051] list|stream --topic "AI Hardware"
-//       --from 2023-07-01 --to 2023-07-31 [--provider D] [--page_size N] [--json]
+//   newsmeta-client [--target=localhost:50051] list|stream --topic "AI
+//   Hardware"
+//       --from 2023-07-01 --to 2023-07-31 [--provider D] [--page_size N]
+//       [--json]
 //   newsmeta-client get articles/0123456789abcdef
 //   newsmeta-client health [--service newsmeta.v1.ArticleService]
 #include <grpcpp/grpcpp.h>
@@ -56,17 +58,27 @@ using ::grpc::health::v1::HealthCheckResponse;
 constexpr int kExitUsage = 2;
 
 int Fail(const grpc::Status& status) {
-  static const char* const kCodeNames[] = {
-      "OK",           "CANCELLED",          "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",      "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",
-      "DATA_LOSS",    "UNAUTHENTICATED"};
+  static const char* const kCodeNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   const int code = status.error_code();
   std::cerr << "error: "
-            << (code >= 0 && code <= 16 ? kCodeNames[code] : "CODE")
-            << " (" << code << "): " << status.error_message() << "\n";
+            << (code >= 0 && code <= 16 ? kCodeNames[code] : "CODE") << " ("
+            << code << "): " << status.error_message() << "\n";
   return EXIT_FAILURE;
 }
 
@@ -228,7 +240,7 @@ int Check(const std::shared_ptr<grpc::Channel>& channel) {
   std::cout << HealthCheckResponse::ServingStatus_Name(response.status())
             << "\n";
   return response.status() == HealthCheckResponse::SERVING ? EXIT_SUCCESS
-                                                            : EXIT_FAILURE;
+                                                           : EXIT_FAILURE;
 }
 
 int Run(const std::vector<char*>& args) {
@@ -242,8 +254,8 @@ int Run(const std::vector<char*>& args) {
   if (command == "stream" && args.size() == 2) return Stream(*stub);
   if (command == "get" && args.size() == 3) return Get(*stub, args[2]);
   if (command == "health" && args.size() == 2) return Check(channel);
-  return UsageError(absl::StrCat("unknown command or wrong arguments: ",
-                                 command));
+  return UsageError(
+      absl::StrCat("unknown command or wrong arguments: ", command));
 }
 
 }  // namespace

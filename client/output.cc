@@ -32,7 +32,8 @@ std::string Truncate(absl::string_view text, size_t max_chars) {
       size_t cut = i;
       do {
         --cut;
-      } while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80);
+      } while (cut > 0 &&
+               (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80);
       return absl::StrCat(text.substr(0, cut), "…");
     }
     ++chars;

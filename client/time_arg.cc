@@ -8,8 +8,8 @@
 namespace newsmeta {
 namespace {
 
-absl::StatusOr<absl::Time> Parse(absl::string_view flag,
-                                 absl::string_view text, int day_offset) {
+absl::StatusOr<absl::Time> Parse(absl::string_view flag, absl::string_view text,
+                                 int day_offset) {
   absl::CivilDay day;
   if (text.size() == 10 && absl::ParseCivilTime(text, &day)) {
     return absl::FromCivil(day + day_offset, absl::UTCTimeZone());
@@ -17,10 +17,10 @@ absl::StatusOr<absl::Time> Parse(absl::string_view flag,
   absl::Time time;
   std::string error;
   if (absl::ParseTime(absl::RFC3339_full, text, &time, &error)) return time;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--", flag, " \"", text,
-      "\" is neither a date (2023-07-01) nor an RFC 3339 time "
-      "(2023-07-01T09:00:00Z)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, " \"", text,
+                   "\" is neither a date (2023-07-01) nor an RFC 3339 time "
+                   "(2023-07-01T09:00:00Z)"));
 }
 
 }  // namespace

@@ -1,29 +1,25 @@
 // newsmeta-server: loads the seeds and serves newsmeta.v1.ArticleService,
 // health and reflection over gRPC.
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/flags/flag.h"
-#include "grpc/health/v1/health.pb.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
-#include "catalog/catalog_holder.h"
 #include "loader/seed_loader.h"
-#include "service/article_service.h"
+#include "service/newsmeta_server.h"
 #include "util/flag_env.h"
 #include "util/log.h"
 
@@ -43,7 +39,6 @@ ABSL_FLAG(int64_t, max_seed_bytes, 4 << 20,
 namespace newsmeta {
 namespace {
 
-constexpr char kServiceName[] = "newsmeta.v1.ArticleService";
 // Exit codes.
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
@@ -54,16 +49,19 @@ constexpr int kLoadFailedSignal = SIGUSR1;
 
 std::atomic<int> load_exit_code{kExitOk};
 
+void StopForLoadFailure(int exit_code) {
+  load_exit_code = exit_code;
+  kill(getpid(), kLoadFailedSignal);
+}
+
 void LoadCatalog(const std::string& seeds, const LoaderOptions& options,
-                 bool strict, CatalogHolder* catalogs,
-                 grpc::HealthCheckServiceInterface* health) {
+                 bool strict, NewsmetaServer* server) {
   const absl::Time start = absl::Now();
   absl::StatusOr<LoadResult> loaded = LoadSeedFolder(seeds, options);
   if (!loaded.ok()) {
     if (!absl::IsCancelled(loaded.status())) {
       LogError("cannot load seeds: ", loaded.status().message());
-      load_exit_code = kExitFailure;
-      kill(getpid(), kLoadFailedSignal);
+      StopForLoadFailure(kExitFailure);
     }
     return;
   }
@@ -79,14 +77,13 @@ void LoadCatalog(const std::string& seeds, const LoaderOptions& options,
           loaded->rejections.size(), " files");
   if (strict && !loaded->rejections.empty()) {
     LogError("--strict: ", loaded->rejections.size(),
-             " seed files were rejected; exiting");
-    load_exit_code = kExitRejectedSeeds;
-    kill(getpid(), kLoadFailedSignal);
+             " seed files were rejected; exiting with code ",
+             kExitRejectedSeeds);
+    StopForLoadFailure(kExitRejectedSeeds);
     return;
   }
-  catalogs->Set(std::move(built.catalog));
-  health->SetServingStatus("", true);
-  health->SetServingStatus(kServiceName, true);
+  server->ServeCatalog(std::move(built.catalog));
+  LogInfo("health is SERVING");
 }
 
 int Run() {
@@ -99,28 +96,15 @@ int Run() {
   sigaddset(&signals, kLoadFailedSignal);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  // Referencing the health descriptor links its file into the binary, so that
-  // reflection can describe grpc.health.v1.Health to grpcurl and buf curl.
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();
-  CatalogHolder catalogs;
-  ArticleServiceImpl service(&catalogs);
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   const std::string address =
       absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    LogError("cannot listen on ", address);
+  absl::StatusOr<std::unique_ptr<NewsmetaServer>> server =
+      NewsmetaServer::Start(address);
+  if (!server.ok()) {
+    LogError(server.status().message());
     return kExitFailure;
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  health->SetServingStatus("", false);
-  health->SetServingStatus(kServiceName, false);
-  LogInfo("listening on ", absl::GetFlag(FLAGS_host), ":", port,
+  LogInfo("listening on ", absl::GetFlag(FLAGS_host), ":", (*server)->port(),
           " (health NOT_SERVING until the seeds are loaded)");
 
   std::atomic<bool> cancel_loading{false};
@@ -128,7 +112,7 @@ int Run() {
   options.max_file_bytes = absl::GetFlag(FLAGS_max_seed_bytes);
   options.cancel = &cancel_loading;
   std::thread loader(LoadCatalog, absl::GetFlag(FLAGS_seeds), options,
-                     absl::GetFlag(FLAGS_strict), &catalogs, health);
+                     absl::GetFlag(FLAGS_strict), server->get());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -139,10 +123,8 @@ int Run() {
             "; health is NOT_SERVING, in-flight calls have ",
             absl::FormatDuration(grace), " to finish");
   }
-  health->Shutdown();
-  server->Shutdown(absl::ToChronoTime(absl::Now() + grace));
-  server->Wait();
   loader.join();
+  (*server)->Shutdown(grace);
   LogInfo("stopped");
   return signal_number == kLoadFailedSignal ? load_exit_code.load() : kExitOk;
 }

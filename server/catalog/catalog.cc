@@ -33,10 +33,10 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   unique.reserve(articles.size());
   for (Article& article : articles) {
     if (!unique.empty() && unique.back().name() == article.name()) {
-      result.rejections.push_back(absl::InvalidArgumentError(absl::StrCat(
-          article.source_file(), ": duplicate of ", article.name(),
-          " (same URL) already loaded from ", unique.back().source_file(),
-          "; kept that one")));
+      result.rejections.push_back(absl::InvalidArgumentError(
+          absl::StrCat(article.source_file(), ": duplicate of ", article.name(),
+                       " (same URL) already loaded from ",
+                       unique.back().source_file(), "; kept that one")));
       continue;
     }
     unique.push_back(std::move(article));
@@ -113,7 +113,8 @@ ArticleIndex Catalog::LowerBound(absl::Time time,
 ArticleIndex Catalog::UpperBound(absl::Time time,
                                  absl::string_view name) const {
   ArticleIndex i = LowerBound(time, name);
-  if (i < articles_.size() && times_[i] == time && articles_[i].name() == name) {
+  if (i < articles_.size() && times_[i] == time &&
+      articles_[i].name() == name) {
     ++i;
   }
   return i;

@@ -47,7 +47,9 @@ class Catalog {
   }
   absl::Time publish_time(ArticleIndex i) const { return times_[i]; }
   // The article's provider domain in NormalizeKey form ("" when unknown).
-  const std::string& domain_key(ArticleIndex i) const { return domain_keys_[i]; }
+  const std::string& domain_key(ArticleIndex i) const {
+    return domain_keys_[i];
+  }
 
   // The article called `name`, or nullptr.
   const newsmeta::v1::Article* Find(absl::string_view name) const;

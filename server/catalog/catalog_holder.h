@@ -13,7 +13,9 @@ namespace newsmeta {
 class CatalogHolder {
  public:
   // The current catalog, or nullptr while none is loaded.
-  std::shared_ptr<const Catalog> Get() const { return std::atomic_load(&catalog_); }
+  std::shared_ptr<const Catalog> Get() const {
+    return std::atomic_load(&catalog_);
+  }
 
   void Set(std::shared_ptr<const Catalog> catalog) {
     std::atomic_store(&catalog_, std::move(catalog));

@@ -46,9 +46,9 @@ void WalkFolder(const fs::path& folder, const std::string& relative,
     entries.push_back(*it);
   }
   if (error) {
-    walk->rejections.push_back(Rejection(
-        relative.empty() ? "." : relative,
-        absl::StrCat("cannot read the folder: ", error.message())));
+    walk->rejections.push_back(
+        Rejection(relative.empty() ? "." : relative,
+                  absl::StrCat("cannot read the folder: ", error.message())));
     return;
   }
   std::sort(entries.begin(), entries.end());
@@ -73,8 +73,7 @@ void WalkFolder(const fs::path& folder, const std::string& relative,
   }
 }
 
-absl::StatusOr<std::string> ReadFile(const SeedFile& file,
-                                     int64_t max_bytes) {
+absl::StatusOr<std::string> ReadFile(const SeedFile& file, int64_t max_bytes) {
   std::error_code error;
   const uintmax_t size = fs::file_size(file.path, error);
   if (error) {
@@ -82,9 +81,10 @@ absl::StatusOr<std::string> ReadFile(const SeedFile& file,
                      absl::StrCat("cannot read: ", error.message()));
   }
   if (size > static_cast<uintmax_t>(max_bytes)) {
-    return Rejection(file.relative,
-                     absl::StrCat("is ", size, " bytes, more than the limit of ",
-                                  max_bytes, " bytes per seed"));
+    return Rejection(
+        file.relative,
+        absl::StrCat("is ", size, " bytes, more than the limit of ", max_bytes,
+                     " bytes per seed"));
   }
   std::ifstream in(file.path, std::ios::binary);
   std::string content;
@@ -125,9 +125,10 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
       parsed[i] = LoadFile(walk.files[i], options);
     }
   };
-  const int threads = std::max(
-      1, options.threads > 0 ? options.threads
-                             : static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads =
+      std::max(1, options.threads > 0
+                      ? options.threads
+                      : static_cast<int>(std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;
   for (int t = 1; t < threads; ++t) workers.emplace_back(work);
   work();

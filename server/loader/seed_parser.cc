@@ -12,9 +12,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "catalog/article_name.h"
 #include "loader/front_matter.h"
@@ -109,28 +109,43 @@ class SeedReader {
 
   absl::Status ReadArticle(const YAML::Node& root, Article* article) {
     if (!root.IsMap()) {
-      return Error(root, "", absl::StrCat("the front matter must be a map of "
-                                          "fields, not ",
-                                          KindName(root)));
+      return Error(root, "",
+                   absl::StrCat("the front matter must be a map of "
+                                "fields, not ",
+                                KindName(root)));
     }
     RETURN_IF_ERROR(ForEachField(
-        root, "", [&](const std::string& key, const YAML::Node& value,
-                      const std::string& field) -> absl::Status {
-          if (key == "category") return ReadString(value, field, article->mutable_category());
-          if (key == "title") return ReadString(value, field, article->mutable_title());
-          if (key == "excerpt") return ReadString(value, field, article->mutable_excerpt());
-          if (key == "publishedDateTime") return ReadTime(value, field, article->mutable_publish_time());
-          if (key == "originalUrl") return ReadUrl(value, field, article->mutable_original_url());
-          if (key == "webUrl") return ReadUrl(value, field, article->mutable_web_url());
-          if (key == "type") return ReadString(value, field, article->mutable_type());
-          if (key == "quality") return ReadInt32(value, field, article, &Article::set_quality);
-          if (key == "heat") return ReadInt32(value, field, article, &Article::set_heat);
-          if (key == "published") return ReadBool(value, field, article, &Article::set_published);
-          if (key == "provider") return ReadProvider(value, field, article->mutable_provider());
+        root, "",
+        [&](const std::string& key, const YAML::Node& value,
+            const std::string& field) -> absl::Status {
+          if (key == "category")
+            return ReadString(value, field, article->mutable_category());
+          if (key == "title")
+            return ReadString(value, field, article->mutable_title());
+          if (key == "excerpt")
+            return ReadString(value, field, article->mutable_excerpt());
+          if (key == "publishedDateTime")
+            return ReadTime(value, field, article->mutable_publish_time());
+          if (key == "originalUrl")
+            return ReadUrl(value, field, article->mutable_original_url());
+          if (key == "webUrl")
+            return ReadUrl(value, field, article->mutable_web_url());
+          if (key == "type")
+            return ReadString(value, field, article->mutable_type());
+          if (key == "quality")
+            return ReadInt32(value, field, article, &Article::set_quality);
+          if (key == "heat")
+            return ReadInt32(value, field, article, &Article::set_heat);
+          if (key == "published")
+            return ReadBool(value, field, article, &Article::set_published);
+          if (key == "provider")
+            return ReadProvider(value, field, article->mutable_provider());
           if (key == "topics") return ReadTopics(value, field, article);
-          if (key == "images") return ReadImages(value, field, article->mutable_images());
+          if (key == "images")
+            return ReadImages(value, field, article->mutable_images());
           if (key == "related") return ReadRelated(value, field, article);
-          if (key == "secured") return ReadString(value, field, article->mutable_secured());
+          if (key == "secured")
+            return ReadString(value, field, article->mutable_secured());
           return ReadExtra(key, value, field, article->mutable_extra_fields());
         }));
     if (absl::StripAsciiWhitespace(article->title()).empty()) {
@@ -150,8 +165,9 @@ class SeedReader {
   }
 
  private:
-  using FieldFn = std::function<absl::Status(
-      const std::string& key, const YAML::Node& value, const std::string& field)>;
+  using FieldFn = std::function<absl::Status(const std::string& key,
+                                             const YAML::Node& value,
+                                             const std::string& field)>;
 
   std::string Location(const YAML::Node& node) const {
     const YAML::Mark mark = node.Mark();
@@ -163,7 +179,8 @@ class SeedReader {
   absl::Status Error(const YAML::Node& node, absl::string_view field,
                      absl::string_view why) const {
     if (field.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(Location(node), ": ", why));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Location(node), ": ", why));
     }
     return absl::InvalidArgumentError(
         absl::StrCat(Location(node), ": field '", field, "' ", why));
@@ -189,9 +206,9 @@ class SeedReader {
       const int line = key_node.Mark().line + first_line_;
       auto [it, inserted] = seen_at_line.emplace(key, line);
       if (!inserted) {
-        return Error(key_node, field,
-                     absl::StrCat("is given twice (first on line ", it->second,
-                                  ")"));
+        return Error(
+            key_node, field,
+            absl::StrCat("is given twice (first on line ", it->second, ")"));
       }
       RETURN_IF_ERROR(fn(key, entry.second, field));
     }
@@ -214,9 +231,9 @@ class SeedReader {
                        std::string* out) {
     RETURN_IF_ERROR(ReadString(node, field, out));
     if (!out->empty() && !IsHttpUrl(*out)) {
-      return Error(node, field,
-                   absl::StrCat("must be an absolute http(s) URL, got ",
-                                Quote(*out)));
+      return Error(
+          node, field,
+          absl::StrCat("must be an absolute http(s) URL, got ", Quote(*out)));
     }
     return absl::OkStatus();
   }
@@ -281,8 +298,10 @@ class SeedReader {
         node, field,
         [&](const std::string& key, const YAML::Node& value,
             const std::string& path) -> absl::Status {
-          if (key == "name") return ReadString(value, path, provider->mutable_name());
-          if (key == "domain") return ReadString(value, path, provider->mutable_domain());
+          if (key == "name")
+            return ReadString(value, path, provider->mutable_name());
+          if (key == "domain")
+            return ReadString(value, path, provider->mutable_domain());
           return ReadExtra(key, value, path, provider->mutable_extra_fields());
         });
   }
@@ -319,44 +338,59 @@ class SeedReader {
 
   absl::Status ReadImages(const YAML::Node& node, absl::string_view field,
                           google::protobuf::RepeatedPtrField<Image>* images) {
-    return ForEachItem(node, field, [&](const YAML::Node& item,
-                                        const std::string& path) {
-      Image* image = images->Add();
-      return ForEachField(
-          item, path,
-          [&](const std::string& key, const YAML::Node& value,
-              const std::string& sub) -> absl::Status {
-            if (key == "url") return ReadUrl(value, sub, image->mutable_url());
-            if (key == "width") return ReadInt32(value, sub, image, &Image::set_width);
-            if (key == "height") return ReadInt32(value, sub, image, &Image::set_height);
-            if (key == "isCached") return ReadBool(value, sub, image, &Image::set_cached);
-            return ReadExtra(key, value, sub, image->mutable_extra_fields());
-          });
-    });
+    return ForEachItem(
+        node, field, [&](const YAML::Node& item, const std::string& path) {
+          Image* image = images->Add();
+          return ForEachField(
+              item, path,
+              [&](const std::string& key, const YAML::Node& value,
+                  const std::string& sub) -> absl::Status {
+                if (key == "url")
+                  return ReadUrl(value, sub, image->mutable_url());
+                if (key == "width")
+                  return ReadInt32(value, sub, image, &Image::set_width);
+                if (key == "height")
+                  return ReadInt32(value, sub, image, &Image::set_height);
+                if (key == "isCached")
+                  return ReadBool(value, sub, image, &Image::set_cached);
+                return ReadExtra(key, value, sub,
+                                 image->mutable_extra_fields());
+              });
+        });
   }
 
   absl::Status ReadRelated(const YAML::Node& node, absl::string_view field,
                            Article* article) {
-    return ForEachItem(node, field, [&](const YAML::Node& item,
-                                        const std::string& path) {
-      RelatedLink* link = article->add_related();
-      return ForEachField(
-          item, path,
-          [&](const std::string& key, const YAML::Node& value,
-              const std::string& sub) -> absl::Status {
-            if (key == "title") return ReadString(value, sub, link->mutable_title());
-            if (key == "excerpt") return ReadString(value, sub, link->mutable_excerpt());
-            if (key == "publishedDateTime") return ReadTime(value, sub, link->mutable_publish_time());
-            if (key == "webUrl") return ReadUrl(value, sub, link->mutable_web_url());
-            if (key == "ampWebUrl") return ReadUrl(value, sub, link->mutable_amp_url());
-            if (key == "cdnAmpWebUrl") return ReadUrl(value, sub, link->mutable_cdn_amp_url());
-            if (key == "type") return ReadString(value, sub, link->mutable_type());
-            if (key == "provider") return ReadProvider(value, sub, link->mutable_provider());
-            if (key == "quality") return ReadInt32(value, sub, link, &RelatedLink::set_quality);
-            if (key == "images") return ReadImages(value, sub, link->mutable_images());
-            return ReadExtra(key, value, sub, link->mutable_extra_fields());
-          });
-    });
+    return ForEachItem(
+        node, field, [&](const YAML::Node& item, const std::string& path) {
+          RelatedLink* link = article->add_related();
+          return ForEachField(
+              item, path,
+              [&](const std::string& key, const YAML::Node& value,
+                  const std::string& sub) -> absl::Status {
+                if (key == "title")
+                  return ReadString(value, sub, link->mutable_title());
+                if (key == "excerpt")
+                  return ReadString(value, sub, link->mutable_excerpt());
+                if (key == "publishedDateTime")
+                  return ReadTime(value, sub, link->mutable_publish_time());
+                if (key == "webUrl")
+                  return ReadUrl(value, sub, link->mutable_web_url());
+                if (key == "ampWebUrl")
+                  return ReadUrl(value, sub, link->mutable_amp_url());
+                if (key == "cdnAmpWebUrl")
+                  return ReadUrl(value, sub, link->mutable_cdn_amp_url());
+                if (key == "type")
+                  return ReadString(value, sub, link->mutable_type());
+                if (key == "provider")
+                  return ReadProvider(value, sub, link->mutable_provider());
+                if (key == "quality")
+                  return ReadInt32(value, sub, link, &RelatedLink::set_quality);
+                if (key == "images")
+                  return ReadImages(value, sub, link->mutable_images());
+                return ReadExtra(key, value, sub, link->mutable_extra_fields());
+              });
+        });
   }
 
   // Keeps a key the schema does not know, converting its YAML value.
@@ -379,9 +413,9 @@ class SeedReader {
                                 "are used)"));
     }
     if (depth > limits_.max_depth) {
-      return Error(node, field,
-                   absl::StrCat("is nested deeper than ", limits_.max_depth,
-                                " levels"));
+      return Error(
+          node, field,
+          absl::StrCat("is nested deeper than ", limits_.max_depth, " levels"));
     }
     switch (node.Type()) {
       case YAML::NodeType::Null:
@@ -401,12 +435,12 @@ class SeedReader {
       }
       case YAML::NodeType::Map: {
         auto* fields = out->mutable_struct_value()->mutable_fields();
-        return ForEachField(
-            node, field,
-            [&](const std::string& key, const YAML::Node& value,
-                const std::string& path) {
-              return ToValue(value, path, depth + 1, &(*fields)[key]);
-            });
+        return ForEachField(node, field,
+                            [&](const std::string& key, const YAML::Node& value,
+                                const std::string& path) {
+                              return ToValue(value, path, depth + 1,
+                                             &(*fields)[key]);
+                            });
       }
     }
     return absl::OkStatus();
@@ -467,8 +501,8 @@ absl::StatusOr<Article> ParseSeed(absl::string_view content,
   }
   absl::StatusOr<FrontMatter> front_matter = SplitFrontMatter(content);
   if (!front_matter.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source_file, ":", front_matter.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_file, ":", front_matter.status().message()));
   }
   Article article;
   try {
@@ -480,13 +514,12 @@ absl::StatusOr<Article> ParseSeed(absl::string_view content,
       return absl::InvalidArgumentError(
           absl::StrCat(source_file, ": invalid YAML: ", e.msg));
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        source_file, ":", e.mark.line + front_matter->first_line, ":",
-        e.mark.column + 1, ": invalid YAML: ", e.msg));
-  } catch (const std::exception& e) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source_file, ": could not read the front matter: ",
-                     e.what()));
+        absl::StrCat(source_file, ":", e.mark.line + front_matter->first_line,
+                     ":", e.mark.column + 1, ": invalid YAML: ", e.msg));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source_file, ": could not read the front matter: ", e.what()));
   }
   article.set_name(ArticleNameForUrl(article.original_url().empty()
                                          ? article.web_url()

@@ -30,8 +30,9 @@ absl::Status GetArticle(const CatalogHolder& catalogs,
                         const newsmeta::v1::GetArticleRequest& request,
                         Article* response) {
   RETURN_IF_ERROR(ValidateArticleName("name", request.name()));
-  ASSIGN_OR_RETURN(const ArticleView view,
-                   ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_FULL));
+  ASSIGN_OR_RETURN(
+      const ArticleView view,
+      ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_FULL));
   ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
                    CurrentCatalog(catalogs));
   const Article* article = catalog->Find(request.name());
@@ -48,8 +49,9 @@ absl::Status ListArticles(const CatalogHolder& catalogs,
                           const newsmeta::v1::ListArticlesRequest& request,
                           newsmeta::v1::ListArticlesResponse* response) {
   ASSIGN_OR_RETURN(const Query query, QueryFromRequest(request));
-  ASSIGN_OR_RETURN(const ArticleView view,
-                   ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_BASIC));
+  ASSIGN_OR_RETURN(
+      const ArticleView view,
+      ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_BASIC));
   ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
   ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
                    CurrentCatalog(catalogs));
@@ -69,8 +71,9 @@ absl::StatusOr<std::unique_ptr<ArticleStream>> ArticleStream::Open(
     const CatalogHolder& catalogs,
     const newsmeta::v1::StreamArticlesRequest& request) {
   ASSIGN_OR_RETURN(Query query, QueryFromRequest(request));
-  ASSIGN_OR_RETURN(const ArticleView view,
-                   ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_BASIC));
+  ASSIGN_OR_RETURN(
+      const ArticleView view,
+      ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_BASIC));
   ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog,
                    CurrentCatalog(catalogs));
   return std::unique_ptr<ArticleStream>(

@@ -6,8 +6,7 @@ namespace newsmeta {
 
 QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
                          const std::optional<Position>& after)
-    : catalog_(&catalog),
-      descending_(query.order == SortOrder::kNewestFirst) {
+    : catalog_(&catalog), descending_(query.order == SortOrder::kNewestFirst) {
   lo_ = query.start_time ? catalog.LowerBound(*query.start_time) : 0;
   hi_ = query.end_time ? catalog.LowerBound(*query.end_time)
                        : static_cast<ArticleIndex>(catalog.size());

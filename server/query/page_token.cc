@@ -31,10 +31,9 @@ std::string EncodePageToken(const Query& query, const Position& last) {
   const int64_t seconds = absl::ToUnixSeconds(last.time);
   const int64_t nanos =
       (last.time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1);
-  return absl::WebSafeBase64Escape(absl::StrCat(kVersion, "|",
-                                                Fingerprint(query), "|",
-                                                seconds, "|", nanos, "|",
-                                                last.name));
+  return absl::WebSafeBase64Escape(
+      absl::StrCat(kVersion, "|", Fingerprint(query), "|", seconds, "|", nanos,
+                   "|", last.name));
 }
 
 absl::StatusOr<Position> DecodePageToken(absl::string_view token,
@@ -46,8 +45,8 @@ absl::StatusOr<Position> DecodePageToken(absl::string_view token,
   int64_t nanos;
   if (parts.size() != 5 || parts[0] != kVersion ||
       !absl::SimpleAtoi(parts[2], &seconds) ||
-      !absl::SimpleAtoi(parts[3], &nanos) || nanos < 0 ||
-      nanos >= 1000000000 || !ValidateArticleName("", parts[4]).ok()) {
+      !absl::SimpleAtoi(parts[3], &nanos) || nanos < 0 || nanos >= 1000000000 ||
+      !ValidateArticleName("", parts[4]).ok()) {
     return Malformed();
   }
   if (parts[1] != Fingerprint(query)) {

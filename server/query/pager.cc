@@ -12,10 +12,10 @@ namespace newsmeta {
 
 absl::StatusOr<int> EffectivePageSize(int64_t requested) {
   if (requested < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_size must not be negative, got ", requested,
-        "; use 0 for the default of ", kDefaultPageSize, " (at most ",
-        kMaxPageSize, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size must not be negative, got ", requested,
+                     "; use 0 for the default of ", kDefaultPageSize,
+                     " (at most ", kMaxPageSize, ")"));
   }
   if (requested == 0) return kDefaultPageSize;
   return static_cast<int>(std::min<int64_t>(requested, kMaxPageSize));
@@ -28,7 +28,8 @@ absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
     ASSIGN_OR_RETURN(after, DecodePageToken(page_token, query));
   }
   Page page;
-  page.total_size = static_cast<int64_t>(QueryCursor(catalog, query).CountRemaining());
+  page.total_size =
+      static_cast<int64_t>(QueryCursor(catalog, query).CountRemaining());
   QueryCursor cursor(catalog, query, after);
   while (static_cast<int>(page.articles.size()) < page_size) {
     const std::optional<ArticleIndex> index = cursor.Next();

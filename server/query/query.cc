@@ -11,10 +11,10 @@ void AppendValue(absl::string_view value, std::string* out) {
 }
 
 void AppendTime(const std::optional<absl::Time>& time, std::string* out) {
-  AppendValue(time ? absl::FormatTime(absl::RFC3339_full, *time,
-                                      absl::UTCTimeZone())
-                   : "",
-              out);
+  AppendValue(
+      time ? absl::FormatTime(absl::RFC3339_full, *time, absl::UTCTimeZone())
+           : "",
+      out);
 }
 
 }  // namespace

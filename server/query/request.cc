@@ -28,10 +28,9 @@ absl::StatusOr<std::vector<std::string>> NormalizedValues(
   std::vector<std::string> keys;
   for (int i = 0; i < values.size(); ++i) {
     if (values[i].size() > static_cast<size_t>(kMaxQueryValueBytes)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "] is ", values[i].size(),
-                       " bytes long; at most ", kMaxQueryValueBytes,
-                       " are allowed"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, "[", i, "] is ", values[i].size(), " bytes long; at most ",
+          kMaxQueryValueBytes, " are allowed"));
     }
     std::string key = NormalizeKey(values[i]);
     if (key.empty()) {
@@ -62,8 +61,8 @@ absl::Status ReadTime(absl::string_view field, bool present,
 }
 
 absl::StatusOr<SortOrder> ParseOrderBy(absl::string_view order_by) {
-  const std::string text = absl::AsciiStrToLower(
-      absl::StripAsciiWhitespace(order_by));
+  const std::string text =
+      absl::AsciiStrToLower(absl::StripAsciiWhitespace(order_by));
   std::vector<std::string> words;
   for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
     words.emplace_back(word);
@@ -84,9 +83,9 @@ template <typename Request>
 absl::StatusOr<Query> QueryFromAnyRequest(const Request& request) {
   Query query;
   ASSIGN_OR_RETURN(query.topics, NormalizedValues("topics", request.topics()));
-  ASSIGN_OR_RETURN(query.provider_domains,
-                   NormalizedValues("provider_domains",
-                                    request.provider_domains()));
+  ASSIGN_OR_RETURN(
+      query.provider_domains,
+      NormalizedValues("provider_domains", request.provider_domains()));
   RETURN_IF_ERROR(ReadTime("start_time", request.has_start_time(),
                            request.start_time(), &query.start_time));
   RETURN_IF_ERROR(ReadTime("end_time", request.has_end_time(),
@@ -122,10 +121,10 @@ absl::StatusOr<ArticleView> ResolveView(ArticleView requested,
     case newsmeta::v1::ARTICLE_VIEW_FULL:
       return requested;
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "view ", static_cast<int>(requested),
-          " is not an ArticleView; use ARTICLE_VIEW_BASIC or "
-          "ARTICLE_VIEW_FULL"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("view ", static_cast<int>(requested),
+                       " is not an ArticleView; use ARTICLE_VIEW_BASIC or "
+                       "ARTICLE_VIEW_FULL"));
   }
 }
 

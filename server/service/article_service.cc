@@ -76,7 +76,8 @@ grpc::ServerWriteReactor<Article>* ArticleServiceImpl::StreamArticles(
     const newsmeta::v1::StreamArticlesRequest* request) {
   absl::StatusOr<std::unique_ptr<ArticleStream>> stream =
       ArticleStream::Open(*catalogs_, *request);
-  if (!stream.ok()) return new FailedStreamReactor(ToGrpcStatus(stream.status()));
+  if (!stream.ok())
+    return new FailedStreamReactor(ToGrpcStatus(stream.status()));
   return new ArticleStreamReactor(*std::move(stream));
 }
 

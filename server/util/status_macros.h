@@ -11,18 +11,19 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing
 // function when it is not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status newsmeta_status_ = (expr);  \
-    if (!newsmeta_status_.ok()) {              \
-      return newsmeta_status_;                 \
-    }                                          \
+#define RETURN_IF_ERROR(expr)                 \
+  do {                                        \
+    ::absl::Status newsmeta_status_ = (expr); \
+    if (!newsmeta_status_.ok()) {             \
+      return newsmeta_status_;                \
+    }                                         \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); returns its status when it is not
 // OK, otherwise moves its value into `lhs` (a declaration or an lvalue).
-#define ASSIGN_OR_RETURN(lhs, rexpr) \
-  ASSIGN_OR_RETURN_IMPL_(NEWSMETA_CONCAT_(newsmeta_statusor_, __LINE__), lhs, rexpr)
+#define ASSIGN_OR_RETURN(lhs, rexpr)                                          \
+  ASSIGN_OR_RETURN_IMPL_(NEWSMETA_CONCAT_(newsmeta_statusor_, __LINE__), lhs, \
+                         rexpr)
 
 #define ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                           \

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# End to end: the real newsmeta-server on a free loopback port, queried by the
+# real newsmeta-client; then SIGTERM must stop the server with exit code 0.
+# Usage: server_client_test.sh SERVER CLIENT SEEDS_DIR
+set -euo pipefail
+
+server_bin=$1 client_bin=$2 seeds=$3
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- server log ---" >&2
+  cat "$work/server.log" >&2 || true
+  exit 1
+}
+
+# Starts the server on a free port (port 0) and sets $target.
+start_server() {
+  "$server_bin" --host 127.0.0.1 --port 0 --shutdown_grace 5s "$@" \
+    >"$work/server.log" 2>&1 &
+  server_pid=$!
+  local port=
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log")
+    [[ -n "$port" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || fail "server exited at start"
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || fail "server did not say which port it listens on"
+  target="127.0.0.1:$port"
+}
+
+client() { timeout 20 "$client_bin" --target "$target" "$@"; }
+
+# Waits until health is SERVING (the seeds are loaded).
+wait_serving() {
+  for _ in $(seq 100); do
+    [[ "$(client health 2>/dev/null)" == SERVING ]] && return 0
+    sleep 0.1
+  done
+  fail "health never became SERVING"
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  local code=0
+  timeout 20 tail --pid="$server_pid" -f /dev/null || fail "server did not stop"
+  wait "$server_pid" || code=$?
+  server_pid=
+  echo "$code"
+}
+
+echo "== the seed article is found by topic and date range"
+start_server --seeds "$seeds"
+wait_serving
+out=$(client stream --topic "AI Hardware" --from 2023-07-01 --to 2023-07-31)
+echo "$out"
+grep -q "articles/ede44015d0ace88e" <<<"$out" || fail "stream lacks the seed article"
+grep -q "Elon Musk claims Tesla" <<<"$out" || fail "stream lacks the title"
+grep -q "^1 articles$" <<<"$out" || fail "stream count is not 1"
+
+out=$(client list --topic "ai hardware" --from 2023-07-01 --to 2023-07-31 --json 2>/dev/null)
+grep -q '"name":"articles/ede44015d0ace88e"' <<<"$out" || fail "list --json lacks the article"
+grep -q '"publishTime":"2023-07-24T09:05:00Z"' <<<"$out" || fail "list --json lacks publishTime"
+grep -q '"secured"' <<<"$out" && fail "BASIC view must not carry secured"
+
+out=$(client get articles/ede44015d0ace88e --json)
+grep -q '"secured":"pgmT67' <<<"$out" || fail "get (FULL view) lacks secured"
+
+echo "== outside the range, nothing"
+out=$(client stream --topic "AI Hardware" --from 2023-07-25 --to 2023-07-31)
+grep -q "^0 articles$" <<<"$out" || fail "expected no article after 2023-07-24"
+
+echo "== errors print the code and exit non-zero"
+if client get articles/0000000000000000 2>"$work/err"; then fail "get unknown succeeded"; fi
+grep -q "NOT_FOUND" "$work/err" || fail "no NOT_FOUND in: $(cat "$work/err")"
+if client list --page_size=-1 2>"$work/err"; then fail "negative page_size succeeded"; fi
+grep -q "INVALID_ARGUMENT" "$work/err" || fail "no INVALID_ARGUMENT in: $(cat "$work/err")"
+
+echo "== SIGTERM stops the server cleanly"
+code=$(stop_server)
+[[ "$code" == 0 ]] || fail "server exited with $code after SIGTERM"
+grep -q "stopped" "$work/server.log" || fail "server did not log its stop"
+
+echo "== a bad seed is reported and good ones still load; --strict exits 2"
+mkdir -p "$work/seeds/nested"
+cp "$seeds"/*.txt "$work/seeds/nested/"
+printf -- '---\ntitle: [unclosed\n---\n' >"$work/seeds/bad.txt"
+start_server --seeds "$work/seeds"
+wait_serving
+grep -q "rejected seed bad.txt:" "$work/server.log" || fail "bad.txt not reported"
+grep -q "loaded 1 articles" "$work/server.log" || fail "good seed not loaded"
+[[ "$(stop_server)" == 0 ]] || fail "server did not exit 0"
+
+timeout 30 "$server_bin" --host 127.0.0.1 --port 0 --seeds "$work/seeds" --strict \
+  >"$work/server.log" 2>&1 && code=0 || code=$?
+[[ "$code" == 2 ]] || fail "--strict with a bad seed exited $code, not 2"
+
+echo "PASS"

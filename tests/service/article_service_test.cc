@@ -1,0 +1,287 @@
+// ArticleService over a real gRPC server running in process (no ports).
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "catalog/catalog.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "newsmeta/v1/article_service.grpc.pb.h"
+#include "service/newsmeta_server.h"
+
+namespace newsmeta {
+namespace {
+
+namespace v1 = ::newsmeta::v1;
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+
+constexpr int kArticles = 300;
+const absl::Time kJuly1 = absl::FromUnixSeconds(1688169600);  // 2023-07-01Z
+
+// Article i: published i hours after 2023-07-01T00:00Z; topic "AI Hardware"
+// for even i, "Energy" for odd i; related links and a secured token.
+v1::Article MakeArticle(int i) {
+  v1::Article article;
+  article.set_name(absl::StrFormat("articles/%016x", i + 1));
+  article.set_title(absl::StrCat("Article ", i));
+  article.mutable_publish_time()->set_seconds(
+      absl::ToUnixSeconds(kJuly1 + absl::Hours(i)));
+  article.add_topics(i % 2 == 0 ? "AI Hardware" : "Energy");
+  article.mutable_provider()->set_domain(i % 3 == 0 ? "wsj.com" : "fool.com");
+  article.add_related()->set_title("related");
+  article.set_secured("token");
+  return article;
+}
+
+class ArticleServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<NewsmetaServer>> server =
+        NewsmetaServer::Start("");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = server_->InProcessChannel();
+    stub_ = v1::ArticleService::NewStub(channel_);
+  }
+
+  // `excerpt_bytes` pads each article so that a stream of them outgrows the
+  // HTTP/2 flow-control windows.
+  void LoadCatalog(int count = kArticles, size_t excerpt_bytes = 0) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < count; ++i) {
+      articles.push_back(MakeArticle(i));
+      articles.back().set_excerpt(std::string(excerpt_bytes, 'x'));
+    }
+    server_->ServeCatalog(Catalog::Build(std::move(articles)).catalog);
+  }
+
+  HealthCheckResponse::ServingStatus Health(const std::string& service) {
+    HealthCheckRequest request;
+    request.set_service(service);
+    HealthCheckResponse response;
+    grpc::ClientContext context;
+    const grpc::Status status =
+        Health::NewStub(channel_)->Check(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.status();
+  }
+
+  std::vector<v1::Article> StreamAll(const v1::StreamArticlesRequest& request,
+                                     grpc::Status* status) {
+    grpc::ClientContext context;
+    auto reader = stub_->StreamArticles(&context, request);
+    std::vector<v1::Article> articles;
+    v1::Article article;
+    while (reader->Read(&article)) articles.push_back(article);
+    *status = reader->Finish();
+    return articles;
+  }
+
+  std::unique_ptr<NewsmetaServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ArticleService::Stub> stub_;
+};
+
+TEST_F(ArticleServiceTest, HealthIsNotServingUntilCatalogLoads) {
+  EXPECT_EQ(Health(""), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(Health(kArticleServiceName), HealthCheckResponse::NOT_SERVING);
+  LoadCatalog();
+  EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(Health(kArticleServiceName), HealthCheckResponse::SERVING);
+}
+
+TEST_F(ArticleServiceTest, CallsBeforeLoadAreUnavailable) {
+  grpc::ClientContext context;
+  v1::ListArticlesResponse response;
+  const grpc::Status status =
+      stub_->ListArticles(&context, v1::ListArticlesRequest(), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(ArticleServiceTest, GetReturnsFullArticleByDefault) {
+  LoadCatalog();
+  v1::GetArticleRequest request;
+  request.set_name(MakeArticle(5).name());
+  v1::Article article;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub_->GetArticle(&context, request, &article).ok());
+  EXPECT_EQ(article.title(), "Article 5");
+  EXPECT_EQ(article.secured(), "token");
+  EXPECT_EQ(article.related_size(), 1);
+}
+
+TEST_F(ArticleServiceTest, GetUnknownNameIsNotFound) {
+  LoadCatalog();
+  v1::GetArticleRequest request;
+  request.set_name("articles/ffffffffffffffff");
+  v1::Article article;
+  grpc::ClientContext context;
+  const grpc::Status status = stub_->GetArticle(&context, request, &article);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("articles/ffffffffffffffff"),
+            std::string::npos);
+}
+
+TEST_F(ArticleServiceTest, GetMalformedNameIsInvalidArgument) {
+  LoadCatalog();
+  for (const char* name : {"", "articles/", "posts/0000000000000001",
+                           "articles/ABCDEF0123456789"}) {
+    v1::GetArticleRequest request;
+    request.set_name(name);
+    v1::Article article;
+    grpc::ClientContext context;
+    EXPECT_EQ(stub_->GetArticle(&context, request, &article).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT)
+        << name;
+  }
+}
+
+TEST_F(ArticleServiceTest, ListPagesThroughTopicAndRangeInBasicView) {
+  LoadCatalog();
+  v1::ListArticlesRequest request;
+  request.add_topics(" ai hardware ");
+  request.mutable_start_time()->set_seconds(
+      absl::ToUnixSeconds(kJuly1 + absl::Hours(10)));
+  request.mutable_end_time()->set_seconds(
+      absl::ToUnixSeconds(kJuly1 + absl::Hours(110)));
+  request.set_page_size(7);
+  std::vector<std::string> titles;
+  while (true) {
+    v1::ListArticlesResponse response;
+    grpc::ClientContext context;
+    const grpc::Status status =
+        stub_->ListArticles(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.total_size(), 50);
+    for (const v1::Article& article : response.articles()) {
+      titles.push_back(article.title());
+      EXPECT_TRUE(article.secured().empty());
+      EXPECT_EQ(article.related_size(), 0);
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  // Even hours 108 down to 10, newest first.
+  ASSERT_EQ(titles.size(), 50u);
+  EXPECT_EQ(titles.front(), "Article 108");
+  EXPECT_EQ(titles.back(), "Article 10");
+}
+
+TEST_F(ArticleServiceTest, ListRejectsBadRequests) {
+  LoadCatalog();
+  v1::ListArticlesRequest negative;
+  negative.set_page_size(-1);
+  v1::ListArticlesRequest reversed;
+  reversed.mutable_start_time()->set_seconds(200);
+  reversed.mutable_end_time()->set_seconds(100);
+  v1::ListArticlesRequest bad_token;
+  bad_token.set_page_token("not-a-token");
+  v1::ListArticlesRequest bad_order;
+  bad_order.set_order_by("title");
+  for (const auto* request : {&negative, &reversed, &bad_token, &bad_order}) {
+    v1::ListArticlesResponse response;
+    grpc::ClientContext context;
+    const grpc::Status status =
+        stub_->ListArticles(&context, *request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << request->DebugString();
+  }
+}
+
+TEST_F(ArticleServiceTest, StreamSendsEveryMatchInOrder) {
+  LoadCatalog();
+  v1::StreamArticlesRequest request;
+  request.add_topics("Energy");
+  request.set_order_by("publish_time asc");
+  grpc::Status status;
+  const std::vector<v1::Article> articles = StreamAll(request, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(articles.size(), kArticles / 2u);
+  for (size_t i = 0; i < articles.size(); ++i) {
+    EXPECT_EQ(articles[i].title(), absl::StrCat("Article ", 2 * i + 1));
+    EXPECT_TRUE(articles[i].secured().empty());
+  }
+}
+
+TEST_F(ArticleServiceTest, StreamFullViewCarriesEverything) {
+  LoadCatalog();
+  v1::StreamArticlesRequest request;
+  request.set_view(v1::ARTICLE_VIEW_FULL);
+  request.add_provider_domains("WSJ.com");
+  grpc::Status status;
+  const std::vector<v1::Article> articles = StreamAll(request, &status);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(articles.size(), kArticles / 3u);
+  EXPECT_EQ(articles[0].secured(), "token");
+  EXPECT_EQ(articles[0].related_size(), 1);
+}
+
+TEST_F(ArticleServiceTest, StreamWithInvalidQueryFails) {
+  LoadCatalog();
+  v1::StreamArticlesRequest request;
+  request.add_topics("   ");
+  grpc::Status status;
+  EXPECT_TRUE(StreamAll(request, &status).empty());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("topics[0]"), std::string::npos);
+}
+
+constexpr int kLargeCount = 2000;
+constexpr size_t kLargeExcerpt = 16 << 10;  // 2000 x 16 KiB = 32 MiB
+
+TEST_F(ArticleServiceTest, CancelledStreamStopsAndServerStaysHealthy) {
+  LoadCatalog(kLargeCount, kLargeExcerpt);
+  grpc::ClientContext context;
+  auto reader = stub_->StreamArticles(&context, v1::StreamArticlesRequest());
+  v1::Article article;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(reader->Read(&article));
+  context.TryCancel();
+  int more = 0;
+  while (reader->Read(&article)) ++more;
+  EXPECT_LT(more, kLargeCount - 3);
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The server goes on answering other calls.
+  EXPECT_EQ(Health(""), HealthCheckResponse::SERVING);
+  grpc::Status status;
+  EXPECT_EQ(StreamAll(v1::StreamArticlesRequest(), &status).size(),
+            static_cast<size_t>(kLargeCount));
+  EXPECT_TRUE(status.ok());
+}
+
+TEST_F(ArticleServiceTest, ExpiredDeadlineEndsStream) {
+  LoadCatalog(kLargeCount, kLargeExcerpt);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(200));
+  auto reader = stub_->StreamArticles(&context, v1::StreamArticlesRequest());
+  v1::Article article;
+  ASSERT_TRUE(reader->Read(&article));
+  // Stop reading until the deadline has passed; flow control holds the rest.
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  while (reader->Read(&article)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST_F(ArticleServiceTest, ShutdownReportsNotServingAndEnds) {
+  LoadCatalog();
+  server_->Shutdown(absl::Milliseconds(100));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
+  v1::ListArticlesResponse response;
+  EXPECT_FALSE(
+      stub_->ListArticles(&context, v1::ListArticlesRequest(), &response).ok());
+}
+
+}  // namespace
+}  // namespace newsmeta
