@@ -47,13 +47,13 @@ wait_serving() {
   fail "health never became SERVING"
 }
 
+# Sends SIGTERM and sets $stop_code to the server's exit code.
 stop_server() {
   kill -TERM "$server_pid"
-  local code=0
   timeout 20 tail --pid="$server_pid" -f /dev/null || fail "server did not stop"
-  wait "$server_pid" || code=$?
+  stop_code=0
+  wait "$server_pid" || stop_code=$?
   server_pid=
-  echo "$code"
 }
 
 echo "== the seed article is found by topic and date range"
@@ -84,8 +84,8 @@ if client list --page_size=-1 2>"$work/err"; then fail "negative page_size succe
 grep -q "INVALID_ARGUMENT" "$work/err" || fail "no INVALID_ARGUMENT in: $(cat "$work/err")"
 
 echo "== SIGTERM stops the server cleanly"
-code=$(stop_server)
-[[ "$code" == 0 ]] || fail "server exited with $code after SIGTERM"
+stop_server
+[[ "$stop_code" == 0 ]] || fail "server exited with $stop_code after SIGTERM"
 grep -q "stopped" "$work/server.log" || fail "server did not log its stop"
 
 echo "== a bad seed is reported and good ones still load; --strict exits 2"
@@ -96,7 +96,8 @@ start_server --seeds "$work/seeds"
 wait_serving
 grep -q "rejected seed bad.txt:" "$work/server.log" || fail "bad.txt not reported"
 grep -q "loaded 1 articles" "$work/server.log" || fail "good seed not loaded"
-[[ "$(stop_server)" == 0 ]] || fail "server did not exit 0"
+stop_server
+[[ "$stop_code" == 0 ]] || fail "server exited with $stop_code after SIGTERM"
 
 timeout 30 "$server_bin" --host 127.0.0.1 --port 0 --seeds "$work/seeds" --strict \
   >"$work/server.log" 2>&1 && code=0 || code=$?
