@@ -10,16 +10,29 @@ packages=(
   libgrpc++-dev libabsl-dev libyaml-cpp-dev libssl-dev libgtest-dev
 )
 
+# Node.js and npm fetch the npm tools (tools/package.json); Debian's packages
+# serve when the machine has none of its own.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+
 missing=()
 for package in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$package")
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
 
-echo "setup: installing ${missing[*]}" >&2
-sudo=()
-[[ $(id -u) -eq 0 ]] || sudo=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# npm tools, exactly as locked; again only when the lock changed.
+tools=$(cd "$(dirname "$0")" && pwd)
+stamp="$tools/node_modules/.newsmeta-lock"
+if ! cmp -s "$tools/package-lock.json" "$stamp" 2>/dev/null; then
+  echo "setup: installing npm tools (npm ci)" >&2
+  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  cp "$tools/package-lock.json" "$stamp"
+fi

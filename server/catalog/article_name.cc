@@ -4,6 +4,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "util/errors.h"
 #include "util/sha256.h"
 
 namespace newsmeta {
@@ -19,13 +20,17 @@ std::string ArticleNameForUrl(absl::string_view url) {
 absl::Status ValidateArticleName(absl::string_view field,
                                  absl::string_view name) {
   const auto invalid = [&](absl::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " \"", absl::CHexEscape(name.substr(0, 100)), "\" ", why,
-        "; expected articles/{id} with a 16-digit lowercase hex id"));
+    const std::string shown = absl::CHexEscape(name.substr(0, 100));
+    return InvalidField(
+        field, "INVALID_ARTICLE_NAME",
+        absl::StrCat(field, " \"", shown, "\" ", why,
+                     "; expected articles/{id} with a 16-digit lowercase hex "
+                     "id"),
+        {{std::string(field), shown}});
   };
   if (name.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is required: articles/{id}"));
+    return InvalidField(field, "MISSING_ARTICLE_NAME",
+                        absl::StrCat(field, " is required: articles/{id}"));
   }
   if (!absl::StartsWith(name, kArticleNamePrefix)) {
     return invalid("does not start with \"articles/\"");

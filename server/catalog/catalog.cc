@@ -6,19 +6,42 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "text/normalize.h"
 
 namespace newsmeta {
 
 using ::newsmeta::v1::Article;
 
 std::string NormalizeKey(absl::string_view key) {
-  return absl::AsciiStrToLower(absl::StripAsciiWhitespace(key));
+  return FoldText(absl::StripAsciiWhitespace(key));
 }
 
 absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixSeconds(timestamp.seconds()) +
          absl::Nanoseconds(timestamp.nanos());
 }
+
+namespace {
+
+// Points each related link at the article with its URL, when there is one.
+void LinkRelated(std::vector<Article>* articles) {
+  absl::flat_hash_map<absl::string_view, absl::string_view> name_by_url;
+  for (const Article& article : *articles) {
+    for (const std::string* url :
+         {&article.original_url(), &article.web_url()}) {
+      if (!url->empty()) name_by_url.try_emplace(*url, article.name());
+    }
+  }
+  // Only the `article` fields change below, so the map's views stay valid.
+  for (Article& article : *articles) {
+    for (newsmeta::v1::RelatedLink& link : *article.mutable_related()) {
+      const auto it = name_by_url.find(link.web_url());
+      if (it != name_by_url.end()) link.set_article(std::string(it->second));
+    }
+  }
+}
+
+}  // namespace
 
 Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   BuildResult result;
@@ -48,26 +71,34 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
               return ta != tb ? ta < tb : a.name() < b.name();
             });
 
+  LinkRelated(&unique);
+
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->articles_ = std::move(unique);
   const auto& all = catalog->articles_;
+  TextIndex::Builder text;
   catalog->times_.reserve(all.size());
   catalog->domain_keys_.reserve(all.size());
   catalog->by_name_.reserve(all.size());
   for (ArticleIndex i = 0; i < all.size(); ++i) {
     catalog->times_.push_back(ToAbslTime(all[i].publish_time()));
     catalog->by_name_.emplace(all[i].name(), i);
+    text.Add(i, all[i].title(), all[i].excerpt());
     for (const std::string& topic : all[i].topics()) {
-      std::vector<ArticleIndex>& postings =
-          catalog->by_topic_[NormalizeKey(topic)];
+      std::string key = NormalizeKey(topic);
+      catalog->topic_names_.try_emplace(key, topic);
+      std::vector<ArticleIndex>& postings = catalog->by_topic_[key];
       // An article that lists a topic twice is posted once.
       if (postings.empty() || postings.back() != i) postings.push_back(i);
     }
     catalog->domain_keys_.push_back(NormalizeKey(all[i].provider().domain()));
     if (!catalog->domain_keys_.back().empty()) {
       catalog->by_domain_[catalog->domain_keys_.back()].push_back(i);
+      catalog->provider_names_.try_emplace(catalog->domain_keys_.back(),
+                                           all[i].provider().name());
     }
   }
+  catalog->text_index_ = std::move(text).Build();
   result.catalog = std::move(catalog);
   return result;
 }
@@ -87,6 +118,17 @@ const std::vector<ArticleIndex>* Catalog::DomainPostings(
     absl::string_view key) const {
   const auto it = by_domain_.find(key);
   return it == by_domain_.end() ? nullptr : &it->second;
+}
+
+absl::string_view Catalog::TopicName(absl::string_view key) const {
+  const auto it = topic_names_.find(key);
+  return it == topic_names_.end() ? key : absl::string_view(it->second);
+}
+
+absl::string_view Catalog::ProviderName(absl::string_view domain_key) const {
+  const auto it = provider_names_.find(domain_key);
+  return it == provider_names_.end() ? absl::string_view()
+                                     : absl::string_view(it->second);
 }
 
 ArticleIndex Catalog::LowerBound(absl::Time time) const {

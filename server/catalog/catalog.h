@@ -12,14 +12,16 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "newsmeta/v1/article.pb.h"
+#include "text/text_index.h"
 
 namespace newsmeta {
 
 // Position of an article in the catalog's total order.
 using ArticleIndex = uint32_t;
 
-// Lower-cases ASCII and strips surrounding white space: the form in which
-// topics and provider domains are indexed and queried.
+// Strips surrounding white space and folds case and accents (FoldText): the
+// form in which topics and provider domains are indexed and queried, so
+// "economie" finds the topic "Économie".
 std::string NormalizeKey(absl::string_view key);
 
 // Articles sorted by (publish_time, name) ascending, with an index from name
@@ -35,7 +37,8 @@ class Catalog {
 
   // Indexes `articles`. Articles with the same name (the same URL) are
   // duplicates: the one whose source_file sorts first is kept, each other one
-  // is reported in `rejections`.
+  // is reported in `rejections`. Sets RelatedLink.article on each related
+  // link whose web_url is the original_url or web_url of a kept article.
   static BuildResult Build(std::vector<newsmeta::v1::Article> articles);
 
   Catalog(const Catalog&) = delete;
@@ -59,6 +62,14 @@ class Catalog {
   const std::vector<ArticleIndex>* TopicPostings(absl::string_view key) const;
   const std::vector<ArticleIndex>* DomainPostings(absl::string_view key) const;
 
+  // The topic / provider name as first spelled in catalog order, for a key
+  // in NormalizeKey form; the key itself when unknown.
+  absl::string_view TopicName(absl::string_view key) const;
+  absl::string_view ProviderName(absl::string_view domain_key) const;
+
+  // Full-text index over title and excerpt; documents are ArticleIndex.
+  const TextIndex& text_index() const { return text_index_; }
+
   // Index of the first article published at or after `time`.
   ArticleIndex LowerBound(absl::Time time) const;
   // Index of the first article that sorts after (time, name).
@@ -75,6 +86,9 @@ class Catalog {
   absl::flat_hash_map<std::string, ArticleIndex> by_name_;
   absl::flat_hash_map<std::string, std::vector<ArticleIndex>> by_topic_;
   absl::flat_hash_map<std::string, std::vector<ArticleIndex>> by_domain_;
+  absl::flat_hash_map<std::string, std::string> topic_names_;
+  absl::flat_hash_map<std::string, std::string> provider_names_;
+  TextIndex text_index_;
 };
 
 // Converts a google.protobuf.Timestamp to absl::Time.

@@ -6,6 +6,8 @@
 #include "catalog/article_name.h"
 #include "query/pager.h"
 #include "query/request.h"
+#include "query/summary.h"
+#include "util/errors.h"
 #include "util/status_macros.h"
 
 namespace newsmeta {
@@ -18,8 +20,8 @@ absl::StatusOr<std::shared_ptr<const Catalog>> CurrentCatalog(
     const CatalogHolder& catalogs) {
   std::shared_ptr<const Catalog> catalog = catalogs.Get();
   if (catalog == nullptr) {
-    return absl::UnavailableError(
-        "the catalog is still loading; retry in a moment");
+    return Error(absl::StatusCode::kUnavailable, "CATALOG_LOADING",
+                 "the catalog is still loading; retry in a moment");
   }
   return catalog;
 }
@@ -37,8 +39,9 @@ absl::Status GetArticle(const CatalogHolder& catalogs,
                    CurrentCatalog(catalogs));
   const Article* article = catalog->Find(request.name());
   if (article == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("no article is called ", request.name()));
+    return Error(absl::StatusCode::kNotFound, "ARTICLE_NOT_FOUND",
+                 absl::StrCat("no article is called ", request.name()),
+                 {{"name", request.name()}});
   }
   *response = *article;
   ApplyView(view, response);
@@ -67,6 +70,85 @@ absl::Status ListArticles(const CatalogHolder& catalogs,
   return absl::OkStatus();
 }
 
+absl::Status BatchGetArticles(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::BatchGetArticlesRequest& request,
+    newsmeta::v1::BatchGetArticlesResponse* response) {
+  if (request.names().empty()) {
+    return InvalidField("names", "MISSING_NAMES",
+                        "names is empty; give 1 to 1000 article names");
+  }
+  if (request.names_size() > kMaxBatchGetNames) {
+    return InvalidField("names", "TOO_MANY_NAMES",
+                        absl::StrCat("names lists ", request.names_size(),
+                                     " articles; at most ", kMaxBatchGetNames,
+                                     " are allowed in one call"),
+                        {{"count", absl::StrCat(request.names_size())},
+                         {"limit", absl::StrCat(kMaxBatchGetNames)}});
+  }
+  for (int i = 0; i < request.names_size(); ++i) {
+    RETURN_IF_ERROR(
+        ValidateArticleName(absl::StrCat("names[", i, "]"), request.names(i)));
+  }
+  ASSIGN_OR_RETURN(
+      const ArticleView view,
+      ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_FULL));
+  ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
+                   CurrentCatalog(catalogs));
+  // All or nothing: look every name up before answering.
+  std::vector<const Article*> found;
+  found.reserve(request.names_size());
+  for (int i = 0; i < request.names_size(); ++i) {
+    const Article* article = catalog->Find(request.names(i));
+    if (article == nullptr) {
+      return Error(absl::StatusCode::kNotFound, "ARTICLE_NOT_FOUND",
+                   absl::StrCat("no article is called ", request.names(i),
+                                " (names[", i, "])"),
+                   {{"name", request.names(i)},
+                    {"field", absl::StrCat("names[", i, "]")}});
+    }
+    found.push_back(article);
+  }
+  for (const Article* article : found) {
+    Article* copy = response->add_articles();
+    *copy = *article;
+    ApplyView(view, copy);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SummarizeArticles(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::SummarizeArticlesRequest& request,
+    newsmeta::v1::SummarizeArticlesResponse* response) {
+  ASSIGN_OR_RETURN(const Query query, QueryFromRequest(request));
+  ASSIGN_OR_RETURN(const int top_n, EffectiveTopN(request.top_n()));
+  ASSIGN_OR_RETURN(const HistogramInterval interval,
+                   ToHistogramInterval(request.histogram_interval()));
+  ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
+                   CurrentCatalog(catalogs));
+  ASSIGN_OR_RETURN(const Summary summary,
+                   Summarize(*catalog, query, top_n, interval));
+  response->set_total_size(static_cast<int32_t>(summary.total_size));
+  for (const Summary::Count& count : summary.topics) {
+    newsmeta::v1::TopicCount* topic = response->add_topic_counts();
+    topic->set_topic(count.key);
+    topic->set_count(static_cast<int32_t>(count.count));
+  }
+  for (const Summary::Count& count : summary.providers) {
+    newsmeta::v1::ProviderCount* provider = response->add_provider_counts();
+    provider->set_domain(count.key);
+    provider->set_name(count.name);
+    provider->set_count(static_cast<int32_t>(count.count));
+  }
+  for (const Summary::Bucket& bucket : summary.histogram) {
+    newsmeta::v1::HistogramBucket* out = response->add_histogram();
+    out->mutable_start_time()->set_seconds(absl::ToUnixSeconds(bucket.start));
+    out->set_count(static_cast<int32_t>(bucket.count));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<ArticleStream>> ArticleStream::Open(
     const CatalogHolder& catalogs,
     const newsmeta::v1::StreamArticlesRequest& request) {
@@ -85,10 +167,10 @@ ArticleStream::ArticleStream(std::shared_ptr<const Catalog> catalog,
     : catalog_(std::move(catalog)),
       query_(std::move(query)),
       view_(view),
-      cursor_(*catalog_, query_) {}
+      matches_(*catalog_, query_) {}
 
 const Article* ArticleStream::Next() {
-  const std::optional<ArticleIndex> index = cursor_.Next();
+  const std::optional<ArticleIndex> index = matches_.Next();
   if (!index) return nullptr;
   const Article& article = catalog_->article(*index);
   if (view_ == newsmeta::v1::ARTICLE_VIEW_FULL) return &article;

@@ -11,7 +11,7 @@
 #include "catalog/catalog_holder.h"
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
-#include "query/cursor.h"
+#include "query/ordered_matches.h"
 
 namespace newsmeta {
 
@@ -22,6 +22,19 @@ absl::Status GetArticle(const CatalogHolder& catalogs,
 absl::Status ListArticles(const CatalogHolder& catalogs,
                           const newsmeta::v1::ListArticlesRequest& request,
                           newsmeta::v1::ListArticlesResponse* response);
+
+// At most this many names in one BatchGetArticles request.
+inline constexpr int kMaxBatchGetNames = 1000;
+
+absl::Status BatchGetArticles(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::BatchGetArticlesRequest& request,
+    newsmeta::v1::BatchGetArticlesResponse* response);
+
+absl::Status SummarizeArticles(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::SummarizeArticlesRequest& request,
+    newsmeta::v1::SummarizeArticlesResponse* response);
 
 // The matches of a StreamArticles request, produced one at a time on the
 // catalog snapshot taken when the stream was opened.
@@ -42,7 +55,7 @@ class ArticleStream {
   std::shared_ptr<const Catalog> catalog_;
   Query query_;
   newsmeta::v1::ArticleView view_;
-  QueryCursor cursor_;
+  OrderedMatches matches_;
   newsmeta::v1::Article current_;
 };
 

@@ -1,15 +1,30 @@
 #include "query/cursor.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace newsmeta {
+Position PositionOf(const Catalog& catalog, ArticleIndex index) {
+  const newsmeta::v1::Article& article = catalog.article(index);
+  return {catalog.publish_time(index), article.quality(), article.heat(),
+          article.name()};
+}
 
 QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
                          const std::optional<Position>& after)
-    : catalog_(&catalog), descending_(query.order == SortOrder::kNewestFirst) {
-  lo_ = query.start_time ? catalog.LowerBound(*query.start_time) : 0;
-  hi_ = query.end_time ? catalog.LowerBound(*query.end_time)
-                       : static_cast<ArticleIndex>(catalog.size());
+    : catalog_(&catalog),
+      query_(&query),
+      descending_(IsTimeOrdered(query) && query.order[0].descending) {
+  const FilterHints hints = ExtractHints(query.filter);
+  std::optional<absl::Time> start = query.start_time;
+  std::optional<absl::Time> end = query.end_time;
+  if (hints.start_time && (!start || *hints.start_time > *start)) {
+    start = hints.start_time;
+  }
+  if (hints.end_time && (!end || *hints.end_time < *end)) end = hints.end_time;
+  lo_ = start ? catalog.LowerBound(*start) : 0;
+  hi_ = end ? catalog.LowerBound(*end)
+            : static_cast<ArticleIndex>(catalog.size());
   if (after) {
     if (descending_) {
       hi_ = std::min(hi_, catalog.LowerBound(after->time, after->name));
@@ -18,35 +33,103 @@ QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
     }
   }
   hi_ = std::max(lo_, hi_);
+  check_filter_ = !(query.filter.kind == FilterExpr::Kind::kAnd &&
+                    query.filter.children.empty());
 
-  const std::vector<std::string>* keys = nullptr;
-  auto postings = &Catalog::TopicPostings;
+  // Candidate sets: the required ones first, then those the filter implies
+  // (which Matches checks anyway, so they only ever drive the walk).
+  std::vector<RunSet> required;
   if (!query.topics.empty()) {
-    keys = &query.topics;
-    if (!query.provider_domains.empty()) {
-      domain_filter_ = &query.provider_domains;
-    }
-  } else if (!query.provider_domains.empty()) {
-    keys = &query.provider_domains;
-    postings = &Catalog::DomainPostings;
+    required.push_back(RunsFor(query.topics, &Catalog::TopicPostings));
   }
-  if (keys == nullptr) return;
-  use_runs_ = true;
-  for (const std::string& key : *keys) {
-    const std::vector<ArticleIndex>* list = (catalog.*postings)(key);
+  if (!query.provider_domains.empty()) {
+    required.push_back(
+        RunsFor(query.provider_domains, &Catalog::DomainPostings));
+  }
+  if (!query.text.empty()) {
+    const TextIndex& index = catalog.text_index();
+    text_matches_ =
+        std::make_shared<const std::vector<ArticleIndex>>(index.Match(
+            query.text, static_cast<uint32_t>(catalog.size()),
+            [&catalog](uint32_t doc) {
+              const newsmeta::v1::Article& article = catalog.article(doc);
+              return std::make_pair(absl::string_view(article.title()),
+                                    absl::string_view(article.excerpt()));
+            }));
+    const std::vector<ArticleIndex>* list = text_matches_.get();
+    required.push_back(RunsOf(&list, 1));
+  }
+  std::vector<RunSet> implied;
+  for (const auto& keys : hints.topic_sets) {
+    implied.push_back(RunsFor(keys, &Catalog::TopicPostings));
+  }
+  for (const auto& keys : hints.domain_sets) {
+    implied.push_back(RunsFor(keys, &Catalog::DomainPostings));
+  }
+  const auto size = [](const RunSet& set) {
+    size_t total = 0;
+    for (const Run& run : set) total += run.end - run.begin;
+    return total;
+  };
+  // The smallest set drives; a full range [lo, hi) is the fallback.
+  std::optional<size_t> best;
+  size_t best_size = hi_ - lo_;
+  const size_t candidates = required.size() + implied.size();
+  for (size_t i = 0; i < candidates; ++i) {
+    const RunSet& set =
+        i < required.size() ? required[i] : implied[i - required.size()];
+    if (size(set) <= best_size) {
+      best = i;
+      best_size = size(set);
+    }
+  }
+  for (size_t i = 0; i < required.size(); ++i) {
+    if (best && *best == i) continue;
+    checks_.push_back(std::move(required[i]));
+  }
+  if (best) {
+    use_runs_ = true;
+    runs_ = *best < required.size()
+                ? std::move(required[*best])
+                : std::move(implied[*best - required.size()]);
+  }
+}
+
+QueryCursor::RunSet QueryCursor::RunsOf(
+    const std::vector<ArticleIndex>* const* lists, size_t count) const {
+  RunSet runs;
+  for (size_t i = 0; i < count; ++i) {
+    const std::vector<ArticleIndex>* list = lists[i];
     if (list == nullptr) continue;
     const ArticleIndex* begin =
         std::lower_bound(list->data(), list->data() + list->size(), lo_);
     const ArticleIndex* end =
         std::lower_bound(begin, list->data() + list->size(), hi_);
-    if (begin != end) runs_.push_back({begin, end});
+    if (begin != end) runs.push_back({begin, end});
   }
+  return runs;
 }
 
-bool QueryCursor::MatchesFilter(ArticleIndex index) const {
-  return domain_filter_ == nullptr ||
-         std::binary_search(domain_filter_->begin(), domain_filter_->end(),
-                            catalog_->domain_key(index));
+QueryCursor::RunSet QueryCursor::RunsFor(
+    const std::vector<std::string>& keys,
+    const std::vector<ArticleIndex>* (Catalog::*postings)(absl::string_view)
+        const) const {
+  std::vector<const std::vector<ArticleIndex>*> lists;
+  lists.reserve(keys.size());
+  for (const std::string& key : keys)
+    lists.push_back((catalog_->*postings)(key));
+  return RunsOf(lists.data(), lists.size());
+}
+
+bool QueryCursor::Accepts(ArticleIndex index) const {
+  for (const RunSet& set : checks_) {
+    const bool member =
+        std::any_of(set.begin(), set.end(), [&](const Run& run) {
+          return std::binary_search(run.begin, run.end, index);
+        });
+    if (!member) return false;
+  }
+  return !check_filter_ || Matches(query_->filter, catalog_->article(index));
 }
 
 std::optional<ArticleIndex> QueryCursor::Next() {
@@ -74,15 +157,14 @@ std::optional<ArticleIndex> QueryCursor::Next() {
         if (!descending_ && *run.begin == index) ++run.begin;
       }
     }
-    if (MatchesFilter(index)) return index;
+    if (Accepts(index)) return index;
   }
 }
 
 size_t QueryCursor::CountRemaining() const {
-  if (!use_runs_) return hi_ - lo_;
-  if (runs_.size() == 1 && domain_filter_ == nullptr) {
-    return runs_[0].end - runs_[0].begin;
-  }
+  const bool unchecked = checks_.empty() && !check_filter_;
+  if (unchecked && !use_runs_) return hi_ - lo_;
+  if (unchecked && runs_.size() == 1) return runs_[0].end - runs_[0].begin;
   QueryCursor copy = *this;
   size_t count = 0;
   while (copy.Next()) ++count;

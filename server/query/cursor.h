@@ -1,8 +1,11 @@
-// Walks the articles that match a query, in the query's order, using the
-// catalog's indexes: never the whole catalog when a topic or domain applies.
+// Walks the articles that match a query in publish-time order, using the
+// catalog's indexes: the smallest applicable candidate set (topic, provider
+// domain or text postings) drives the walk, and only its candidates are
+// checked against the rest of the query.
 #ifndef NEWSMETA_SERVER_QUERY_CURSOR_H_
 #define NEWSMETA_SERVER_QUERY_CURSOR_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,17 +16,24 @@
 
 namespace newsmeta {
 
-// A place in the total order (publish_time, name): the last article a page
-// returned.
+// A place in a query's order: the sort values and name of the last article a
+// page returned.
 struct Position {
   absl::Time time;
+  int32_t quality = 0;
+  int32_t heat = 0;
   std::string name;
 };
 
+// The position of the article at `index`.
+Position PositionOf(const Catalog& catalog, ArticleIndex index);
+
 class QueryCursor {
  public:
-  // Starts at the first match, or at the first match after `after` in the
-  // query's order. `catalog` must outlive the cursor.
+  // Walks by (publish_time, name), descending when the query's only sort key
+  // is `publish_time desc`, ascending otherwise. With `after`, starts after
+  // that position (time order only). `catalog` and `query` must outlive the
+  // cursor.
   QueryCursor(const Catalog& catalog, const Query& query,
               const std::optional<Position>& after = std::nullopt);
 
@@ -40,18 +50,30 @@ class QueryCursor {
     const ArticleIndex* begin;
     const ArticleIndex* end;
   };
+  // Posting lists whose union is a candidate set.
+  using RunSet = std::vector<Run>;
 
-  bool MatchesFilter(ArticleIndex index) const;
+  RunSet RunsOf(const std::vector<ArticleIndex>* const* lists,
+                size_t count) const;
+  RunSet RunsFor(const std::vector<std::string>& keys,
+                 const std::vector<ArticleIndex>* (Catalog::*postings)(
+                     absl::string_view) const) const;
+  bool Accepts(ArticleIndex index) const;
 
   const Catalog* catalog_;
+  const Query* query_;
   bool descending_;
-  // Without posting lists the cursor walks [lo_, hi_) of the catalog.
-  bool use_runs_ = false;
   ArticleIndex lo_ = 0;
   ArticleIndex hi_ = 0;
-  std::vector<Run> runs_;
-  // Provider domains to check per article (when topics chose the runs).
-  const std::vector<std::string>* domain_filter_ = nullptr;
+  // Without runs the cursor walks [lo_, hi_) of the catalog.
+  bool use_runs_ = false;
+  RunSet runs_;
+  // Required candidate sets that do not drive the walk: checked per
+  // candidate by binary search.
+  std::vector<RunSet> checks_;
+  bool check_filter_ = false;
+  // Documents matching the text query, shared by copies of the cursor.
+  std::shared_ptr<const std::vector<ArticleIndex>> text_matches_;
 };
 
 }  // namespace newsmeta

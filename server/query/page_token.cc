@@ -8,21 +8,23 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "catalog/article_name.h"
+#include "util/errors.h"
 #include "util/sha256.h"
 
 namespace newsmeta {
 namespace {
 
-constexpr absl::string_view kVersion = "nm1";
+constexpr absl::string_view kVersion = "nm2";
 
 std::string Fingerprint(const Query& query) {
   return Sha256Hex(CanonicalQueryText(query)).substr(0, 16);
 }
 
 absl::Status Malformed() {
-  return absl::InvalidArgumentError(
-      "page_token is not a token this service issued; pass the "
-      "next_page_token of the previous response unchanged");
+  return InvalidField("page_token", "INVALID_PAGE_TOKEN",
+                      "page_token is not a token this service issued; pass "
+                      "the next_page_token of the previous response "
+                      "unchanged");
 }
 
 }  // namespace
@@ -33,7 +35,7 @@ std::string EncodePageToken(const Query& query, const Position& last) {
       (last.time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1);
   return absl::WebSafeBase64Escape(
       absl::StrCat(kVersion, "|", Fingerprint(query), "|", seconds, "|", nanos,
-                   "|", last.name));
+                   "|", last.quality, "|", last.heat, "|", last.name));
 }
 
 absl::StatusOr<Position> DecodePageToken(absl::string_view token,
@@ -43,19 +45,24 @@ absl::StatusOr<Position> DecodePageToken(absl::string_view token,
   const std::vector<absl::string_view> parts = absl::StrSplit(text, '|');
   int64_t seconds;
   int64_t nanos;
-  if (parts.size() != 5 || parts[0] != kVersion ||
+  int32_t quality;
+  int32_t heat;
+  if (parts.size() != 7 || parts[0] != kVersion ||
       !absl::SimpleAtoi(parts[2], &seconds) ||
       !absl::SimpleAtoi(parts[3], &nanos) || nanos < 0 || nanos >= 1000000000 ||
-      !ValidateArticleName("", parts[4]).ok()) {
+      !absl::SimpleAtoi(parts[4], &quality) ||
+      !absl::SimpleAtoi(parts[5], &heat) ||
+      !ValidateArticleName("", parts[6]).ok()) {
     return Malformed();
   }
   if (parts[1] != Fingerprint(query)) {
-    return absl::InvalidArgumentError(
+    return InvalidField(
+        "page_token", "PAGE_TOKEN_QUERY_MISMATCH",
         "page_token was issued for a different query: every field except "
         "page_size and view must match the request that returned it");
   }
   return Position{absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos),
-                  std::string(parts[4])};
+                  quality, heat, std::string(parts[6])};
 }
 
 }  // namespace newsmeta

@@ -5,17 +5,21 @@
 
 #include "absl/strings/str_cat.h"
 #include "query/cursor.h"
+#include "query/ordered_matches.h"
 #include "query/page_token.h"
+#include "util/errors.h"
 #include "util/status_macros.h"
 
 namespace newsmeta {
 
 absl::StatusOr<int> EffectivePageSize(int64_t requested) {
   if (requested < 0) {
-    return absl::InvalidArgumentError(
+    return InvalidField(
+        "page_size", "INVALID_PAGE_SIZE",
         absl::StrCat("page_size must not be negative, got ", requested,
                      "; use 0 for the default of ", kDefaultPageSize,
-                     " (at most ", kMaxPageSize, ")"));
+                     " (at most ", kMaxPageSize, ")"),
+        {{"page_size", absl::StrCat(requested)}});
   }
   if (requested == 0) return kDefaultPageSize;
   return static_cast<int>(std::min<int64_t>(requested, kMaxPageSize));
@@ -28,18 +32,16 @@ absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
     ASSIGN_OR_RETURN(after, DecodePageToken(page_token, query));
   }
   Page page;
-  page.total_size =
-      static_cast<int64_t>(QueryCursor(catalog, query).CountRemaining());
-  QueryCursor cursor(catalog, query, after);
+  OrderedMatches matches(catalog, query, after);
+  page.total_size = static_cast<int64_t>(matches.TotalSize());
   while (static_cast<int>(page.articles.size()) < page_size) {
-    const std::optional<ArticleIndex> index = cursor.Next();
+    const std::optional<ArticleIndex> index = matches.Next();
     if (!index) return page;
     page.articles.push_back(*index);
   }
-  if (!page.articles.empty() && cursor.Next()) {
-    const ArticleIndex last = page.articles.back();
-    page.next_page_token = EncodePageToken(
-        query, {catalog.publish_time(last), catalog.article(last).name()});
+  if (!page.articles.empty() && matches.Next()) {
+    page.next_page_token =
+        EncodePageToken(query, PositionOf(catalog, page.articles.back()));
   }
   return page;
 }

@@ -19,6 +19,10 @@ void AppendTime(const std::optional<absl::Time>& time, std::string* out) {
 
 }  // namespace
 
+bool IsTimeOrdered(const Query& query) {
+  return query.order.size() == 1 && query.order[0].key == SortKey::kPublishTime;
+}
+
 std::string CanonicalQueryText(const Query& query) {
   std::string text = "topics=";
   for (const std::string& topic : query.topics) AppendValue(topic, &text);
@@ -30,7 +34,15 @@ std::string CanonicalQueryText(const Query& query) {
   for (const std::string& domain : query.provider_domains) {
     AppendValue(domain, &text);
   }
-  text += query.order == SortOrder::kNewestFirst ? "|order=desc" : "|order=asc";
+  text += "|filter=";
+  AppendValue(query.filter_source, &text);
+  text += "|text=";
+  AppendValue(query.text_source, &text);
+  text += "|order=";
+  for (const SortSpec& spec : query.order) {
+    absl::StrAppend(&text, static_cast<int>(spec.key),
+                    spec.descending ? "d" : "a", ";");
+  }
   return text;
 }
 

@@ -7,10 +7,17 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "filter/filter.h"
+#include "text/text_query.h"
 
 namespace newsmeta {
 
-enum class SortOrder { kNewestFirst, kOldestFirst };
+enum class SortKey { kPublishTime, kQuality, kHeat };
+
+struct SortSpec {
+  SortKey key = SortKey::kPublishTime;
+  bool descending = true;
+};
 
 struct Query {
   // Match any of these topics (NormalizeKey form, sorted, unique); empty
@@ -22,9 +29,21 @@ struct Query {
   std::optional<absl::Time> end_time;
   // Match any of these provider domains (NormalizeKey form, sorted, unique).
   std::vector<std::string> provider_domains;
-  // By (publish_time, name), in this direction.
-  SortOrder order = SortOrder::kNewestFirst;
+  // AIP-160 filter as the caller wrote it (trimmed), and parsed; an empty
+  // source parses to an AND of nothing, which matches every article.
+  std::string filter_source;
+  FilterExpr filter{FilterExpr::Kind::kAnd, {}, {}};
+  // Full-text search as the caller wrote it (trimmed), and parsed.
+  std::string text_source;
+  TextQuery text;
+  // Sort keys, most significant first; never empty. Ties on every key are
+  // broken by name, in the direction of the last key.
+  std::vector<SortSpec> order = {SortSpec{}};
 };
+
+// True when `query` sorts by publish time alone, the order of the catalog's
+// indexes, so that matches can be produced lazily.
+bool IsTimeOrdered(const Query& query);
 
 // A canonical text of `query`: equal for equal queries, on every replica.
 std::string CanonicalQueryText(const Query& query);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "catalog/catalog.h"
+#include "util/errors.h"
 #include "util/status_macros.h"
 
 namespace newsmeta {
@@ -21,21 +22,27 @@ using ::newsmeta::v1::ArticleView;
 absl::StatusOr<std::vector<std::string>> NormalizedValues(
     absl::string_view field, const RepeatedPtrField<std::string>& values) {
   if (values.size() > kMaxQueryValues) {
-    return absl::InvalidArgumentError(
+    return InvalidField(
+        field, "TOO_MANY_VALUES",
         absl::StrCat(field, " lists ", values.size(), " values; at most ",
-                     kMaxQueryValues, " are allowed"));
+                     kMaxQueryValues, " are allowed"),
+        {{"count", absl::StrCat(values.size())},
+         {"limit", absl::StrCat(kMaxQueryValues)}});
   }
   std::vector<std::string> keys;
   for (int i = 0; i < values.size(); ++i) {
     if (values[i].size() > static_cast<size_t>(kMaxQueryValueBytes)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, "[", i, "] is ", values[i].size(), " bytes long; at most ",
-          kMaxQueryValueBytes, " are allowed"));
+      return InvalidField(absl::StrCat(field, "[", i, "]"), "VALUE_TOO_LONG",
+                          absl::StrCat(field, "[", i, "] is ", values[i].size(),
+                                       " bytes long; at most ",
+                                       kMaxQueryValueBytes, " are allowed"),
+                          {{"bytes", absl::StrCat(values[i].size())},
+                           {"limit", absl::StrCat(kMaxQueryValueBytes)}});
     }
     std::string key = NormalizeKey(values[i]);
     if (key.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, "[", i, "] is empty"));
+      return InvalidField(absl::StrCat(field, "[", i, "]"), "EMPTY_VALUE",
+                          absl::StrCat(field, "[", i, "] is empty"));
     }
     keys.push_back(std::move(key));
   }
@@ -52,35 +59,85 @@ absl::Status ReadTime(absl::string_view field, bool present,
   if (timestamp.seconds() < -62135596800 ||
       timestamp.seconds() > 253402300799 || timestamp.nanos() < 0 ||
       timestamp.nanos() > 999999999) {
-    return absl::InvalidArgumentError(
+    return InvalidField(
+        field, "INVALID_TIMESTAMP",
         absl::StrCat(field, " is not a valid timestamp (seconds ",
-                     timestamp.seconds(), ", nanos ", timestamp.nanos(), ")"));
+                     timestamp.seconds(), ", nanos ", timestamp.nanos(), ")"),
+        {{"seconds", absl::StrCat(timestamp.seconds())},
+         {"nanos", absl::StrCat(timestamp.nanos())}});
   }
   *out = ToAbslTime(timestamp);
   return absl::OkStatus();
 }
 
-absl::StatusOr<SortOrder> ParseOrderBy(absl::string_view order_by) {
-  const std::string text =
-      absl::AsciiStrToLower(absl::StripAsciiWhitespace(order_by));
-  std::vector<std::string> words;
-  for (absl::string_view word : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
-    words.emplace_back(word);
-  }
-  if (words.empty()) return SortOrder::kNewestFirst;
-  if (words[0] == "publish_time" && words.size() <= 2) {
-    // As AIP-132 says, a field without a direction sorts ascending.
-    if (words.size() == 1 || words[1] == "asc") return SortOrder::kOldestFirst;
-    if (words[1] == "desc") return SortOrder::kNewestFirst;
-  }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "order_by \"", absl::CHexEscape(order_by.substr(0, 100)),
-      "\" is not supported; use \"publish_time desc\" (the default) or "
-      "\"publish_time asc\""));
+absl::Status InvalidOrderBy(absl::string_view order_by, absl::string_view why) {
+  const std::string shown = absl::CHexEscape(order_by.substr(0, 100));
+  return InvalidField(
+      "order_by", "INVALID_ORDER_BY",
+      absl::StrCat("order_by \"", shown, "\" ", why,
+                   "; use comma-separated keys among publish_time, quality "
+                   "and heat, each optionally followed by asc or desc, e.g. "
+                   "\"quality desc, publish_time desc\""),
+      {{"order_by", shown}});
 }
 
+absl::StatusOr<std::vector<SortSpec>> ParseOrderBy(absl::string_view order_by) {
+  if (absl::StripAsciiWhitespace(order_by).empty()) {
+    return std::vector<SortSpec>{SortSpec{}};
+  }
+  std::vector<SortSpec> specs;
+  for (absl::string_view item : absl::StrSplit(order_by, ',')) {
+    const std::vector<absl::string_view> words =
+        absl::StrSplit(item, absl::ByAnyChar(" \t\n"), absl::SkipEmpty());
+    if (words.empty() || words.size() > 2) {
+      return InvalidOrderBy(order_by, "has an empty or malformed key");
+    }
+    SortSpec spec;
+    const std::string key = absl::AsciiStrToLower(words[0]);
+    if (key == "publish_time") {
+      spec.key = SortKey::kPublishTime;
+    } else if (key == "quality") {
+      spec.key = SortKey::kQuality;
+    } else if (key == "heat") {
+      spec.key = SortKey::kHeat;
+    } else {
+      return InvalidOrderBy(order_by,
+                            absl::StrCat("names an unknown key \"",
+                                         absl::CHexEscape(words[0]), "\""));
+    }
+    // As AIP-132 says, a key without a direction sorts ascending.
+    spec.descending = false;
+    if (words.size() == 2) {
+      const std::string direction = absl::AsciiStrToLower(words[1]);
+      if (direction != "asc" && direction != "desc") {
+        return InvalidOrderBy(order_by,
+                              "has a direction other than asc or desc");
+      }
+      spec.descending = direction == "desc";
+    }
+    for (const SortSpec& earlier : specs) {
+      if (earlier.key == spec.key) {
+        return InvalidOrderBy(order_by, "names a key twice");
+      }
+    }
+    specs.push_back(spec);
+  }
+  return specs;
+}
+
+// "filter: position 12: ..." → "12"; empty when the message has no position.
+std::string PositionIn(absl::string_view message) {
+  const size_t at = message.find("position ");
+  if (at == absl::string_view::npos) return "";
+  absl::string_view rest = message.substr(at + 9);
+  size_t digits = 0;
+  while (digits < rest.size() && absl::ascii_isdigit(rest[digits])) ++digits;
+  return std::string(rest.substr(0, digits));
+}
+
+// Reads the query fields every query request has.
 template <typename Request>
-absl::StatusOr<Query> QueryFromAnyRequest(const Request& request) {
+absl::StatusOr<Query> CommonQuery(const Request& request) {
   Query query;
   ASSIGN_OR_RETURN(query.topics, NormalizedValues("topics", request.topics()));
   ASSIGN_OR_RETURN(
@@ -92,10 +149,44 @@ absl::StatusOr<Query> QueryFromAnyRequest(const Request& request) {
                            request.end_time(), &query.end_time));
   if (query.start_time && query.end_time &&
       *query.start_time >= *query.end_time) {
-    return absl::InvalidArgumentError(
-        "start_time must be before end_time (start_time is inclusive, "
-        "end_time exclusive)");
+    const auto format = [](absl::Time time) {
+      return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone());
+    };
+    return InvalidFields(
+        {"start_time", "end_time"}, "INVALID_TIME_RANGE",
+        absl::StrCat("start_time (", format(*query.start_time),
+                     ") must be before end_time (", format(*query.end_time),
+                     "); start_time is inclusive, end_time exclusive"),
+        {{"start_time", format(*query.start_time)},
+         {"end_time", format(*query.end_time)}});
   }
+  query.filter_source =
+      std::string(absl::StripAsciiWhitespace(request.filter()));
+  absl::StatusOr<FilterExpr> filter = ParseFilter(request.filter());
+  if (!filter.ok()) {
+    const std::string position = PositionIn(filter.status().message());
+    ErrorMetadata metadata;
+    if (!position.empty()) metadata.emplace_back("position", position);
+    return AsInvalidField(filter.status(), "filter", "INVALID_FILTER",
+                          std::move(metadata));
+  }
+  query.filter = *std::move(filter);
+  query.text_source = std::string(absl::StripAsciiWhitespace(request.text()));
+  absl::StatusOr<TextQuery> text = ParseTextQuery(request.text());
+  if (!text.ok()) {
+    const std::string position = PositionIn(text.status().message());
+    ErrorMetadata metadata;
+    if (!position.empty()) metadata.emplace_back("position", position);
+    return AsInvalidField(text.status(), "text", "INVALID_TEXT_QUERY",
+                          std::move(metadata));
+  }
+  query.text = *std::move(text);
+  return query;
+}
+
+template <typename Request>
+absl::StatusOr<Query> OrderedQuery(const Request& request) {
+  ASSIGN_OR_RETURN(Query query, CommonQuery(request));
   ASSIGN_OR_RETURN(query.order, ParseOrderBy(request.order_by()));
   return query;
 }
@@ -104,12 +195,38 @@ absl::StatusOr<Query> QueryFromAnyRequest(const Request& request) {
 
 absl::StatusOr<Query> QueryFromRequest(
     const newsmeta::v1::ListArticlesRequest& request) {
-  return QueryFromAnyRequest(request);
+  return OrderedQuery(request);
 }
 
 absl::StatusOr<Query> QueryFromRequest(
     const newsmeta::v1::StreamArticlesRequest& request) {
-  return QueryFromAnyRequest(request);
+  return OrderedQuery(request);
+}
+
+absl::StatusOr<Query> QueryFromRequest(
+    const newsmeta::v1::SummarizeArticlesRequest& request) {
+  return CommonQuery(request);
+}
+
+absl::StatusOr<HistogramInterval> ToHistogramInterval(
+    newsmeta::v1::HistogramInterval interval) {
+  switch (interval) {
+    case newsmeta::v1::HISTOGRAM_INTERVAL_UNSPECIFIED:
+      return HistogramInterval::kNone;
+    case newsmeta::v1::HISTOGRAM_INTERVAL_DAY:
+      return HistogramInterval::kDay;
+    case newsmeta::v1::HISTOGRAM_INTERVAL_WEEK:
+      return HistogramInterval::kWeek;
+    case newsmeta::v1::HISTOGRAM_INTERVAL_MONTH:
+      return HistogramInterval::kMonth;
+    default:
+      return InvalidField(
+          "histogram_interval", "INVALID_HISTOGRAM_INTERVAL",
+          absl::StrCat("histogram_interval ", static_cast<int>(interval),
+                       " is not a HistogramInterval; use "
+                       "HISTOGRAM_INTERVAL_DAY, _WEEK or _MONTH"),
+          {{"histogram_interval", absl::StrCat(static_cast<int>(interval))}});
+  }
 }
 
 absl::StatusOr<ArticleView> ResolveView(ArticleView requested,
@@ -121,10 +238,12 @@ absl::StatusOr<ArticleView> ResolveView(ArticleView requested,
     case newsmeta::v1::ARTICLE_VIEW_FULL:
       return requested;
     default:
-      return absl::InvalidArgumentError(
+      return InvalidField(
+          "view", "INVALID_VIEW",
           absl::StrCat("view ", static_cast<int>(requested),
                        " is not an ArticleView; use ARTICLE_VIEW_BASIC or "
-                       "ARTICLE_VIEW_FULL"));
+                       "ARTICLE_VIEW_FULL"),
+          {{"view", absl::StrCat(static_cast<int>(requested))}});
   }
 }
 

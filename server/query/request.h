@@ -7,6 +7,7 @@
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/query.h"
+#include "query/summary.h"
 
 namespace newsmeta {
 
@@ -19,6 +20,12 @@ absl::StatusOr<Query> QueryFromRequest(
     const newsmeta::v1::ListArticlesRequest& request);
 absl::StatusOr<Query> QueryFromRequest(
     const newsmeta::v1::StreamArticlesRequest& request);
+// Summaries have no order.
+absl::StatusOr<Query> QueryFromRequest(
+    const newsmeta::v1::SummarizeArticlesRequest& request);
+
+absl::StatusOr<HistogramInterval> ToHistogramInterval(
+    newsmeta::v1::HistogramInterval interval);
 
 // The view to serve: `requested`, or `fallback` when unspecified.
 // INVALID_ARGUMENT for values the API does not define.

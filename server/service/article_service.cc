@@ -71,6 +71,26 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::ListArticles(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
+    grpc::CallbackServerContext* context,
+    const newsmeta::v1::SummarizeArticlesRequest* request,
+    newsmeta::v1::SummarizeArticlesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(
+      newsmeta::SummarizeArticles(*catalogs_, *request, response)));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
+    grpc::CallbackServerContext* context,
+    const newsmeta::v1::BatchGetArticlesRequest* request,
+    newsmeta::v1::BatchGetArticlesResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(
+      ToGrpcStatus(newsmeta::BatchGetArticles(*catalogs_, *request, response)));
+  return reactor;
+}
+
 grpc::ServerWriteReactor<Article>* ArticleServiceImpl::StreamArticles(
     grpc::CallbackServerContext* /*context*/,
     const newsmeta::v1::StreamArticlesRequest* request) {

@@ -24,6 +24,16 @@ class ArticleServiceImpl final
       const newsmeta::v1::ListArticlesRequest* request,
       newsmeta::v1::ListArticlesResponse* response) override;
 
+  grpc::ServerUnaryReactor* SummarizeArticles(
+      grpc::CallbackServerContext* context,
+      const newsmeta::v1::SummarizeArticlesRequest* request,
+      newsmeta::v1::SummarizeArticlesResponse* response) override;
+
+  grpc::ServerUnaryReactor* BatchGetArticles(
+      grpc::CallbackServerContext* context,
+      const newsmeta::v1::BatchGetArticlesRequest* request,
+      newsmeta::v1::BatchGetArticlesResponse* response) override;
+
   grpc::ServerWriteReactor<newsmeta::v1::Article>* StreamArticles(
       grpc::CallbackServerContext* context,
       const newsmeta::v1::StreamArticlesRequest* request) override;

@@ -1,0 +1,800 @@
+#include "filter/filter.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "catalog/catalog.h"
+#include "text/normalize.h"
+#include "util/status_macros.h"
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+
+// How a field's values are typed and compared.
+enum class ValueType { kString, kTopics, kInt, kBool, kTime };
+
+struct FieldInfo {
+  absl::string_view name;
+  FilterField field;
+  ValueType type;
+};
+
+constexpr FieldInfo kFields[] = {
+    {"topics", FilterField::kTopics, ValueType::kTopics},
+    {"publish_time", FilterField::kPublishTime, ValueType::kTime},
+    {"provider.domain", FilterField::kProviderDomain, ValueType::kString},
+    {"provider.name", FilterField::kProviderName, ValueType::kString},
+    {"category", FilterField::kCategory, ValueType::kString},
+    {"type", FilterField::kType, ValueType::kString},
+    {"quality", FilterField::kQuality, ValueType::kInt},
+    {"heat", FilterField::kHeat, ValueType::kInt},
+    {"published", FilterField::kPublished, ValueType::kBool},
+    {"title", FilterField::kTitle, ValueType::kString},
+    {"excerpt", FilterField::kExcerpt, ValueType::kString},
+};
+
+constexpr absl::string_view kKnownFields =
+    "topics, publish_time, provider.domain, provider.name, category, type, "
+    "quality, heat, published, title, excerpt";
+
+constexpr absl::string_view kComparators = "=, !=, <, <=, >, >=, :";
+
+const FieldInfo* FindField(absl::string_view name) {
+  for (const FieldInfo& info : kFields) {
+    if (info.name == name) return &info;
+  }
+  return nullptr;
+}
+
+// `text` quoted for an error message, escaped and cut to a readable length.
+std::string Quote(absl::string_view text) {
+  constexpr size_t kMaxShown = 40;
+  if (text.size() <= kMaxShown) {
+    return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+  }
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxShown)),
+                      "...\"");
+}
+
+bool IsSpace(char c) {
+  return absl::ascii_isspace(static_cast<unsigned char>(c));
+}
+
+bool IsComparatorChar(char c) {
+  return c == '=' || c == '!' || c == '<' || c == '>' || c == ':';
+}
+
+// RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM), 'T'
+// and 'Z' in either case. Checked before absl::ParseTime, which also takes
+// "infinite-future", surrounding white space and years of any length.
+bool HasRfc3339Shape(absl::string_view text) {
+  const auto digits = [&](size_t at, size_t count) {
+    if (at + count > text.size()) return false;
+    for (size_t i = at; i < at + count; ++i) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) {
+        return false;
+      }
+    }
+    return true;
+  };
+  const auto is = [&](size_t at, absl::string_view chars) {
+    return at < text.size() && chars.find(text[at]) != absl::string_view::npos;
+  };
+  if (!(digits(0, 4) && is(4, "-") && digits(5, 2) && is(7, "-") &&
+        digits(8, 2) && is(10, "Tt") && digits(11, 2) && is(13, ":") &&
+        digits(14, 2) && is(16, ":") && digits(17, 2))) {
+    return false;
+  }
+  size_t i = 19;
+  if (is(i, ".")) {
+    ++i;
+    if (!digits(i, 1)) return false;
+    while (digits(i, 1)) ++i;
+  }
+  if (is(i, "Zz")) return i + 1 == text.size();
+  return is(i, "+-") && digits(i + 1, 2) && is(i + 3, ":") &&
+         digits(i + 4, 2) && i + 6 == text.size();
+}
+
+class Parser {
+ public:
+  Parser(absl::string_view text, const FilterLimits& limits)
+      : text_(text), limits_(limits) {}
+
+  absl::StatusOr<FilterExpr> Parse() {
+    SkipSpace();
+    if (AtEnd()) return FilterExpr{};  // An AND without children.
+    ASSIGN_OR_RETURN(FilterExpr expr, ParseExpression());
+    SkipSpace();
+    if (!AtEnd()) {
+      // ParseExpression stops only at the end or at a ')'.
+      return Error(pos_, "unmatched ')'");
+    }
+    return expr;
+  }
+
+ private:
+  // A keyword or '-' that must be followed by an expression.
+  struct Operator {
+    size_t offset;
+    absl::string_view name;
+  };
+
+  absl::Status Error(size_t offset, absl::string_view message) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter: position ", offset + 1, ": ", message));
+  }
+
+  bool AtEnd() const { return pos_ >= text_.size(); }
+  char Peek() const { return text_[pos_]; }
+
+  void SkipSpace() {
+    while (!AtEnd() && IsSpace(Peek())) ++pos_;
+  }
+
+  // The word at pos_ (not consumed): up to white space, a parenthesis, a
+  // comparator character or a quote.
+  absl::string_view PeekWord() const {
+    size_t end = pos_;
+    while (end < text_.size() && !IsSpace(text_[end]) && text_[end] != '(' &&
+           text_[end] != ')' && text_[end] != '"' &&
+           !IsComparatorChar(text_[end])) {
+      ++end;
+    }
+    return text_.substr(pos_, end - pos_);
+  }
+
+  static bool IsKeyword(absl::string_view word) {
+    return word == "AND" || word == "OR" || word == "NOT";
+  }
+
+  absl::Status EnterNesting(size_t offset) {
+    if (++depth_ > limits_.max_depth) {
+      return Error(
+          offset, absl::StrCat("filter is nested more than ", limits_.max_depth,
+                               " levels deep (parentheses, NOT and "
+                               "-)"));
+    }
+    return absl::OkStatus();
+  }
+
+  // expression = sequence { "AND" sequence }
+  absl::StatusOr<FilterExpr> ParseExpression() {
+    FilterExpr all;
+    all.kind = FilterExpr::Kind::kAnd;
+    std::optional<Operator> before;
+    while (true) {
+      ASSIGN_OR_RETURN(FilterExpr sequence, ParseSequence(before));
+      AddChild(std::move(sequence), &all);
+      SkipSpace();
+      if (AtEnd() || PeekWord() != "AND") break;
+      before = Operator{pos_, "AND"};
+      pos_ += 3;
+    }
+    return Simplify(std::move(all));
+  }
+
+  // sequence = factor { factor }
+  absl::StatusOr<FilterExpr> ParseSequence(std::optional<Operator> before) {
+    FilterExpr all;
+    all.kind = FilterExpr::Kind::kAnd;
+    while (true) {
+      ASSIGN_OR_RETURN(FilterExpr factor, ParseFactor(before));
+      AddChild(std::move(factor), &all);
+      before.reset();
+      SkipSpace();
+      if (AtEnd() || Peek() == ')' || PeekWord() == "AND") break;
+    }
+    return Simplify(std::move(all));
+  }
+
+  // factor = term { "OR" term }
+  absl::StatusOr<FilterExpr> ParseFactor(std::optional<Operator> before) {
+    FilterExpr any;
+    any.kind = FilterExpr::Kind::kOr;
+    while (true) {
+      ASSIGN_OR_RETURN(FilterExpr term, ParseTerm(before));
+      AddChild(std::move(term), &any);
+      SkipSpace();
+      if (AtEnd() || PeekWord() != "OR") break;
+      before = Operator{pos_, "OR"};
+      pos_ += 2;
+    }
+    return Simplify(std::move(any));
+  }
+
+  // term = { "NOT" | "-" } simple. Negations are counted in a loop, not by
+  // recursion, and each one is a level of nesting.
+  absl::StatusOr<FilterExpr> ParseTerm(std::optional<Operator> before) {
+    const int depth_before = depth_;
+    int negations = 0;
+    while (true) {
+      SkipSpace();
+      if (AtEnd()) break;
+      if (Peek() == '-') {
+        before = Operator{pos_, "-"};
+        ++pos_;
+      } else if (PeekWord() == "NOT") {
+        before = Operator{pos_, "NOT"};
+        pos_ += 3;
+      } else {
+        break;
+      }
+      RETURN_IF_ERROR(EnterNesting(before->offset));
+      ++negations;
+    }
+    ASSIGN_OR_RETURN(FilterExpr expr, ParseSimple(before));
+    for (int i = 0; i < negations; ++i) {
+      FilterExpr negation;
+      negation.kind = FilterExpr::Kind::kNot;
+      negation.children.push_back(std::move(expr));
+      expr = std::move(negation);
+    }
+    depth_ = depth_before;
+    return expr;
+  }
+
+  // simple = restriction | "(" expression ")"
+  absl::StatusOr<FilterExpr> ParseSimple(std::optional<Operator> before) {
+    SkipSpace();
+    if (AtEnd() || Peek() == ')') {
+      if (before) {
+        return Error(
+            before->offset,
+            absl::StrCat(before->name, " is not followed by an expression"));
+      }
+      // Only a ')' where the filter or a sequence starts gets here.
+      return Error(pos_, "unmatched ')'");
+    }
+    const absl::string_view word = PeekWord();
+    if (word == "AND" || word == "OR") {
+      if (before) {
+        return Error(pos_, absl::StrCat(word, " cannot follow ", before->name));
+      }
+      return Error(pos_, absl::StrCat(word, " needs an expression before it"));
+    }
+    if (Peek() != '(') return ParseRestriction();
+
+    const size_t open = pos_;
+    RETURN_IF_ERROR(EnterNesting(open));
+    ++pos_;
+    SkipSpace();
+    if (AtEnd()) return Error(open, "'(' is not closed");
+    if (Peek() == ')') return Error(open, "empty parentheses");
+    ASSIGN_OR_RETURN(FilterExpr expr, ParseExpression());
+    SkipSpace();
+    if (AtEnd()) return Error(open, "'(' is not closed");
+    ++pos_;  // ParseExpression stops only at the end or at a ')'.
+    --depth_;
+    return expr;
+  }
+
+  // restriction = field comparator value
+  absl::StatusOr<FilterExpr> ParseRestriction() {
+    const size_t field_offset = pos_;
+    const absl::string_view name = PeekWord();
+    if (name.empty()) {
+      return Error(pos_, absl::StrCat("expected a field name, found ",
+                                      Quote(text_.substr(pos_, 1)),
+                                      "; known fields: ", kKnownFields));
+    }
+    const FieldInfo* info = FindField(name);
+    if (info == nullptr) {
+      const std::string upper = absl::AsciiStrToUpper(name);
+      return Error(
+          pos_,
+          absl::StrCat("unknown field ", Quote(name),
+                       IsKeyword(upper) ? absl::StrCat(" (the keyword ", upper,
+                                                       " is upper-case only)")
+                                        : "",
+                       "; known fields: ", kKnownFields));
+    }
+    if (++restrictions_ > limits_.max_restrictions) {
+      return Error(
+          pos_, absl::StrCat("filter has more than ", limits_.max_restrictions,
+                             " restrictions"));
+    }
+    pos_ += name.size();
+
+    SkipSpace();
+    const size_t op_offset = pos_;
+    ASSIGN_OR_RETURN(const FilterOp op, ParseComparator(name));
+    const absl::string_view op_text = text_.substr(op_offset, pos_ - op_offset);
+    const bool ordering = op == FilterOp::kLt || op == FilterOp::kLe ||
+                          op == FilterOp::kGt || op == FilterOp::kGe;
+    if (ordering &&
+        (info->type == ValueType::kString || info->type == ValueType::kTopics ||
+         info->type == ValueType::kBool)) {
+      return Error(op_offset, absl::StrCat(op_text, " is not supported on ",
+                                           info->name, "; use =, != or :"));
+    }
+
+    SkipSpace();
+    const size_t value_offset = pos_;
+    std::string value;
+    if (!AtEnd() && Peek() == '"') {
+      ASSIGN_OR_RETURN(value, ParseQuoted());
+    } else {
+      while (!AtEnd() && !IsSpace(Peek()) && Peek() != '(' && Peek() != ')') {
+        ++pos_;
+      }
+      value = std::string(text_.substr(value_offset, pos_ - value_offset));
+      if (value.empty() || IsKeyword(value)) {
+        pos_ = value_offset;
+        return Error(
+            op_offset,
+            absl::StrCat("missing value after ", info->name, " ", op_text,
+                         value.empty() ? ""
+                                       : absl::StrCat(" (", value,
+                                                      " is a keyword; quote "
+                                                      "it to search for it)")));
+      }
+    }
+
+    FilterExpr expr;
+    expr.kind = FilterExpr::Kind::kRestriction;
+    Restriction& restriction = expr.restriction;
+    restriction.field = info->field;
+    restriction.op = op;
+    restriction.position = field_offset + 1;
+    const auto wrong_value = [&](absl::string_view wanted) {
+      return Error(value_offset, absl::StrCat(info->name, " needs ", wanted,
+                                              ", not ", Quote(value)));
+    };
+    switch (info->type) {
+      case ValueType::kString:
+      case ValueType::kTopics: {
+        absl::string_view text = value;
+        if (absl::ConsumeSuffix(&text, "*")) restriction.prefix = true;
+        restriction.value = FoldText(text);
+        break;
+      }
+      case ValueType::kInt: {
+        int64_t number;
+        absl::string_view digits = value;
+        if (!absl::ConsumePrefix(&digits, "-")) {
+          absl::ConsumePrefix(&digits, "+");
+        }
+        if (digits.empty() ||
+            !std::all_of(digits.begin(), digits.end(),
+                         [](char c) {
+                           return absl::ascii_isdigit(
+                               static_cast<unsigned char>(c));
+                         }) ||
+            !absl::SimpleAtoi(value, &number)) {
+          return wrong_value("an integer");
+        }
+        restriction.value = number;
+        break;
+      }
+      case ValueType::kBool: {
+        const std::string lower = absl::AsciiStrToLower(value);
+        if (lower != "true" && lower != "false") {
+          return wrong_value("true or false");
+        }
+        restriction.value = lower == "true";
+        break;
+      }
+      case ValueType::kTime: {
+        absl::Time time;
+        std::string ignored;
+        if (!HasRfc3339Shape(value) ||
+            !absl::ParseTime(absl::RFC3339_full, value, &time, &ignored)) {
+          return wrong_value("an RFC 3339 time such as 2024-05-01T12:00:00Z");
+        }
+        restriction.value = time;
+        break;
+      }
+    }
+    return expr;
+  }
+
+  absl::StatusOr<FilterOp> ParseComparator(absl::string_view field) {
+    const absl::string_view rest = text_.substr(pos_);
+    static constexpr std::pair<absl::string_view, FilterOp> kOps[] = {
+        {"!=", FilterOp::kNe}, {"<=", FilterOp::kLe}, {">=", FilterOp::kGe},
+        {"=", FilterOp::kEq},  {"<", FilterOp::kLt},  {">", FilterOp::kGt},
+        {":", FilterOp::kHas},
+    };
+    for (const auto& [text, op] : kOps) {
+      if (absl::StartsWith(rest, text)) {
+        pos_ += text.size();
+        return op;
+      }
+    }
+    return Error(pos_, absl::StrCat("expected a comparator (", kComparators,
+                                    ") after ", field));
+  }
+
+  // A double-quoted string at pos_, with \" and \\ escapes; consumes it.
+  absl::StatusOr<std::string> ParseQuoted() {
+    const size_t open = pos_++;
+    std::string value;
+    while (!AtEnd()) {
+      const char c = text_[pos_];
+      if (c == '"') {
+        ++pos_;
+        return value;
+      }
+      if (c == '\\') {
+        if (pos_ + 1 < text_.size() &&
+            (text_[pos_ + 1] == '"' || text_[pos_ + 1] == '\\')) {
+          value.push_back(text_[pos_ + 1]);
+          pos_ += 2;
+          continue;
+        }
+        if (pos_ + 1 < text_.size()) {
+          return Error(pos_,
+                       "unsupported escape; only \\\" and \\\\ are "
+                       "allowed in a quoted string");
+        }
+        break;  // A '\' at the very end: the string is not terminated.
+      }
+      value.push_back(c);
+      ++pos_;
+    }
+    return Error(open, "string is not terminated (missing closing \")");
+  }
+
+  // Adds `child` to the AND or OR `parent`, flattening a child of the same
+  // kind.
+  static void AddChild(FilterExpr child, FilterExpr* parent) {
+    if (child.kind == parent->kind) {
+      for (FilterExpr& grandchild : child.children) {
+        parent->children.push_back(std::move(grandchild));
+      }
+    } else {
+      parent->children.push_back(std::move(child));
+    }
+  }
+
+  // An AND or OR with one child is that child.
+  static FilterExpr Simplify(FilterExpr expr) {
+    if (expr.children.size() == 1) {
+      FilterExpr only = std::move(expr.children[0]);
+      return only;
+    }
+    return expr;
+  }
+
+  absl::string_view text_;
+  FilterLimits limits_;
+  size_t pos_ = 0;
+  int depth_ = 0;
+  int restrictions_ = 0;
+};
+
+// ---- Matching ----
+
+bool CompareStrings(absl::string_view field, const Restriction& restriction,
+                    const std::string& value) {
+  const std::string folded = FoldText(field);
+  switch (restriction.op) {
+    case FilterOp::kEq:
+      return restriction.prefix ? absl::StartsWith(folded, value)
+                                : folded == value;
+    case FilterOp::kNe:
+      return restriction.prefix ? !absl::StartsWith(folded, value)
+                                : folded != value;
+    case FilterOp::kHas:
+      return absl::StrContains(folded, value);
+    default:
+      return false;  // The parser rejects ordering on strings.
+  }
+}
+
+bool MatchesTopics(const Article& article, const Restriction& restriction,
+                   const std::string& value) {
+  const bool any = std::any_of(article.topics().begin(), article.topics().end(),
+                               [&](const std::string& topic) {
+                                 const std::string folded = FoldText(topic);
+                                 return restriction.prefix
+                                            ? absl::StartsWith(folded, value)
+                                            : folded == value;
+                               });
+  switch (restriction.op) {
+    case FilterOp::kEq:
+    case FilterOp::kHas:
+      return any;
+    case FilterOp::kNe:
+      return !any;
+    default:
+      return false;  // The parser rejects ordering on topics.
+  }
+}
+
+template <typename T>
+bool CompareOrdered(const T& field, FilterOp op, const T& value) {
+  switch (op) {
+    case FilterOp::kEq:
+    case FilterOp::kHas:
+      return field == value;
+    case FilterOp::kNe:
+      return field != value;
+    case FilterOp::kLt:
+      return field < value;
+    case FilterOp::kLe:
+      return field <= value;
+    case FilterOp::kGt:
+      return field > value;
+    case FilterOp::kGe:
+      return field >= value;
+  }
+  return false;
+}
+
+bool MatchesRestriction(const Restriction& restriction,
+                        const Article& article) {
+  const auto* text = std::get_if<std::string>(&restriction.value);
+  const auto* number = std::get_if<int64_t>(&restriction.value);
+  switch (restriction.field) {
+    case FilterField::kTopics:
+      return text != nullptr && MatchesTopics(article, restriction, *text);
+    case FilterField::kProviderDomain:
+      return text != nullptr &&
+             CompareStrings(article.provider().domain(), restriction, *text);
+    case FilterField::kProviderName:
+      return text != nullptr &&
+             CompareStrings(article.provider().name(), restriction, *text);
+    case FilterField::kCategory:
+      return text != nullptr &&
+             CompareStrings(article.category(), restriction, *text);
+    case FilterField::kType:
+      return text != nullptr &&
+             CompareStrings(article.type(), restriction, *text);
+    case FilterField::kTitle:
+      return text != nullptr &&
+             CompareStrings(article.title(), restriction, *text);
+    case FilterField::kExcerpt:
+      return text != nullptr &&
+             CompareStrings(article.excerpt(), restriction, *text);
+    case FilterField::kQuality:
+      return number != nullptr &&
+             CompareOrdered<int64_t>(article.quality(), restriction.op,
+                                     *number);
+    case FilterField::kHeat:
+      return number != nullptr &&
+             CompareOrdered<int64_t>(article.heat(), restriction.op, *number);
+    case FilterField::kPublished: {
+      const bool* flag = std::get_if<bool>(&restriction.value);
+      if (flag == nullptr) return false;
+      switch (restriction.op) {
+        case FilterOp::kEq:
+        case FilterOp::kHas:
+          return article.published() == *flag;
+        case FilterOp::kNe:
+          return article.published() != *flag;
+        default:
+          return false;  // The parser rejects ordering on published.
+      }
+    }
+    case FilterField::kPublishTime: {
+      const absl::Time* time = std::get_if<absl::Time>(&restriction.value);
+      return time != nullptr &&
+             CompareOrdered(ToAbslTime(article.publish_time()), restriction.op,
+                            *time);
+    }
+  }
+  return false;
+}
+
+// ---- Hints ----
+
+void AppendUtf8(uint32_t code, std::string* out) {
+  if (code < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (code >> 6)));
+  } else if (code < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (code >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (code >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+  }
+  out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
+}
+
+bool IsAscii(absl::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return absl::ascii_isascii(c); });
+}
+
+// Every ASCII string that FoldText makes of a single non-ASCII code point
+// ("a" from "À", "ss" from "ß", "" if one were dropped). FoldText folds code
+// point by code point, so a text that folds to an ASCII string containing
+// none of these comes from ASCII only. Computed once, by folding the code
+// points, so that it follows FoldText's tables: those cover Latin, Greek and
+// Cyrillic and keep everything else, so the Basic Multilingual Plane is
+// enough. Blocks that FoldText leaves unchanged are skipped whole (about a
+// millisecond in all).
+const std::vector<std::string>& AsciiFoldsOfNonAscii() {
+  static const std::vector<std::string>* const folds = [] {
+    auto* result = new std::vector<std::string>();
+    const auto add = [&](std::string folded) {
+      if (IsAscii(folded) &&
+          std::find(result->begin(), result->end(), folded) == result->end()) {
+        result->push_back(std::move(folded));
+      }
+    };
+    constexpr uint32_t kBlock = 256;
+    std::string block;
+    std::string one;
+    for (uint32_t first = 0x80; first < 0x10000; first += kBlock) {
+      const uint32_t last = std::min<uint32_t>(first + kBlock, 0x10000);
+      block.clear();
+      for (uint32_t code = first; code < last; ++code) {
+        if (code < 0xD800 || code > 0xDFFF) AppendUtf8(code, &block);
+      }
+      if (FoldText(block) == block) continue;
+      for (uint32_t code = first; code < last; ++code) {
+        if (code >= 0xD800 && code <= 0xDFFF) continue;  // Surrogates.
+        one.clear();
+        AppendUtf8(code, &one);
+        add(FoldText(one));
+      }
+    }
+    return result;
+  }();
+  return *folds;
+}
+
+// The NormalizeKey form shared by every string whose FoldText form is
+// `folded`, if there is one and it is not empty. A string that folds to an
+// ASCII `folded` without any non-ASCII character is `folded` up to ASCII case,
+// so its NormalizeKey form is `folded` stripped.
+std::optional<std::string> IndexKey(absl::string_view folded) {
+  if (!IsAscii(folded)) return std::nullopt;
+  for (const std::string& fold : AsciiFoldsOfNonAscii()) {
+    if (absl::StrContains(folded, fold)) return std::nullopt;
+  }
+  std::string key = NormalizeKey(folded);
+  if (key.empty()) return std::nullopt;
+  return key;
+}
+
+// Adds to `keys` the index keys of `expr` if it is a restriction that the
+// index of `field` can answer, or an OR of such restrictions; returns false
+// (and leaves `keys` in any state) otherwise.
+bool CollectKeys(const FilterExpr& expr, FilterField field,
+                 std::vector<std::string>* keys) {
+  if (expr.kind == FilterExpr::Kind::kOr) {
+    if (expr.children.empty()) return false;
+    for (const FilterExpr& child : expr.children) {
+      if (!CollectKeys(child, field, keys)) return false;
+    }
+    return true;
+  }
+  if (expr.kind != FilterExpr::Kind::kRestriction) return false;
+  const Restriction& restriction = expr.restriction;
+  const auto* value = std::get_if<std::string>(&restriction.value);
+  const bool equality =
+      restriction.op == FilterOp::kEq ||
+      (field == FilterField::kTopics && restriction.op == FilterOp::kHas);
+  if (restriction.field != field || !equality || restriction.prefix ||
+      value == nullptr) {
+    return false;
+  }
+  std::optional<std::string> key = IndexKey(*value);
+  if (!key) return false;
+  keys->push_back(*std::move(key));
+  return true;
+}
+
+std::optional<std::vector<std::string>> KeySet(const FilterExpr& expr,
+                                               FilterField field) {
+  std::vector<std::string> keys;
+  if (!CollectKeys(expr, field, &keys)) return std::nullopt;
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+// The first time after `time` at which an article (nanosecond precision)
+// can be published: articles are at `time` or before, or at this or after.
+absl::Time NextNanosecond(absl::Time time) {
+  const absl::Duration since_epoch = time - absl::UnixEpoch();
+  return absl::UnixEpoch() + absl::Floor(since_epoch, absl::Nanoseconds(1)) +
+         absl::Nanoseconds(1);
+}
+
+void AddTimeBounds(const Restriction& restriction, FilterHints* hints) {
+  const absl::Time* time = std::get_if<absl::Time>(&restriction.value);
+  if (time == nullptr) return;
+  const auto raise_start = [&](absl::Time start) {
+    if (!hints->start_time || *hints->start_time < start) {
+      hints->start_time = start;
+    }
+  };
+  const auto lower_end = [&](absl::Time end) {
+    if (!hints->end_time || end < *hints->end_time) hints->end_time = end;
+  };
+  switch (restriction.op) {
+    case FilterOp::kGt:
+      raise_start(NextNanosecond(*time));
+      break;
+    case FilterOp::kGe:
+      raise_start(*time);
+      break;
+    case FilterOp::kLt:
+      lower_end(*time);
+      break;
+    case FilterOp::kLe:
+      lower_end(NextNanosecond(*time));
+      break;
+    case FilterOp::kEq:
+    case FilterOp::kHas:
+      raise_start(*time);
+      lower_end(NextNanosecond(*time));
+      break;
+    case FilterOp::kNe:
+      break;
+  }
+}
+
+void AddConjunct(const FilterExpr& expr, FilterHints* hints) {
+  if (expr.kind == FilterExpr::Kind::kAnd) {
+    for (const FilterExpr& child : expr.children) AddConjunct(child, hints);
+    return;
+  }
+  if (expr.kind == FilterExpr::Kind::kRestriction &&
+      expr.restriction.field == FilterField::kPublishTime) {
+    AddTimeBounds(expr.restriction, hints);
+    return;
+  }
+  if (auto topics = KeySet(expr, FilterField::kTopics)) {
+    hints->topic_sets.push_back(*std::move(topics));
+  } else if (auto domains = KeySet(expr, FilterField::kProviderDomain)) {
+    hints->domain_sets.push_back(*std::move(domains));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<FilterExpr> ParseFilter(absl::string_view filter,
+                                       const FilterLimits& limits) {
+  if (filter.size() > limits.max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("filter is ", filter.size(), " bytes long; at most ",
+                     limits.max_bytes, " are allowed"));
+  }
+  return Parser(filter, limits).Parse();
+}
+
+bool Matches(const FilterExpr& filter, const Article& article) {
+  switch (filter.kind) {
+    case FilterExpr::Kind::kAnd:
+      return std::all_of(
+          filter.children.begin(), filter.children.end(),
+          [&](const FilterExpr& child) { return Matches(child, article); });
+    case FilterExpr::Kind::kOr:
+      return std::any_of(
+          filter.children.begin(), filter.children.end(),
+          [&](const FilterExpr& child) { return Matches(child, article); });
+    case FilterExpr::Kind::kNot:
+      return filter.children.size() == 1 &&
+             !Matches(filter.children[0], article);
+    case FilterExpr::Kind::kRestriction:
+      return MatchesRestriction(filter.restriction, article);
+  }
+  return false;
+}
+
+FilterHints ExtractHints(const FilterExpr& filter) {
+  FilterHints hints;
+  AddConjunct(filter, &hints);
+  return hints;
+}
+
+}  // namespace newsmeta

@@ -1,0 +1,28 @@
+// Text normalisation for search: case- and accent-insensitive matching.
+#ifndef NEWSMETA_SERVER_TEXT_NORMALIZE_H_
+#define NEWSMETA_SERVER_TEXT_NORMALIZE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace newsmeta {
+
+// Lower-cases `text` and strips accents: "Économie" → "economie",
+// "Straße" → "strasse", "Œuvre" → "oeuvre". Covers Latin (Latin-1 Supplement,
+// Latin Extended-A), Greek and Cyrillic capitals; other characters are kept
+// as they are. `text` must be valid UTF-8 (the loader guarantees it); invalid
+// bytes are kept unchanged.
+std::string FoldText(absl::string_view text);
+
+// The words of `text`, folded, in order. A word is a run of letters and
+// digits: ASCII ones, and every code point from U+00C0 up except punctuation
+// and symbols of the General Punctuation block (U+2000–U+206F), the CJK
+// symbols (U+3000–U+303F), the multiplication and division signs and the
+// byte order mark.
+std::vector<std::string> Tokenize(absl::string_view text);
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_TEXT_NORMALIZE_H_

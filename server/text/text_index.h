@@ -1,0 +1,78 @@
+// An inverted index over the title and excerpt of documents numbered
+// 0..n-1, answering TextQuery. Immutable once built; safe to read from many
+// threads.
+#ifndef NEWSMETA_SERVER_TEXT_TEXT_INDEX_H_
+#define NEWSMETA_SERVER_TEXT_TEXT_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "text/text_query.h"
+
+namespace newsmeta {
+
+class TextIndex {
+ public:
+  class Builder {
+   public:
+    // Indexes the tokens (see Tokenize) of `title` and `excerpt` as those of
+    // `doc`. Add documents in ascending order of `doc`, each once; other
+    // orders work too, at the cost of a sort in Build.
+    void Add(uint32_t doc, absl::string_view title, absl::string_view excerpt);
+
+    TextIndex Build() &&;
+
+   private:
+    void AddTokens(uint32_t doc, absl::string_view text);
+
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> postings_;
+    // False once some posting list received a doc below its last one.
+    bool ascending_ = true;
+  };
+
+  // An index of no documents.
+  TextIndex() = default;
+
+  // The documents holding `folded_token` in their title or excerpt, in
+  // ascending order; nullptr when none does.
+  const std::vector<uint32_t>* Postings(absl::string_view folded_token) const;
+
+  // The title and excerpt of a document, as given to Builder::Add.
+  using DocText = std::function<std::pair<absl::string_view, absl::string_view>(
+      uint32_t doc)>;
+
+  // The documents of [0, num_docs) that match `query`, in ascending order.
+  // Candidates come from the postings of the query's tokens; `doc_text` is
+  // called only for candidates on which a phrase must be checked, so it may
+  // be empty for a query without phrases. With no positive term, the result
+  // is every document of [0, num_docs) that no exclusion matches; an empty
+  // query matches them all.
+  std::vector<uint32_t> Match(const TextQuery& query, uint32_t num_docs,
+                              const DocText& doc_text) const;
+
+  // How many distinct tokens the index holds.
+  size_t token_count() const { return postings_.size(); }
+
+ private:
+  explicit TextIndex(
+      absl::flat_hash_map<std::string, std::vector<uint32_t>> postings)
+      : postings_(std::move(postings)) {}
+
+  // The documents below `num_docs` holding every token of every one of
+  // `terms`, ascending. Phrases among `terms` still need checking on them.
+  std::vector<uint32_t> DocsWithAllTokens(
+      const std::vector<const std::vector<std::string>*>& terms,
+      uint32_t num_docs) const;
+
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> postings_;
+};
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_TEXT_TEXT_INDEX_H_
