@@ -1,11 +1,12 @@
 // newsmeta-client: queries a newsmeta server from the command line.
 //
-//   newsmeta-client [--target=localhost:50051] list|stream --topic "AI
-//   Hardware"
-//       --from 2023-07-01 --to 2023-07-31 [--provider D] [--page_size N]
-//       [--json]
-//   newsmeta-client get articles/0123456789abcdef
+//   newsmeta-client [--target=localhost:50051] list|stream|summary
+//       --topic "AI Hardware" --from 2023-07-01 --to 2023-07-31
+//       [--provider D] [--filter F] [--text T] [--order_by O]
+//       [--page_size N] [--json]
+//   newsmeta-client get articles/0123456789abcdef [articles/...]
 //   newsmeta-client health [--service newsmeta.v1.ArticleService]
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
@@ -35,8 +36,16 @@ ABSL_FLAG(std::string, to, "",
           "RFC 3339 time, exclusive.");
 ABSL_FLAG(std::vector<std::string>, provider, {},
           "Provider domains to match, any of them (comma-separated).");
-ABSL_FLAG(std::string, order, "desc",
-          "Order by publish time: desc (newest first) or asc.");
+ABSL_FLAG(std::string, order_by, "",
+          "Sort keys, e.g. \"quality desc, publish_time desc\" (default: "
+          "publish_time desc).");
+ABSL_FLAG(std::string, filter, "",
+          "AIP-160 filter, e.g. 'quality >= 50 AND topics:\"AI\"'.");
+ABSL_FLAG(std::string, text, "",
+          "Full-text search in title and excerpt: words, \"phrases\", -word.");
+ABSL_FLAG(int, top_n, 10, "summary: how many topics and providers to show.");
+ABSL_FLAG(std::string, interval, "month",
+          "summary: histogram buckets: day, week, month or none.");
 ABSL_FLAG(std::string, view, "", "basic or full (default: the RPC's own).");
 ABSL_FLAG(int, page_size, 0, "list: articles per page (0: server default).");
 ABSL_FLAG(std::string, page_token, "", "list: the page to fetch.");
@@ -78,14 +87,15 @@ int Fail(const grpc::Status& status) {
   const int code = status.error_code();
   std::cerr << "error: "
             << (code >= 0 && code <= 16 ? kCodeNames[code] : "CODE") << " ("
-            << code << "): " << status.error_message() << "\n";
+            << code << "): " << status.error_message() << "\n"
+            << DescribeErrorDetails(status.error_details());
   return EXIT_FAILURE;
 }
 
 int UsageError(absl::string_view message) {
   std::cerr << "error: " << message << "\n"
             << "usage: newsmeta-client [--target=HOST:PORT] "
-               "list|stream|get NAME|health [flags]; see --help\n";
+               "list|stream|summary|get NAME...|health [flags]; see --help\n";
   return kExitUsage;
 }
 
@@ -116,11 +126,15 @@ absl::Status FillQuery(Request* request) {
     if (!time.ok()) return time.status();
     request->mutable_end_time()->set_seconds(absl::ToUnixSeconds(*time));
   }
-  const std::string order = absl::GetFlag(FLAGS_order);
-  if (order != "asc" && order != "desc") {
-    return absl::InvalidArgumentError("--order must be asc or desc");
-  }
-  request->set_order_by(absl::StrCat("publish_time ", order));
+  request->set_filter(absl::GetFlag(FLAGS_filter));
+  request->set_text(absl::GetFlag(FLAGS_text));
+  return absl::OkStatus();
+}
+
+// Adds the order and view flags to a List or Stream request.
+template <typename Request>
+absl::Status FillOrderAndView(Request* request) {
+  request->set_order_by(absl::GetFlag(FLAGS_order_by));
   const std::string view = absl::GetFlag(FLAGS_view);
   if (view == "basic") {
     request->set_view(v1::ARTICLE_VIEW_BASIC);
@@ -158,7 +172,9 @@ class Printer {
 
 int List(v1::ArticleService::Stub& stub) {
   v1::ListArticlesRequest request;
-  if (absl::Status status = FillQuery(&request); !status.ok()) {
+  absl::Status filled = FillQuery(&request);
+  if (filled.ok()) filled = FillOrderAndView(&request);
+  if (absl::Status status = filled; !status.ok()) {
     return UsageError(status.message());
   }
   request.set_page_size(absl::GetFlag(FLAGS_page_size));
@@ -190,7 +206,9 @@ int List(v1::ArticleService::Stub& stub) {
 
 int Stream(v1::ArticleService::Stub& stub) {
   v1::StreamArticlesRequest request;
-  if (absl::Status status = FillQuery(&request); !status.ok()) {
+  absl::Status filled = FillQuery(&request);
+  if (filled.ok()) filled = FillOrderAndView(&request);
+  if (absl::Status status = filled; !status.ok()) {
     return UsageError(status.message());
   }
   grpc::ClientContext context;
@@ -210,20 +228,98 @@ int Stream(v1::ArticleService::Stub& stub) {
   return EXIT_SUCCESS;
 }
 
-int Get(v1::ArticleService::Stub& stub, const std::string& name) {
-  v1::GetArticleRequest request;
-  request.set_name(name);
-  const std::string view = absl::GetFlag(FLAGS_view);
-  if (view == "basic") request.set_view(v1::ARTICLE_VIEW_BASIC);
+// One name: GetArticle; several: BatchGetArticles (all or nothing).
+int Get(v1::ArticleService::Stub& stub, const std::vector<std::string>& names) {
+  const v1::ArticleView view = absl::GetFlag(FLAGS_view) == "basic"
+                                   ? v1::ARTICLE_VIEW_BASIC
+                                   : v1::ARTICLE_VIEW_UNSPECIFIED;
   grpc::ClientContext context;
   SetDeadline(&context);
-  v1::Article article;
-  const grpc::Status status = stub.GetArticle(&context, request, &article);
+  std::vector<v1::Article> articles;
+  if (names.size() == 1) {
+    v1::GetArticleRequest request;
+    request.set_name(names[0]);
+    request.set_view(view);
+    articles.emplace_back();
+    const grpc::Status status =
+        stub.GetArticle(&context, request, &articles.back());
+    if (!status.ok()) return Fail(status);
+  } else {
+    v1::BatchGetArticlesRequest request;
+    for (const std::string& name : names) request.add_names(name);
+    request.set_view(view);
+    v1::BatchGetArticlesResponse response;
+    const grpc::Status status =
+        stub.BatchGetArticles(&context, request, &response);
+    if (!status.ok()) return Fail(status);
+    articles.assign(response.articles().begin(), response.articles().end());
+  }
+  for (const v1::Article& article : articles) {
+    if (absl::GetFlag(FLAGS_json)) {
+      std::cout << ArticleJson(article) << "\n";
+    } else {
+      std::cout << article.DebugString() << "\n";
+    }
+  }
+  return EXIT_SUCCESS;
+}
+
+int Summary(v1::ArticleService::Stub& stub) {
+  v1::SummarizeArticlesRequest request;
+  if (absl::Status status = FillQuery(&request); !status.ok()) {
+    return UsageError(status.message());
+  }
+  request.set_top_n(absl::GetFlag(FLAGS_top_n));
+  const std::string interval = absl::GetFlag(FLAGS_interval);
+  const char* date_format = "%Y-%m-%d";
+  if (interval == "day") {
+    request.set_histogram_interval(v1::HISTOGRAM_INTERVAL_DAY);
+  } else if (interval == "week") {
+    request.set_histogram_interval(v1::HISTOGRAM_INTERVAL_WEEK);
+  } else if (interval == "month") {
+    request.set_histogram_interval(v1::HISTOGRAM_INTERVAL_MONTH);
+    date_format = "%Y-%m";
+  } else if (interval != "none") {
+    return UsageError("--interval must be day, week, month or none");
+  }
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::SummarizeArticlesResponse response;
+  const grpc::Status status =
+      stub.SummarizeArticles(&context, request, &response);
   if (!status.ok()) return Fail(status);
   if (absl::GetFlag(FLAGS_json)) {
-    std::cout << ArticleJson(article) << "\n";
-  } else {
-    std::cout << article.DebugString();
+    std::string json;
+    google::protobuf::util::JsonPrintOptions options;
+    (void)google::protobuf::util::MessageToJsonString(response, &json, options);
+    std::cout << json << "\n";
+    return EXIT_SUCCESS;
+  }
+  constexpr int kBarWidth = 50;
+  std::cout << response.total_size() << " matching articles\n";
+  std::vector<std::pair<std::string, int64_t>> rows;
+  for (const v1::TopicCount& topic : response.topic_counts()) {
+    rows.emplace_back(topic.topic(), topic.count());
+  }
+  std::cout << "\nTop topics\n" << BarChart(rows, kBarWidth);
+  rows.clear();
+  for (const v1::ProviderCount& provider : response.provider_counts()) {
+    rows.emplace_back(
+        absl::StrCat(provider.name(), " (", provider.domain(), ")"),
+        provider.count());
+  }
+  std::cout << "\nTop providers\n" << BarChart(rows, kBarWidth);
+  if (response.histogram_size() > 0) {
+    rows.clear();
+    for (const v1::HistogramBucket& bucket : response.histogram()) {
+      rows.emplace_back(
+          absl::FormatTime(date_format,
+                           absl::FromUnixSeconds(bucket.start_time().seconds()),
+                           absl::UTCTimeZone()),
+          bucket.count());
+    }
+    std::cout << "\nPublished per " << interval << " (UTC)\n"
+              << BarChart(rows, kBarWidth);
   }
   return EXIT_SUCCESS;
 }
@@ -252,7 +348,10 @@ int Run(const std::vector<char*>& args) {
       v1::ArticleService::NewStub(channel);
   if (command == "list" && args.size() == 2) return List(*stub);
   if (command == "stream" && args.size() == 2) return Stream(*stub);
-  if (command == "get" && args.size() == 3) return Get(*stub, args[2]);
+  if (command == "get" && args.size() >= 3) {
+    return Get(*stub, std::vector<std::string>(args.begin() + 2, args.end()));
+  }
+  if (command == "summary" && args.size() == 2) return Summary(*stub);
   if (command == "health" && args.size() == 2) return Check(channel);
   return UsageError(
       absl::StrCat("unknown command or wrong arguments: ", command));
@@ -266,7 +365,9 @@ int main(int argc, char** argv) {
       "Queries a newsmeta server.\n"
       "  newsmeta-client [--target=localhost:50051] list|stream "
       "[--topic T] [--from D] [--to D] [--provider P] [--json]\n"
-      "  newsmeta-client get articles/ID\n"
+      "  newsmeta-client get articles/ID [articles/ID2 ...]\n"
+      "  newsmeta-client summary [query flags] [--top_n N] [--interval "
+      "day|week|month|none]\n"
       "  newsmeta-client health [--service S]");
   return newsmeta::Run(absl::ParseCommandLine(argc, argv));
 }

@@ -2,9 +2,14 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 namespace newsmeta {
 namespace {
@@ -39,6 +44,55 @@ std::string Truncate(absl::string_view text, size_t max_chars) {
     ++chars;
   }
   return std::string(text);
+}
+
+std::string BarChart(const std::vector<std::pair<std::string, int64_t>>& rows,
+                     int width) {
+  int64_t largest = 0;
+  size_t label_width = 0;
+  for (const auto& [label, count] : rows) {
+    largest = std::max(largest, count);
+    label_width = std::max(label_width, label.size());
+  }
+  std::string chart;
+  for (const auto& [label, count] : rows) {
+    int64_t cells = largest == 0 ? 0 : count * width / largest;
+    if (count > 0 && cells == 0) cells = 1;
+    std::string bar;
+    for (int64_t i = 0; i < cells; ++i) bar += "█";
+    absl::StrAppend(&chart, Pad(label, label_width), " ", bar,
+                    cells > 0 ? " " : "", count, "\n");
+  }
+  return chart;
+}
+
+std::string DescribeErrorDetails(const std::string& serialized_status) {
+  google::rpc::Status status;
+  if (serialized_status.empty() || !status.ParseFromString(serialized_status)) {
+    return "";
+  }
+  std::string text;
+  for (const google::protobuf::Any& detail : status.details()) {
+    google::rpc::ErrorInfo info;
+    google::rpc::BadRequest bad_request;
+    if (detail.UnpackTo(&info)) {
+      absl::StrAppend(&text, "  reason: ", info.reason(), " (", info.domain(),
+                      ")\n");
+      std::map<std::string, std::string> sorted(info.metadata().begin(),
+                                                info.metadata().end());
+      for (const auto& [key, value] : sorted) {
+        absl::StrAppend(&text, "  ", key, ": ", value, "\n");
+      }
+    } else if (detail.UnpackTo(&bad_request)) {
+      for (const auto& violation : bad_request.field_violations()) {
+        absl::StrAppend(&text, "  bad field ", violation.field(), ": ",
+                        violation.description(), "\n");
+      }
+    } else {
+      absl::StrAppend(&text, "  detail of type ", detail.type_url(), "\n");
+    }
+  }
+  return text;
 }
 
 std::string TableHeader() {

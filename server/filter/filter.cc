@@ -592,73 +592,12 @@ bool MatchesRestriction(const Restriction& restriction,
 
 // ---- Hints ----
 
-void AppendUtf8(uint32_t code, std::string* out) {
-  if (code < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code >> 6)));
-  } else if (code < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-  }
-  out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-}
-
-bool IsAscii(absl::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return absl::ascii_isascii(c); });
-}
-
-// Every ASCII string that FoldText makes of a single non-ASCII code point
-// ("a" from "À", "ss" from "ß", "" if one were dropped). FoldText folds code
-// point by code point, so a text that folds to an ASCII string containing
-// none of these comes from ASCII only. Computed once, by folding the code
-// points, so that it follows FoldText's tables: those cover Latin, Greek and
-// Cyrillic and keep everything else, so the Basic Multilingual Plane is
-// enough. Blocks that FoldText leaves unchanged are skipped whole (about a
-// millisecond in all).
-const std::vector<std::string>& AsciiFoldsOfNonAscii() {
-  static const std::vector<std::string>* const folds = [] {
-    auto* result = new std::vector<std::string>();
-    const auto add = [&](std::string folded) {
-      if (IsAscii(folded) &&
-          std::find(result->begin(), result->end(), folded) == result->end()) {
-        result->push_back(std::move(folded));
-      }
-    };
-    constexpr uint32_t kBlock = 256;
-    std::string block;
-    std::string one;
-    for (uint32_t first = 0x80; first < 0x10000; first += kBlock) {
-      const uint32_t last = std::min<uint32_t>(first + kBlock, 0x10000);
-      block.clear();
-      for (uint32_t code = first; code < last; ++code) {
-        if (code < 0xD800 || code > 0xDFFF) AppendUtf8(code, &block);
-      }
-      if (FoldText(block) == block) continue;
-      for (uint32_t code = first; code < last; ++code) {
-        if (code >= 0xD800 && code <= 0xDFFF) continue;  // Surrogates.
-        one.clear();
-        AppendUtf8(code, &one);
-        add(FoldText(one));
-      }
-    }
-    return result;
-  }();
-  return *folds;
-}
-
-// The NormalizeKey form shared by every string whose FoldText form is
-// `folded`, if there is one and it is not empty. A string that folds to an
-// ASCII `folded` without any non-ASCII character is `folded` up to ASCII case,
-// so its NormalizeKey form is `folded` stripped.
+// The index key of every text whose FoldText form is `folded`, unless it is
+// empty (the domain index leaves out empty domains). NormalizeKey(t) is the
+// FoldText form of t stripped of ASCII white space; FoldText keeps ASCII white
+// space as it is and folds a folded text to itself, so every t with
+// FoldText(t) == folded has NormalizeKey(t) == NormalizeKey(folded).
 std::optional<std::string> IndexKey(absl::string_view folded) {
-  if (!IsAscii(folded)) return std::nullopt;
-  for (const std::string& fold : AsciiFoldsOfNonAscii()) {
-    if (absl::StrContains(folded, fold)) return std::nullopt;
-  }
   std::string key = NormalizeKey(folded);
   if (key.empty()) return std::nullopt;
   return key;

@@ -126,8 +126,8 @@ struct FilterHints {
   std::optional<absl::Time> start_time;
   // publish_time < end_time (exclusive).
   std::optional<absl::Time> end_time;
-  // Each set holds topics in NormalizeKey form; a matching article has a
-  // topic whose NormalizeKey form is in every set.
+  // Each set holds topics in NormalizeKey form; a matching article has, for
+  // every set, a topic whose NormalizeKey form is in the set.
   std::vector<std::vector<std::string>> topic_sets;
   // The same for the provider domain (NormalizeKey form, never empty).
   std::vector<std::vector<std::string>> domain_sets;
@@ -139,13 +139,9 @@ struct FilterHints {
 // - `topics = "X"`, `topics : "X"` without `*`, or an OR of only such
 //   restrictions, give a topic set; `provider.domain = "X"` without `*`, or an
 //   OR of only such restrictions, a domain set.
-// Matching compares FoldText forms, the indexes NormalizeKey forms, and many
-// strings fold to the same text ("Économie", "economie", "ÉCONOMIE"): a value
-// gives a set only when every string that folds to it has the same
-// NormalizeKey form, that is when no non-ASCII character folds to any part of
-// it (with the current FoldText, values made only of digits, punctuation,
-// white space and the letters b, f, m, p, q, v, x). Other restrictions give
-// no hint.
+// A set holds the NormalizeKey forms of the values; NormalizeKey is FoldText
+// with surrounding white space stripped, so every topic that folds to a value
+// has that key. Empty keys give no set. Other restrictions give no hint.
 FilterHints ExtractHints(const FilterExpr& filter);
 
 }  // namespace newsmeta

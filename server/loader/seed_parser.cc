@@ -1,5 +1,6 @@
 #include "loader/seed_parser.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -38,7 +39,7 @@ using ::newsmeta::v1::RelatedLink;
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 // Largest integer a double (google.protobuf.Value's number) holds exactly.
-constexpr double kMaxExactDouble = 9007199254740992.0;
+constexpr int64_t kMaxExactInteger = int64_t{1} << 53;
 
 // Where a byte offset falls in `text`, as a 1-based line and column.
 std::pair<int, int> LineAndColumn(absl::string_view text, size_t offset) {
@@ -70,6 +71,14 @@ const char* KindName(const YAML::Node& node) {
     default:
       return "a scalar";
   }
+}
+
+// An optional sign and digits only.
+bool IsIntegerText(absl::string_view text) {
+  absl::ConsumePrefix(&text, "-") || absl::ConsumePrefix(&text, "+");
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return absl::ascii_isdigit(c);
+  });
 }
 
 // Digits, signs, a point and exponents only: YAML's decimal float syntax,
@@ -139,7 +148,8 @@ class SeedReader {
           if (key == "published")
             return ReadBool(value, field, article, &Article::set_published);
           if (key == "provider")
-            return ReadProvider(value, field, article->mutable_provider());
+            if (value.IsNull()) return absl::OkStatus();
+          return ReadProvider(value, field, article->mutable_provider());
           if (key == "topics") return ReadTopics(value, field, article);
           if (key == "images")
             return ReadImages(value, field, article->mutable_images());
@@ -383,7 +393,8 @@ class SeedReader {
                 if (key == "type")
                   return ReadString(value, sub, link->mutable_type());
                 if (key == "provider")
-                  return ReadProvider(value, sub, link->mutable_provider());
+                  if (value.IsNull()) return absl::OkStatus();
+                return ReadProvider(value, sub, link->mutable_provider());
                 if (key == "quality")
                   return ReadInt32(value, sub, link, &RelatedLink::set_quality);
                 if (key == "images")
@@ -466,8 +477,11 @@ class SeedReader {
       }
       int64_t integer;
       double number;
-      if (absl::SimpleAtoi(text, &integer)) {
-        if (std::fabs(static_cast<double>(integer)) <= kMaxExactDouble) {
+      if (IsIntegerText(text)) {
+        // Out of int64's range, or beyond what a double holds exactly: the
+        // digits stay as a string.
+        if (absl::SimpleAtoi(text, &integer) && integer <= kMaxExactInteger &&
+            integer >= -kMaxExactInteger) {
           out->set_number_value(static_cast<double>(integer));
           return;
         }

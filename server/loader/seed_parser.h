@@ -14,8 +14,11 @@ namespace newsmeta {
 // converted under these so that deep nesting or YAML alias bombs cannot
 // exhaust the stack or memory.
 struct SeedLimits {
-  // Nesting depth of maps and sequences kept in `extra_fields`.
-  int max_depth = 64;
+  // Nesting depth of maps and sequences kept in `extra_fields`. Each level
+  // costs protobuf two message levels (Value, then Struct or ListValue), and
+  // parsers refuse messages nested deeper than 100, so deeper seeds could be
+  // served but not read back by clients.
+  int max_depth = 24;
   // Values (scalars, maps, sequences) kept in all `extra_fields` of one seed,
   // counting every expansion of a YAML alias.
   int max_extra_values = 10000;

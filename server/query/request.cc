@@ -150,7 +150,8 @@ absl::StatusOr<Query> CommonQuery(const Request& request) {
   if (query.start_time && query.end_time &&
       *query.start_time >= *query.end_time) {
     const auto format = [](absl::Time time) {
-      return absl::FormatTime(absl::RFC3339_full, time, absl::UTCTimeZone());
+      return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", time,
+                              absl::UTCTimeZone());
     };
     return InvalidFields(
         {"start_time", "end_time"}, "INVALID_TIME_RANGE",

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace newsmeta {
@@ -18,9 +20,13 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
   std::call_once(once, [] {
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-    // Referencing the health descriptor links its file into the binary, so
-    // that reflection can describe grpc.health.v1.Health.
+    // Referencing these descriptors links their files into the binary, so
+    // that reflection can describe grpc.health.v1.Health and the error
+    // details (grpcurl and buf curl then print them readably).
     (void)grpc::health::v1::HealthCheckRequest::descriptor();
+    (void)google::rpc::ErrorInfo::descriptor();
+    (void)google::rpc::BadRequest::descriptor();
+    (void)google::rpc::Status::descriptor();
   });
   std::unique_ptr<NewsmetaServer> server(new NewsmetaServer());
   grpc::ServerBuilder builder;
