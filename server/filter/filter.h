@@ -34,14 +34,16 @@
 // An empty or all-white-space filter matches every article. Every syntax or
 // type error is INVALID_ARGUMENT with a message that starts
 // "filter: position N: ", N being the 1-based byte offset of the problem:
-// the field for an unknown field, the comparator for a comparator the field
-// does not support or a missing value, the value for a value of the wrong
-// type, the opening quote of an unterminated string, the '(' of unclosed or
-// empty parentheses, an unmatched ')', the AND / OR / NOT / '-' that nothing
-// follows. A filter longer than FilterLimits::max_bytes, nested deeper than
-// max_depth (parentheses and negations) or with more than max_restrictions
-// restrictions is INVALID_ARGUMENT too; the parser never recurses deeper than
-// max_depth, whatever the input.
+// the field for an unknown field, where the comparator should be when there
+// is none, the comparator for a comparator the field does not support or a
+// missing value, the value for a value of the wrong type, the opening quote
+// of an unterminated string, the backslash of an unsupported escape, the '('
+// of unclosed or empty parentheses, an unmatched ')', the AND / OR / NOT / '-'
+// that nothing follows, an AND or OR with nothing before it. A filter longer
+// than FilterLimits::max_bytes, nested deeper than max_depth (parentheses and
+// negations) or with more than max_restrictions restrictions is
+// INVALID_ARGUMENT too; the parser never recurses deeper than max_depth,
+// whatever the input.
 #ifndef NEWSMETA_SERVER_FILTER_FILTER_H_
 #define NEWSMETA_SERVER_FILTER_FILTER_H_
 

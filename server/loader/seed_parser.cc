@@ -147,9 +147,10 @@ class SeedReader {
             return ReadInt32(value, field, article, &Article::set_heat);
           if (key == "published")
             return ReadBool(value, field, article, &Article::set_published);
-          if (key == "provider")
+          if (key == "provider") {
             if (value.IsNull()) return absl::OkStatus();
-          return ReadProvider(value, field, article->mutable_provider());
+            return ReadProvider(value, field, article->mutable_provider());
+          }
           if (key == "topics") return ReadTopics(value, field, article);
           if (key == "images")
             return ReadImages(value, field, article->mutable_images());
@@ -392,9 +393,10 @@ class SeedReader {
                   return ReadUrl(value, sub, link->mutable_cdn_amp_url());
                 if (key == "type")
                   return ReadString(value, sub, link->mutable_type());
-                if (key == "provider")
+                if (key == "provider") {
                   if (value.IsNull()) return absl::OkStatus();
-                return ReadProvider(value, sub, link->mutable_provider());
+                  return ReadProvider(value, sub, link->mutable_provider());
+                }
                 if (key == "quality")
                   return ReadInt32(value, sub, link, &RelatedLink::set_quality);
                 if (key == "images")

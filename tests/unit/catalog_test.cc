@@ -1,0 +1,316 @@
+// Tests of the catalog: order, duplicates, lookups, posting lists, bounds.
+#include "catalog/catalog.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "newsmeta/v1/article.pb.h"
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Pointee;
+
+// "articles/" + `id` as 16 lowercase hex digits.
+std::string Name(uint64_t id) { return absl::StrFormat("articles/%016x", id); }
+
+absl::Time Rfc3339(const std::string& text) {
+  absl::Time time;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &time, &error))
+      << text << ": " << error;
+  return time;
+}
+
+void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
+  const int64_t seconds = absl::ToUnixSeconds(time);
+  timestamp->set_seconds(seconds);
+  timestamp->set_nanos(static_cast<int32_t>(
+      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+}
+
+Article MakeArticle(const std::string& name, const std::string& time,
+                    const std::vector<std::string>& topics = {},
+                    const std::string& domain = "",
+                    const std::string& source_file = "") {
+  Article article;
+  article.set_name(name);
+  SetTime(Rfc3339(time), article.mutable_publish_time());
+  for (const std::string& topic : topics) article.add_topics(topic);
+  article.mutable_provider()->set_domain(domain);
+  article.set_source_file(source_file.empty() ? name + ".md" : source_file);
+  return article;
+}
+
+std::vector<std::string> AllNames(const Catalog& catalog) {
+  std::vector<std::string> names;
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    names.push_back(catalog.article(i).name());
+  }
+  return names;
+}
+
+TEST(CatalogTest, NormalizeKeyLowerCasesAndStripsSurroundingSpace) {
+  EXPECT_EQ(NormalizeKey("  AI Hardware\t\n"), "ai hardware");
+  EXPECT_EQ(NormalizeKey("WSJ.com"), "wsj.com");
+  EXPECT_EQ(NormalizeKey("   "), "");
+  EXPECT_EQ(NormalizeKey(""), "");
+}
+
+TEST(CatalogTest, ToAbslTimeKeepsNanoseconds) {
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(1688202000);
+  timestamp.set_nanos(123456789);
+  EXPECT_EQ(ToAbslTime(timestamp),
+            absl::FromUnixSeconds(1688202000) + absl::Nanoseconds(123456789));
+}
+
+TEST(CatalogTest, EmptyCatalogHasNothing) {
+  const Catalog::BuildResult result = Catalog::Build({});
+  ASSERT_NE(result.catalog, nullptr);
+  EXPECT_THAT(result.rejections, IsEmpty());
+  EXPECT_EQ(result.catalog->size(), 0u);
+  EXPECT_EQ(result.catalog->Find(Name(1)), nullptr);
+  EXPECT_EQ(result.catalog->TopicPostings("ai"), nullptr);
+  EXPECT_EQ(result.catalog->LowerBound(absl::UnixEpoch()), 0u);
+  EXPECT_EQ(result.catalog->UpperBound(absl::UnixEpoch(), Name(1)), 0u);
+}
+
+TEST(CatalogTest, BuildOrdersByPublishTimeThenName) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(0x30), "2023-07-02T00:00:00Z"),
+      MakeArticle(Name(0x20), "2023-07-01T12:00:00Z"),
+      MakeArticle(Name(0x10), "2023-07-01T12:00:00Z"),
+      MakeArticle(Name(0xff), "2023-06-30T00:00:00Z"),
+      MakeArticle(Name(0x05), "2023-07-01T12:00:00.000000001Z"),
+      MakeArticle(Name(0x15), "2023-07-01T12:00:00Z"),
+  });
+  ASSERT_THAT(result.rejections, IsEmpty());
+  const Catalog& catalog = *result.catalog;
+  EXPECT_THAT(AllNames(catalog),
+              ElementsAre(Name(0xff), Name(0x10), Name(0x15), Name(0x20),
+                          Name(0x05), Name(0x30)));
+  EXPECT_EQ(catalog.publish_time(0), Rfc3339("2023-06-30T00:00:00Z"));
+  EXPECT_EQ(catalog.publish_time(4),
+            Rfc3339("2023-07-01T12:00:00Z") + absl::Nanoseconds(1));
+}
+
+TEST(CatalogTest, BuildOrdersByInstantNotByWrittenOffset) {
+  // 01:00+02:00 is 23:00Z the day before: earlier than 2023-06-30T23:30Z.
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(1), "2023-07-01T01:00:00+02:00"),
+      MakeArticle(Name(2), "2023-06-30T23:30:00Z"),
+  });
+  EXPECT_THAT(AllNames(*result.catalog), ElementsAre(Name(1), Name(2)));
+  EXPECT_EQ(result.catalog->publish_time(0), Rfc3339("2023-06-30T23:00:00Z"));
+}
+
+TEST(CatalogTest, DuplicateKeepsSmallestSourceFileAndReportsTheOther) {
+  Article from_b = MakeArticle(Name(0xabc), "2023-07-01T00:00:00Z", {"AI"},
+                               "b.example", "news/b.md");
+  from_b.set_title("from b");
+  Article from_a = MakeArticle(Name(0xabc), "2023-07-02T00:00:00Z", {"Chips"},
+                               "a.example", "news/a.md");
+  from_a.set_title("from a");
+  const Article other = MakeArticle(Name(1), "2023-07-01T00:00:00Z");
+  // Whatever order the files were read in.
+  for (const bool b_first : {true, false}) {
+    SCOPED_TRACE(b_first ? "b.md first" : "a.md first");
+    std::vector<Article> input = {from_b, other, from_a};
+    if (!b_first) input = {from_a, other, from_b};
+
+    const Catalog::BuildResult result = Catalog::Build(std::move(input));
+
+    const Catalog& catalog = *result.catalog;
+    EXPECT_EQ(catalog.size(), 2u);
+    const Article* kept = catalog.Find(Name(0xabc));
+    ASSERT_NE(kept, nullptr);
+    EXPECT_EQ(kept->source_file(), "news/a.md");
+    EXPECT_EQ(kept->title(), "from a");
+    // The dropped article left nothing in the indexes.
+    EXPECT_EQ(catalog.TopicPostings("ai"), nullptr);
+    EXPECT_EQ(catalog.DomainPostings("b.example"), nullptr);
+    EXPECT_THAT(catalog.TopicPostings("chips"), Pointee(ElementsAre(1u)));
+    ASSERT_EQ(result.rejections.size(), 1u);
+    EXPECT_EQ(result.rejections[0].code(), absl::StatusCode::kInvalidArgument);
+    // Names the rejected file first, then the kept one.
+    EXPECT_THAT(std::string(result.rejections[0].message()),
+                AllOf(testing::StartsWith("news/b.md"), HasSubstr("news/a.md"),
+                      HasSubstr(Name(0xabc))));
+  }
+}
+
+TEST(CatalogTest, ThreeDuplicatesKeepOneAndReportTwo) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(7), "2023-07-01T00:00:00Z", {}, "", "z/c.md"),
+      MakeArticle(Name(7), "2023-07-01T00:00:00Z", {}, "", "a/b.md"),
+      MakeArticle(Name(7), "2023-07-01T00:00:00Z", {}, "", "m/a.md"),
+  });
+  EXPECT_EQ(result.catalog->size(), 1u);
+  EXPECT_EQ(result.catalog->article(0).source_file(), "a/b.md");
+  ASSERT_EQ(result.rejections.size(), 2u);
+  std::vector<std::string> messages;
+  for (const absl::Status& status : result.rejections) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(status.message()), HasSubstr("a/b.md"));
+    messages.emplace_back(status.message());
+  }
+  EXPECT_THAT(messages, testing::UnorderedElementsAre(HasSubstr("z/c.md"),
+                                                      HasSubstr("m/a.md")));
+}
+
+TEST(CatalogTest, FindReturnsTheArticleOrNull) {
+  Article article = MakeArticle(Name(0x1234), "2023-07-01T00:00:00Z");
+  article.set_title("Chips");
+  const Catalog::BuildResult result =
+      Catalog::Build({MakeArticle(Name(1), "2023-07-02T00:00:00Z"), article});
+  const Catalog& catalog = *result.catalog;
+
+  const Article* found = catalog.Find(Name(0x1234));
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->title(), "Chips");
+  EXPECT_EQ(found, &catalog.article(0));
+  EXPECT_EQ(catalog.Find(Name(0x1235)), nullptr);
+  EXPECT_EQ(catalog.Find(""), nullptr);
+  EXPECT_EQ(catalog.Find("articles/0000000000001234 "), nullptr);
+}
+
+TEST(CatalogTest, TopicPostingsAreKeyedByNormalizedTopic) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(1), "2023-07-01T00:00:00Z", {"AI Hardware"}),
+      MakeArticle(Name(2), "2023-07-02T00:00:00Z", {"  ai hardware "}),
+      MakeArticle(Name(3), "2023-07-03T00:00:00Z", {"Chips"}),
+      MakeArticle(Name(4), "2023-07-04T00:00:00Z", {"AI HARDWARE", "chips"}),
+  });
+  const Catalog& catalog = *result.catalog;
+  EXPECT_THAT(catalog.TopicPostings("ai hardware"),
+              Pointee(ElementsAre(0u, 1u, 3u)));
+  EXPECT_THAT(catalog.TopicPostings("chips"), Pointee(ElementsAre(2u, 3u)));
+  // Lookups take the normalized form.
+  EXPECT_EQ(catalog.TopicPostings("AI Hardware"), nullptr);
+  EXPECT_EQ(catalog.TopicPostings("robots"), nullptr);
+  // Topics are stored as the seed wrote them.
+  EXPECT_THAT(catalog.article(1).topics(), ElementsAre("  ai hardware "));
+}
+
+TEST(CatalogTest, DomainPostingsAreKeyedByNormalizedDomain) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(1), "2023-07-01T00:00:00Z", {}, "WSJ.com"),
+      MakeArticle(Name(2), "2023-07-02T00:00:00Z", {}, " wsj.com\t"),
+      MakeArticle(Name(3), "2023-07-03T00:00:00Z", {}, "ft.com"),
+      MakeArticle(Name(4), "2023-07-04T00:00:00Z", {}, ""),
+  });
+  const Catalog& catalog = *result.catalog;
+  EXPECT_THAT(catalog.DomainPostings("wsj.com"), Pointee(ElementsAre(0u, 1u)));
+  EXPECT_THAT(catalog.DomainPostings("ft.com"), Pointee(ElementsAre(2u)));
+  EXPECT_EQ(catalog.DomainPostings("WSJ.com"), nullptr);
+  // An article without a domain is not posted under "".
+  EXPECT_EQ(catalog.DomainPostings(""), nullptr);
+  EXPECT_EQ(catalog.domain_key(0), "wsj.com");
+  EXPECT_EQ(catalog.domain_key(1), "wsj.com");
+  EXPECT_EQ(catalog.domain_key(3), "");
+}
+
+TEST(CatalogTest, TopicKeysFoldAccents) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(1), "2023-07-01T00:00:00Z", {"Économie"}),
+      MakeArticle(Name(2), "2023-07-02T00:00:00Z", {" economie "}),
+      MakeArticle(Name(3), "2023-07-03T00:00:00Z", {"ÉCONOMIE"}),
+  });
+  EXPECT_EQ(NormalizeKey(" Économie "), "economie");
+  EXPECT_THAT(result.catalog->TopicPostings("economie"),
+              Pointee(ElementsAre(0u, 1u, 2u)));
+}
+
+TEST(CatalogTest, ArticleListingATopicTwiceIsPostedOnce) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(1), "2023-07-01T00:00:00Z", {"AI", "Chips", " ai"}),
+      MakeArticle(Name(2), "2023-07-02T00:00:00Z", {"ai", "AI"}),
+  });
+  const Catalog& catalog = *result.catalog;
+  EXPECT_THAT(catalog.TopicPostings("ai"), Pointee(ElementsAre(0u, 1u)));
+  EXPECT_THAT(catalog.TopicPostings("chips"), Pointee(ElementsAre(0u)));
+}
+
+class CatalogBoundsTest : public testing::Test {
+ protected:
+  CatalogBoundsTest()
+      : result_(Catalog::Build({
+            MakeArticle(Name(0x50), "2023-07-03T00:00:00Z"),
+            MakeArticle(Name(0x30), "2023-07-02T00:00:00Z"),
+            MakeArticle(Name(0x10), "2023-07-02T00:00:00Z"),
+            MakeArticle(Name(0x99), "2023-07-01T00:00:00Z"),
+            MakeArticle(Name(0x20), "2023-07-02T00:00:00Z"),
+        })),
+        catalog_(*result_.catalog) {}
+
+  // Index: 0       1       2       3       4
+  // Time:  07-01   07-02   07-02   07-02   07-03
+  // Name:  0x99    0x10    0x20    0x30    0x50
+  const Catalog::BuildResult result_;
+  const Catalog& catalog_;
+  const absl::Time day1_ = Rfc3339("2023-07-01T00:00:00Z");
+  const absl::Time day2_ = Rfc3339("2023-07-02T00:00:00Z");
+  const absl::Time day3_ = Rfc3339("2023-07-03T00:00:00Z");
+};
+
+TEST_F(CatalogBoundsTest, LayoutIsAsExpected) {
+  EXPECT_THAT(
+      AllNames(catalog_),
+      ElementsAre(Name(0x99), Name(0x10), Name(0x20), Name(0x30), Name(0x50)));
+}
+
+TEST_F(CatalogBoundsTest, LowerBoundByTimeIsFirstOfTheTies) {
+  EXPECT_EQ(catalog_.LowerBound(day1_ - absl::Seconds(1)), 0u);
+  EXPECT_EQ(catalog_.LowerBound(day1_), 0u);
+  EXPECT_EQ(catalog_.LowerBound(day1_ + absl::Nanoseconds(1)), 1u);
+  EXPECT_EQ(catalog_.LowerBound(day2_), 1u);
+  EXPECT_EQ(catalog_.LowerBound(day2_ + absl::Nanoseconds(1)), 4u);
+  EXPECT_EQ(catalog_.LowerBound(day3_), 4u);
+  EXPECT_EQ(catalog_.LowerBound(day3_ + absl::Nanoseconds(1)), 5u);
+}
+
+TEST_F(CatalogBoundsTest, LowerAndUpperBoundOnAnExistingPosition) {
+  EXPECT_EQ(catalog_.LowerBound(day2_, Name(0x10)), 1u);
+  EXPECT_EQ(catalog_.UpperBound(day2_, Name(0x10)), 2u);
+  EXPECT_EQ(catalog_.LowerBound(day2_, Name(0x20)), 2u);
+  EXPECT_EQ(catalog_.UpperBound(day2_, Name(0x20)), 3u);
+  EXPECT_EQ(catalog_.LowerBound(day2_, Name(0x30)), 3u);
+  EXPECT_EQ(catalog_.UpperBound(day2_, Name(0x30)), 4u);
+  EXPECT_EQ(catalog_.LowerBound(day1_, Name(0x99)), 0u);
+  EXPECT_EQ(catalog_.UpperBound(day1_, Name(0x99)), 1u);
+  EXPECT_EQ(catalog_.LowerBound(day3_, Name(0x50)), 4u);
+  EXPECT_EQ(catalog_.UpperBound(day3_, Name(0x50)), 5u);
+}
+
+TEST_F(CatalogBoundsTest, LowerAndUpperBoundOnAMissingPosition) {
+  // Between 0x10 and 0x20 at the same time.
+  EXPECT_EQ(catalog_.LowerBound(day2_, Name(0x15)), 2u);
+  EXPECT_EQ(catalog_.UpperBound(day2_, Name(0x15)), 2u);
+  // Before every name at that time.
+  EXPECT_EQ(catalog_.LowerBound(day2_, ""), 1u);
+  EXPECT_EQ(catalog_.UpperBound(day2_, ""), 1u);
+  // After every name at that time.
+  EXPECT_EQ(catalog_.LowerBound(day2_, Name(0xfff)), 4u);
+  EXPECT_EQ(catalog_.UpperBound(day2_, Name(0xfff)), 4u);
+  // A name that exists, at a time where it does not.
+  EXPECT_EQ(catalog_.LowerBound(day1_, Name(0x10)), 0u);
+  EXPECT_EQ(catalog_.UpperBound(day1_, Name(0x10)), 0u);
+  // Outside the catalog.
+  EXPECT_EQ(catalog_.UpperBound(day1_ - absl::Hours(1), Name(0x99)), 0u);
+  EXPECT_EQ(catalog_.LowerBound(day3_ + absl::Hours(1), Name(0)), 5u);
+  EXPECT_EQ(catalog_.UpperBound(day3_ + absl::Hours(1), Name(0)), 5u);
+}
+
+}  // namespace
+}  // namespace newsmeta

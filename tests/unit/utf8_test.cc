@@ -1,0 +1,97 @@
+#include "util/utf8.h"
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
+
+namespace newsmeta {
+namespace {
+
+TEST(Utf8Test, AcceptsEmptyText) {
+  EXPECT_EQ(FindInvalidUtf8(""), 0u);
+  EXPECT_TRUE(IsValidUtf8(""));
+}
+
+TEST(Utf8Test, AcceptsAscii) {
+  const std::string text = "title: Hello, world!\n\t~";
+  EXPECT_EQ(FindInvalidUtf8(text), text.size());
+  EXPECT_TRUE(IsValidUtf8(text));
+}
+
+TEST(Utf8Test, AcceptsNulAndDelete) {
+  const std::string text("a\0b\x7F", 4);
+  EXPECT_EQ(FindInvalidUtf8(text), 4u);
+}
+
+TEST(Utf8Test, AcceptsMultiByteSequencesOfEveryLength) {
+  // U+00E9 (2 bytes), U+2019 (3 bytes), U+1F600 (4 bytes).
+  const std::string text = "caf\xC3\xA9 \xE2\x80\x99 \xF0\x9F\x98\x80";
+  EXPECT_EQ(FindInvalidUtf8(text), text.size());
+  EXPECT_TRUE(IsValidUtf8(text));
+}
+
+TEST(Utf8Test, AcceptsTheEdgesOfTheValidRanges) {
+  EXPECT_TRUE(IsValidUtf8("\xC2\x80"));          // U+0080
+  EXPECT_TRUE(IsValidUtf8("\xDF\xBF"));          // U+07FF
+  EXPECT_TRUE(IsValidUtf8("\xE0\xA0\x80"));      // U+0800
+  EXPECT_TRUE(IsValidUtf8("\xED\x9F\xBF"));      // U+D7FF
+  EXPECT_TRUE(IsValidUtf8("\xEE\x80\x80"));      // U+E000
+  EXPECT_TRUE(IsValidUtf8("\xEF\xBF\xBF"));      // U+FFFF
+  EXPECT_TRUE(IsValidUtf8("\xF0\x90\x80\x80"));  // U+10000
+  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
+}
+
+TEST(Utf8Test, RejectsTruncatedSequencesAtTheirFirstByte) {
+  EXPECT_EQ(FindInvalidUtf8("ab\xC3"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("ab\xE2\x80"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("ab\xF0\x9F\x98"), 2u);
+  EXPECT_FALSE(IsValidUtf8("\xF0\x9F\x98"));
+}
+
+TEST(Utf8Test, RejectsSequenceInterruptedByAscii) {
+  EXPECT_EQ(FindInvalidUtf8("x\xE2\x80y"), 1u);
+  EXPECT_EQ(FindInvalidUtf8("x\xC3 "), 1u);
+}
+
+TEST(Utf8Test, RejectsOverlongForms) {
+  EXPECT_EQ(FindInvalidUtf8(absl::string_view("\xC0\x80", 2)), 0u);
+  EXPECT_EQ(FindInvalidUtf8("\xC1\xBF"), 0u);
+  EXPECT_EQ(FindInvalidUtf8("ok\xE0\x80\x80"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("ok\xE0\x9F\xBF"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("ok!\xF0\x80\x80\x80"), 3u);
+  EXPECT_EQ(FindInvalidUtf8("ok!\xF0\x8F\xBF\xBF"), 3u);
+}
+
+TEST(Utf8Test, RejectsUtf16Surrogates) {
+  EXPECT_EQ(FindInvalidUtf8("a\xED\xA0\x80"), 1u);  // U+D800
+  EXPECT_EQ(FindInvalidUtf8("a\xED\xBF\xBF"), 1u);  // U+DFFF
+}
+
+TEST(Utf8Test, RejectsCodePointsAboveU10FFFF) {
+  EXPECT_EQ(FindInvalidUtf8("abc\xF4\x90\x80\x80"), 3u);
+  EXPECT_EQ(FindInvalidUtf8("\xF5\x80\x80\x80"), 0u);
+  EXPECT_EQ(FindInvalidUtf8("\xF7\xBF\xBF\xBF"), 0u);
+}
+
+TEST(Utf8Test, RejectsStrayContinuationByte) {
+  EXPECT_EQ(FindInvalidUtf8("abc\x80"), 3u);
+  // A continuation byte after a complete two-byte sequence.
+  EXPECT_EQ(FindInvalidUtf8("\xC3\xA9\xA9"), 2u);
+}
+
+TEST(Utf8Test, RejectsBytesThatNeverAppearInUtf8) {
+  EXPECT_EQ(FindInvalidUtf8("x\xFE"), 1u);
+  EXPECT_EQ(FindInvalidUtf8("x\xFF"), 1u);
+  EXPECT_EQ(FindInvalidUtf8("x\xF8\x88\x80\x80\x80"), 1u);
+}
+
+TEST(Utf8Test, ReportsTheFirstOfSeveralInvalidBytes) {
+  // Valid multi-byte text before the bad byte counts in bytes, not characters.
+  const std::string text = "\xE2\x80\x99\xC3\xA9z\xFF\x80";
+  EXPECT_EQ(FindInvalidUtf8(text), 6u);
+  EXPECT_FALSE(IsValidUtf8(text));
+}
+
+}  // namespace
+}  // namespace newsmeta
