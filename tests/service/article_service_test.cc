@@ -12,6 +12,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "newsmeta/v1/article_service.grpc.pb.h"
 #include "service/newsmeta_server.h"
@@ -233,6 +235,129 @@ TEST_F(ArticleServiceTest, StreamWithInvalidQueryFails) {
   EXPECT_TRUE(StreamAll(request, &status).empty());
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("topics[0]"), std::string::npos);
+}
+
+TEST_F(ArticleServiceTest, ErrorsCarryErrorInfoAndBadRequest) {
+  LoadCatalog();
+  v1::ListArticlesRequest request;
+  request.set_filter("quality >> 3");
+  v1::ListArticlesResponse response;
+  grpc::ClientContext context;
+  const grpc::Status status = stub_->ListArticles(&context, request, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  EXPECT_EQ(details.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(details.message(), status.error_message());
+  google::rpc::ErrorInfo info;
+  google::rpc::BadRequest bad_request;
+  for (const google::protobuf::Any& detail : details.details()) {
+    if (detail.Is<google::rpc::ErrorInfo>()) detail.UnpackTo(&info);
+    if (detail.Is<google::rpc::BadRequest>()) detail.UnpackTo(&bad_request);
+  }
+  EXPECT_EQ(info.reason(), "INVALID_FILTER");
+  EXPECT_EQ(info.domain(), "newsmeta.v1");
+  EXPECT_EQ(info.metadata().at("position"), "10");
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "filter");
+}
+
+TEST_F(ArticleServiceTest, NotFoundCarriesErrorInfoNamingTheArticle) {
+  LoadCatalog();
+  v1::GetArticleRequest request;
+  request.set_name("articles/ffffffffffffffff");
+  v1::Article article;
+  grpc::ClientContext context;
+  const grpc::Status status = stub_->GetArticle(&context, request, &article);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "ARTICLE_NOT_FOUND");
+  EXPECT_EQ(info.metadata().at("name"), "articles/ffffffffffffffff");
+}
+
+TEST_F(ArticleServiceTest, BatchGetKeepsRequestOrderAndFailsWhole) {
+  LoadCatalog();
+  v1::BatchGetArticlesRequest request;
+  request.add_names(MakeArticle(7).name());
+  request.add_names(MakeArticle(2).name());
+  request.add_names(MakeArticle(7).name());
+  v1::BatchGetArticlesResponse response;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->BatchGetArticles(&context, request, &response).ok());
+  }
+  ASSERT_EQ(response.articles_size(), 3);
+  EXPECT_EQ(response.articles(0).title(), "Article 7");
+  EXPECT_EQ(response.articles(1).title(), "Article 2");
+  EXPECT_EQ(response.articles(2).title(), "Article 7");
+  EXPECT_EQ(response.articles(0).secured(), "token");  // FULL by default
+
+  request.add_names("articles/ffffffffffffffff");
+  response.Clear();
+  grpc::ClientContext context;
+  const grpc::Status status =
+      stub_->BatchGetArticles(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("articles/ffffffffffffffff"),
+            std::string::npos);
+  EXPECT_EQ(response.articles_size(), 0);
+}
+
+TEST_F(ArticleServiceTest, SummarizeCountsTopicsProvidersAndDays) {
+  LoadCatalog();
+  v1::SummarizeArticlesRequest request;
+  // Hours 0..47: 2023-07-01 and 2023-07-02.
+  request.mutable_end_time()->set_seconds(
+      absl::ToUnixSeconds(kJuly1 + absl::Hours(48)));
+  request.set_top_n(1);
+  request.set_histogram_interval(v1::HISTOGRAM_INTERVAL_DAY);
+  v1::SummarizeArticlesResponse response;
+  grpc::ClientContext context;
+  const grpc::Status status =
+      stub_->SummarizeArticles(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.total_size(), 48);
+  ASSERT_EQ(response.topic_counts_size(), 1);
+  // 24 each: the tie goes to the smaller key.
+  EXPECT_EQ(response.topic_counts(0).topic(), "AI Hardware");
+  EXPECT_EQ(response.topic_counts(0).count(), 24);
+  ASSERT_EQ(response.provider_counts_size(), 1);
+  EXPECT_EQ(response.provider_counts(0).domain(), "fool.com");
+  EXPECT_EQ(response.provider_counts(0).count(), 32);
+  ASSERT_EQ(response.histogram_size(), 2);
+  EXPECT_EQ(response.histogram(0).start_time().seconds(),
+            absl::ToUnixSeconds(kJuly1));
+  EXPECT_EQ(response.histogram(0).count(), 24);
+  EXPECT_EQ(response.histogram(1).count(), 24);
+}
+
+TEST_F(ArticleServiceTest, ListOrdersByQualityThenTime) {
+  std::vector<v1::Article> articles;
+  for (int i = 0; i < 6; ++i) {
+    articles.push_back(MakeArticle(i));
+    articles.back().set_quality(i % 3);  // 0 1 2 0 1 2
+  }
+  server_->ServeCatalog(Catalog::Build(std::move(articles)).catalog);
+  v1::ListArticlesRequest request;
+  request.set_order_by("quality desc, publish_time desc");
+  request.set_page_size(4);
+  std::vector<std::string> titles;
+  while (true) {
+    v1::ListArticlesResponse response;
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub_->ListArticles(&context, request, &response).ok());
+    for (const v1::Article& article : response.articles()) {
+      titles.push_back(article.title());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(titles,
+            (std::vector<std::string>{"Article 5", "Article 2", "Article 4",
+                                      "Article 1", "Article 3", "Article 0"}));
 }
 
 constexpr int kLargeCount = 2000;
