@@ -8,6 +8,7 @@ packages=(
   g++ make cmake pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev libabsl-dev libyaml-cpp-dev libssl-dev libgtest-dev
+  python3 python3-grpcio python3-protobuf
 )
 
 # Node.js and npm fetch the npm tools (tools/package.json); Debian's packages
@@ -28,11 +29,15 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# npm tools, exactly as locked; again only when the lock changed.
-tools=$(cd "$(dirname "$0")" && pwd)
-stamp="$tools/node_modules/.newsmeta-lock"
-if ! cmp -s "$tools/package-lock.json" "$stamp" 2>/dev/null; then
-  echo "setup: installing npm tools (npm ci)" >&2
-  (cd "$tools" && npm ci --no-audit --no-fund --loglevel=error >&2)
-  cp "$tools/package-lock.json" "$stamp"
-fi
+# npm packages, exactly as locked, for each package.json of the project
+# (tools/ and client/node/); again only when a lock changed.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in "$root/tools" "$root/client/node"; do
+  [[ -f "$dir/package-lock.json" ]] || continue
+  stamp="$dir/node_modules/.newsmeta-lock"
+  if ! cmp -s "$dir/package-lock.json" "$stamp" 2>/dev/null; then
+    echo "setup: npm ci in ${dir#"$root"/}" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+done

@@ -1,0 +1,1523 @@
+#include "gen_seeds/corpus.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iterator>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+
+namespace newsmeta {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Pseudo-random numbers: splitmix64, integer arithmetic only, so the output
+// is the same with every compiler and standard library.
+
+constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
+
+uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+
+  uint64_t Next() {
+    state_ += kGolden;
+    return Mix64(state_);
+  }
+  // Uniform in [0, n) for n > 0 (multiply-high; the bias is below n / 2^64).
+  uint64_t Below(uint64_t n) {
+    return absl::Uint128High64(absl::uint128(Next()) * n);
+  }
+  int Between(int lo, int hi) {
+    return lo + static_cast<int>(Below(static_cast<uint64_t>(hi - lo) + 1));
+  }
+  // True `per_mille` times in a thousand.
+  bool PerMille(int per_mille) {
+    return Below(1000) < static_cast<uint64_t>(per_mille);
+  }
+  template <typename T, size_t N>
+  const T& Pick(const T (&items)[N]) {
+    return items[Below(N)];
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// Independent streams, so that an article's header (what other articles'
+// related links repeat) can be made without the rest of it.
+enum class Stream : uint64_t { kHeader = 1, kBody = 2, kTieInstant = 3 };
+
+Rng StreamRng(uint64_t seed, Stream stream, uint64_t index) {
+  const uint64_t base = Mix64(seed ^ (static_cast<uint64_t>(stream) * kGolden));
+  return Rng(Mix64(base + index * 0xD1B54A32D192ED03ULL));
+}
+
+// Picks index k with probability weight[k] / sum(weights).
+class WeightedTable {
+ public:
+  WeightedTable() = default;
+  explicit WeightedTable(const std::vector<uint64_t>& weights) {
+    uint64_t sum = 0;
+    cumulative_.reserve(weights.size());
+    for (uint64_t weight : weights) {
+      sum += weight;
+      cumulative_.push_back(sum);
+    }
+  }
+  size_t Pick(Rng& rng) const {
+    const uint64_t r = rng.Below(cumulative_.back());
+    return static_cast<size_t>(
+        std::upper_bound(cumulative_.begin(), cumulative_.end(), r) -
+        cumulative_.begin());
+  }
+
+ private:
+  std::vector<uint64_t> cumulative_;
+};
+
+// Weight ~ 1 / (rank + shift), rank from 1.
+std::vector<uint64_t> ZipfWeights(size_t n, uint64_t shift) {
+  std::vector<uint64_t> weights;
+  weights.reserve(n);
+  for (uint64_t rank = 1; rank <= n; ++rank) {
+    weights.push_back((uint64_t{1} << 32) / (rank + shift));
+  }
+  return weights;
+}
+
+// ---------------------------------------------------------------------------
+// Vocabulary. Source files are UTF-8; every entry is valid UTF-8.
+
+// Topics by rank: rank 1 is the most frequent. Filled up to kTopicCount with
+// region/subject pairs.
+constexpr const char* kTopics[] = {
+    "Politics",
+    "AI",
+    "Economy",
+    "Technology",
+    "Sports",
+    "Climate",
+    "Économie",
+    "Health",
+    "Markets",
+    "AI Hardware",
+    "Elections",
+    "Science",
+    "Entertainment",
+    "Electric Vehicles",
+    "Cybersecurity",
+    "Football",
+    "Energy",
+    "Startups",
+    "Space",
+    "Real Estate",
+    "Inflation",
+    "Smartphones",
+    "Cryptocurrency",
+    "Education",
+    "Énergie solaire",
+    "Travel",
+    "Movies",
+    "Music",
+    "Semiconductors",
+    "Public Health",
+    "AI in Autos",
+    "Weather",
+    "Immigration",
+    "Trade",
+    "Cloud Computing",
+    "Gaming",
+    "Basketball",
+    "Tennis",
+    "Formula 1",
+    "Privacy",
+    "Banking",
+    "Oil & Gas",
+    "Wildfires",
+    "Supply Chain",
+    "Robotics",
+    "Biotech",
+    "Vaccines",
+    "Social Media",
+    "Streaming",
+    "Open Source",
+    "Quantum Computing",
+    "Nuclear Power",
+    "Wind Power",
+    "Agriculture",
+    "Food",
+    "Fashion",
+    "Santé",
+    "Art",
+    "Books",
+    "Theatre",
+    "Television",
+    "Olympics",
+    "Cricket",
+    "Baseball",
+    "Golf",
+    "Cycling",
+    "Rugby",
+    "Labour",
+    "Housing",
+    "Transport",
+    "Aviation",
+    "Railways",
+    "Shipping",
+    "Retail",
+    "E-commerce",
+    "Künstliche Intelligenz",
+    "Advertising",
+    "Media",
+    "Law",
+    "Courts",
+    "Crime",
+    "Defence",
+    "Diplomacy",
+    "Human Rights",
+    "Religion",
+    "Archaeology",
+    "Astronomy",
+    "Oceans",
+    "Biodiversity",
+    "Mental Health",
+    "Nutrition",
+    "Fitness",
+    "Parenting",
+    "Careers",
+    "Personal Finance",
+    "Taxes",
+    "Pensions",
+    "Insurance",
+    "Venture Capital",
+    "Mergers & Acquisitions",
+    "IPOs",
+    "Interest Rates",
+    "Central Banks",
+    "Stock Market",
+    "Machine Learning",
+    "Large Language Models",
+    "Self-Driving Cars",
+    "Climate Policy",
+    "Video Games",
+    "Premier League",
+    "Champions League",
+    "World Cup",
+    "Tour de France",
+    "Roland-Garros",
+    "Wirtschaft",
+    "Klimawandel",
+    "Fußball",
+    "Politique étrangère",
+    "Société",
+    "Médecine",
+    "Cinéma",
+    "Météo",
+    "Littérature",
+    "Educación",
+    "Elecciones",
+    "Tecnología",
+    "Política",
+    "Ciência",
+    "Saúde",
+    "Música",
+    "Экономика",
+    "Технологии",
+    "Спорт",
+    "Политика",
+    "人工知能",
+    "経済",
+    "スポーツ",
+    "科技",
+    "经济",
+    "体育",
+    "기술",
+    "경제",
+    "Πολιτική",
+    "Οικονομία",
+    "Türkiye",
+    "Data Centres",
+    "Chips Act",
+    "Batteries",
+    "Hydrogen",
+    "Carbon Capture",
+    "Electric Grid",
+    "Water",
+    "Drought",
+    "Floods",
+    "Hurricanes",
+    "Earthquakes",
+    "Pandemic",
+    "Long COVID",
+    "Cancer Research",
+    "Genomics",
+    "Drug Prices",
+    "Hospitals",
+    "Universities",
+    "Schools",
+    "Student Loans",
+    "Remote Work",
+    "Layoffs",
+    "Unions",
+    "Minimum Wage",
+    "Consumer Prices",
+    "Luxury",
+    "Wine",
+    "Coffee",
+    "Café Culture",
+    "Restaurants",
+    "Recipes",
+    "Gardening",
+    "Pets",
+    "Wildlife",
+    "Conservation",
+    "National Parks",
+    "Mountaineering",
+    "Sailing",
+    "Esports",
+    "Board Games",
+    "Comics",
+    "Anime",
+    "K-Pop",
+    "Jazz",
+    "Classical Music",
+    "Opera",
+    "Photography",
+    "Architecture",
+    "Design",
+    "Smart Home",
+    "Wearables",
+    "Virtual Reality",
+    "Augmented Reality",
+    "5G",
+    "Satellites",
+    "Mars",
+    "Moon Missions",
+    "Telescopes",
+    "Particle Physics",
+    "Zürich Tech Scene",
+    "Kraków Startups",
+    "São Paulo",
+    "Montréal",
+    "Ελλάδα",
+    "Москва",
+    "東京",
+};
+
+constexpr const char* kTopicRegions[] = {
+    "European", "Asian",      "African",   "Latin American",
+    "US",       "UK",         "German",    "French",
+    "Japanese", "Indian",     "Brazilian", "Canadian",
+    "Nordic",   "Australian", "Gulf",      "Chinese",
+};
+constexpr const char* kTopicSubjects[] = {
+    "Politics", "Markets",     "Startups",  "Energy",  "Sports",
+    "Tech",     "Real Estate", "Elections", "Banking", "Culture",
+};
+
+constexpr size_t kTopicCount = 300;
+
+struct ProviderInfo {
+  std::string name;
+  std::string domain;
+  std::string language;
+  // How its article URLs look (0-3).
+  int url_style;
+};
+
+struct HandProvider {
+  const char* name;
+  const char* domain;
+  const char* language;
+};
+
+constexpr HandProvider kProviders[] = {
+    {"Reuters", "reuters.com", "en"},
+    {"Associated Press", "apnews.com", "en"},
+    {"Le Monde", "lemonde.fr", "fr"},
+    {"Bloomberg", "bloomberg.com", "en"},
+    {"BBC News", "bbc.co.uk", "en"},
+    {"Süddeutsche Zeitung", "sueddeutsche.de", "de"},
+    {"The Guardian", "theguardian.com", "en"},
+    {"Wall Street Journal", "wsj.com", "en"},
+    {"El País", "elpais.com", "es"},
+    {"Les Échos", "lesechos.fr", "fr"},
+    {"Financial Times", "ft.com", "en"},
+    {"日本経済新聞", "nikkei.com", "ja"},
+    {"The Verge", "theverge.com", "en"},
+    {"Datacenter Dynamics", "datacenterdynamics.com", "en"},
+    {"Ars Technica", "arstechnica.com", "en"},
+    {"Frankfurter Allgemeine", "faz.net", "de"},
+    {"Ведомости", "vedomosti.ru", "ru"},
+    {"TechCrunch", "techcrunch.com", "en"},
+    {"The Motley Fool", "fool.com", "en"},
+    {"Le Figaro", "lefigaro.fr", "fr"},
+    {"Corriere della Sera", "corriere.it", "it"},
+    {"Der Spiegel", "spiegel.de", "de"},
+    {"CNBC", "cnbc.com", "en"},
+    {"Libération", "liberation.fr", "fr"},
+    {"Neue Zürcher Zeitung", "nzz.ch", "de"},
+    {"Motor Trend", "motortrend.com", "en"},
+    {"Wired", "wired.com", "en"},
+    {"Folha de S.Paulo", "folha.uol.com.br", "pt"},
+    {"Коммерсантъ", "kommersant.ru", "ru"},
+    {"Jalopnik", "jalopnik.com", "en"},
+    {"朝日新聞", "asahi.com", "ja"},
+    {"Engadget", "engadget.com", "en"},
+    {"Die Zeit", "zeit.de", "de"},
+    {"Público", "publico.pt", "pt"},
+    {"新华网", "xinhuanet.com", "zh"},
+    {"Forbes", "forbes.com", "en"},
+    {"조선일보", "chosun.com", "ko"},
+    {"Dagens Nyheter", "dn.se", "sv"},
+    {"Göteborgs-Posten", "gp.se", "sv"},
+    {"The Times of India", "timesofindia.indiatimes.com", "en"},
+    {"Paul Tan", "paultan.org", "en"},
+    {"Aftenposten", "aftenposten.no", "nb"},
+    {"Helsingin Sanomat", "hs.fi", "fi"},
+    {"La Vanguardia", "lavanguardia.com", "es"},
+    {"Politiken", "politiken.dk", "da"},
+    {"Hürriyet", "hurriyet.com.tr", "tr"},
+    {"Gazeta Wyborcza", "wyborcza.pl", "pl"},
+    {"Lidové noviny", "lidovky.cz", "cs"},
+    {"Η Καθημερινή", "kathimerini.gr", "el"},
+    {"The Hindu", "thehindu.com", "en"},
+    {"Straits Times", "straitstimes.com", "en"},
+    {"Sydney Morning Herald", "smh.com.au", "en"},
+    {"Globe and Mail", "theglobeandmail.com", "en"},
+    {"Radio-Canada", "ici.radio-canada.ca", "fr"},
+    {"Le Devoir", "ledevoir.com", "fr"},
+    {"Électricité Magazine", "electricite-magazine.fr", "fr"},
+    {"Al Jazeera", "aljazeera.com", "en"},
+    {"Deutsche Welle", "dw.com", "de"},
+    {"El Mundo", "elmundo.es", "es"},
+    {"la Repubblica", "repubblica.it", "it"},
+};
+
+constexpr const char* kProviderPrefixes[] = {
+    "Daily",   "Morning", "Evening", "Global",   "Metro",  "Northern",
+    "Coastal", "Capital", "Pacific", "Atlantic", "Valley", "Harbor",
+};
+constexpr const char* kProviderSuffixes[] = {
+    "Herald",  "Ledger",   "Chronicle", "Dispatch", "Courier",
+    "Gazette", "Tribune",  "Observer",  "Sentinel", "Review",
+    "Post",    "Bulletin", "Wire",      "Signal",
+};
+constexpr const char* kTlds[] = {".com", ".net",    ".news", ".co.uk",
+                                 ".org", ".com.au", ".ca",   ".ie"};
+
+constexpr size_t kProviderCount = 150;
+
+constexpr const char* kSubjects[] = {
+    "Tesla",
+    "Nvidia",
+    "the European Commission",
+    "Apple",
+    "Siemens",
+    "Renault",
+    "Nestlé",
+    "L'Oréal",
+    "Škoda",
+    "Volkswagen",
+    "Samsung",
+    "Toyota",
+    "the Bundesbank",
+    "the Fed",
+    "Zürich Insurance",
+    "Société Générale",
+    "Banco Santander",
+    "Citroën",
+    "Hermès",
+    "Sony",
+    "Alibaba",
+    "TSMC",
+    "Ørsted",
+    "Equinor",
+    "Maersk",
+    "Nokia",
+    "Ericsson",
+    "Spotify",
+    "Airbus",
+    "Boeing",
+    "the IMF",
+    "the WHO",
+    "NASA",
+    "ESA",
+    "SpaceX",
+    "OpenAI",
+    "Mistral AI",
+    "Chloé Dubois",
+    "José Martínez",
+    "Jürgen Müller",
+    "Zoë Laurent",
+    "Björn Andersson",
+    "Ana Peña",
+    "Małgorzata Nowak",
+    "Çağla Yıldız",
+    "Дмитрий Иванов",
+    "田中ひろし",
+    "the city of Kraków",
+    "São Paulo's mayor",
+    "Montréal's transit agency",
+    "a Zürich start-up",
+    "Reykjavík officials",
+    "regulators in Genève",
+    "the Bank of Japan",
+    "Microsoft",
+    "Amazon",
+    "Alphabet",
+    "Meta",
+    "Intel",
+    "AMD",
+};
+
+constexpr const char* kVerbs[] = {
+    "unveils",
+    "delays",
+    "expands",
+    "cuts",
+    "launches",
+    "rejects",
+    "weighs",
+    "doubles down on",
+    "backs",
+    "warns about",
+    "bets on",
+    "scraps",
+    "revives",
+    "defends",
+    "questions",
+    "teams up on",
+    "pauses",
+    "accelerates",
+    "rethinks",
+    "quietly tests",
+    "abandons",
+    "confirms",
+    "denies reports of",
+    "invests in",
+    "sues over",
+    "wins approval for",
+    "is probed over",
+    "reports record",
+    "shrugs off",
+    "finalises",
+};
+
+constexpr const char* kObjects[] = {
+    "a new chip",
+    "price cuts",
+    "the €2bn plan",
+    "a rate hike",
+    "merger talks",
+    "a hiring freeze",
+    "its Dojo supercomputer",
+    "a café chain",
+    "a data centre in Łódź",
+    "its résumé screening tool",
+    "a smörgåsbord of features",
+    "a battery factory",
+    "a crèche programme",
+    "naïve forecasts",
+    "self-driving software",
+    "a solar farm near Málaga",
+    "its façade renovation",
+    "the Übersicht dashboard",
+    "subscription prices",
+    "a satellite constellation",
+    "an AI assistant",
+    "quarterly guidance",
+    "a four-day week",
+    "a stake in Ørsted",
+    "new emission rules",
+    "the São Paulo office",
+    "a Düsseldorf plant",
+    "wind turbines off Tromsø",
+    "a crypto exchange",
+    "the coöperation agreement",
+    "a jalapeño shortage",
+    "ticket prices",
+    "its déjà vu strategy",
+    "a heat pump subsidy",
+    "a bond sale",
+    "the Montréal expansion",
+    "cloud contracts",
+    "a quantum computer",
+    "its streaming service",
+    "EU antitrust fines",
+};
+
+constexpr const char* kTails[] = {
+    "amid {topic} slowdown",
+    "as {topic} heats up",
+    "after record quarter",
+    "— analysts",
+    ": what it means for {topic}",
+    "ahead of vote",
+    "despite \"uncertain\" outlook",
+    "(report)",
+    "in Zürich",
+    "in Kraków",
+    "as investors flee",
+    "for the first time since 2019",
+    "under pressure from regulators",
+    "– sources",
+    "after users' complaints",
+    "as {topic} costs soar",
+    "with 50% discount",
+    "in a 'historic' move",
+    "to rival {subject}",
+    "while {subject} waits",
+};
+
+constexpr const char* kMoney[] = {
+    "$1bn",         "€2bn",     "£40m",         "¥300bn", "$250 million",
+    "€1.2 billion", "CHF 800m", "₹5,000 crore", "R$3bn",  "₩1 trillion",
+};
+
+constexpr const char* kWords[] = {
+    "the",        "a",           "of",
+    "and",        "to",          "in",
+    "for",        "on",          "with",
+    "as",         "by",          "at",
+    "from",       "that",        "this",
+    "its",        "their",       "new",
+    "first",      "last",        "year",
+    "quarter",    "market",      "company",
+    "government", "report",      "analysts",
+    "investors",  "customers",   "workers",
+    "plan",       "deal",        "growth",
+    "prices",     "costs",       "sales",
+    "demand",     "supply",      "chips",
+    "software",   "data",        "cloud",
+    "model",      "network",     "energy",
+    "power",      "grid",        "battery",
+    "vehicle",    "factory",     "city",
+    "country",    "region",      "border",
+    "court",      "ruling",      "law",
+    "policy",     "election",    "campaign",
+    "minister",   "officials",   "regulators",
+    "statement",  "interview",   "said",
+    "says",       "expects",     "plans",
+    "announced",  "reported",    "confirmed",
+    "declined",   "rose",        "fell",
+    "jumped",     "slipped",     "percent",
+    "million",    "billion",     "weeks",
+    "months",     "days",        "record",
+    "higher",     "lower",       "strong",
+    "weak",       "early",       "late",
+    "major",      "minor",       "global",
+    "local",      "public",      "private",
+    "digital",    "electric",    "solar",
+    "nuclear",    "climate",     "health",
+    "research",   "study",       "scientists",
+    "team",       "season",      "match",
+    "goal",       "fans",        "players",
+    "coach",      "league",      "title",
+    "trophy",     "film",        "album",
+    "festival",   "audience",    "critics",
+    "launch",     "update",      "feature",
+    "users",      "app",         "platform",
+    "service",    "security",    "breach",
+    "privacy",    "however",     "meanwhile",
+    "although",   "because",     "while",
+    "after",      "before",      "during",
+    "despite",    "without",     "café",
+    "naïve",      "résumé",      "façade",
+    "déjà vu",    "jalapeño",    "crème brûlée",
+    "fiancée",    "über",        "Zürich",
+    "São Paulo",  "München",     "Kraków",
+    "Łódź",       "Reykjavík",   "Gdańsk",
+    "İstanbul",   "Málaga",      "Genève",
+    "Düsseldorf", "Tromsø",      "Curaçao",
+    "Bogotá",     "Montréal",    "Québec",
+    "piñata",     "smörgåsbord", "rôle",
+    "élite",      "protégé",     "señor",
+    "añejo",      "Škoda",       "Citroën",
+    "Nestlé",     "Ørsted",      "Москва",
+    "Київ",       "東京",        "北京",
+    "서울",       "Αθήνα",       "économie",
+    "énergie",    "société",     "Straße",
+    "Größe",      "coördinate",  "Ærø",
+    "Åland",      "€",           "£",
+    "±",          "—",           "“quoted”",
+    "‘single’",   "…",           "°C",
+    "№",          "½",
+};
+
+constexpr const char* kSections[] = {
+    "news",    "business", "tech",       "world",   "sport",   "culture",
+    "science", "economie", "wirtschaft", "opinion", "markets", "politics",
+};
+
+constexpr const char* kLocales[] = {"en-us", "en-gb", "fr-fr", "de-de",
+                                    "es-es", "ja-jp", "en-in", "pt-br"};
+
+struct Offset {
+  int minutes;
+  bool zulu;
+  int weight;
+};
+
+constexpr Offset kOffsets[] = {
+    {0, true, 380},    {0, false, 40},    {60, false, 60},    {120, false, 90},
+    {180, false, 20},  {210, false, 5},   {-300, false, 110}, {-240, false, 60},
+    {-420, false, 40}, {-480, false, 50}, {330, false, 50},   {345, false, 10},
+    {480, false, 40},  {540, false, 40},  {600, false, 20},   {-180, false, 20},
+    {-570, false, 5},  {780, false, 5},   {840, false, 3},    {-720, false, 2},
+};
+
+// Articles by UTC hour.
+constexpr uint64_t kHourWeights[24] = {2,  1,  1,  1, 2, 3, 5, 7, 9, 10, 10, 10,
+                                       10, 10, 10, 9, 9, 8, 7, 6, 5, 4,  3,  2};
+
+// 2021-01-01T00:00:00Z and the number of days to 2024-12-31 inclusive.
+constexpr int64_t kFirstSecond = 1609459200;
+constexpr int64_t kDays = 1461;
+
+// Probability (per mille) that an article's instant is one shared with other
+// articles, and how many articles share one on average.
+constexpr int kTiePerMille = 150;
+constexpr int kArticlesPerTieInstant = 25;
+
+// Probability (per mille) that a related link points at another article.
+constexpr int kInternalLinkPerMille = 80;
+
+struct Tables {
+  std::vector<std::string> topics;
+  WeightedTable topic_table;
+  std::vector<ProviderInfo> providers;
+  WeightedTable provider_table;
+  WeightedTable offset_table{OffsetWeights()};
+  WeightedTable hour_table{
+      std::vector<uint64_t>(std::begin(kHourWeights), std::end(kHourWeights))};
+
+  static std::vector<uint64_t> OffsetWeights() {
+    std::vector<uint64_t> weights;
+    for (const Offset& offset : kOffsets) weights.push_back(offset.weight);
+    return weights;
+  }
+
+  Tables() {
+    const auto add_topic = [&](std::string topic) {
+      if (std::find(topics.begin(), topics.end(), topic) == topics.end()) {
+        topics.push_back(std::move(topic));
+      }
+    };
+    for (const char* topic : kTopics) add_topic(topic);
+    constexpr size_t kRegions = std::size(kTopicRegions);
+    constexpr size_t kSubjectsN = std::size(kTopicSubjects);
+    // (k % regions, k / regions) visits every pair once; the subject is
+    // rotated so that neighbouring ranks differ in both words.
+    for (size_t k = 0; k < kRegions * kSubjectsN && topics.size() < kTopicCount;
+         ++k) {
+      const size_t region = k % kRegions;
+      const size_t subject = (k / kRegions + region) % kSubjectsN;
+      add_topic(
+          absl::StrCat(kTopicRegions[region], " ", kTopicSubjects[subject]));
+    }
+
+    int style = 0;
+    for (const HandProvider& hand : kProviders) {
+      providers.push_back({hand.name, hand.domain, hand.language, style++ % 4});
+    }
+    constexpr size_t kPrefixes = std::size(kProviderPrefixes);
+    constexpr size_t kSuffixes = std::size(kProviderSuffixes);
+    for (size_t k = 0;
+         k < kPrefixes * kSuffixes && providers.size() < kProviderCount; ++k) {
+      const size_t prefix = k % kPrefixes;
+      const size_t suffix = (k / kPrefixes + 3 * prefix) % kSuffixes;
+      const std::string bare = absl::StrCat(kProviderPrefixes[prefix], " ",
+                                            kProviderSuffixes[suffix]);
+      std::string domain = absl::StrCat(
+          absl::AsciiStrToLower(absl::StrReplaceAll(bare, {{" ", ""}})),
+          kTlds[k % std::size(kTlds)]);
+      providers.push_back({k % 3 == 0 ? absl::StrCat("The ", bare) : bare,
+                           std::move(domain), "en", style++ % 4});
+    }
+    topic_table = WeightedTable(ZipfWeights(topics.size(), 0));
+    provider_table = WeightedTable(ZipfWeights(providers.size(), 4));
+  }
+};
+
+const Tables& GetTables() {
+  static const Tables* const tables = new Tables();
+  return *tables;
+}
+
+// ---------------------------------------------------------------------------
+// YAML and text helpers.
+
+// Decodes the UTF-8 sequence at the start of `text` (strictly: no overlong
+// forms, surrogates or code points above U+10FFFF).
+bool DecodeUtf8(absl::string_view text, uint32_t* code_point, int* length) {
+  const auto byte = [&](size_t i) {
+    return static_cast<unsigned char>(text[i]);
+  };
+  const unsigned char lead = byte(0);
+  int n;
+  uint32_t cp;
+  uint32_t min;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    n = 2, cp = lead & 0x1F, min = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    n = 3, cp = lead & 0x0F, min = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    n = 4, cp = lead & 0x07, min = 0x10000;
+  } else {
+    return false;
+  }
+  if (text.size() < static_cast<size_t>(n)) return false;
+  for (int i = 1; i < n; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return false;
+    cp = (cp << 6) | (byte(i) & 0x3F);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return false;
+  }
+  *code_point = cp;
+  *length = n;
+  return true;
+}
+
+// Code points YAML does not allow unescaped, or treats as line breaks.
+bool NeedsEscape(uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0xA0) || cp == 0x2028 || cp == 0x2029 ||
+         cp == 0xFEFF || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+void AppendHexEscape(std::string* out, char kind, uint32_t value, int digits) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out->push_back('\\');
+  out->push_back(kind);
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4) {
+    out->push_back(kHex[(value >> shift) & 0xF]);
+  }
+}
+
+// True when `text` reads back unchanged as a plain (unquoted) YAML scalar and
+// as a string, not null: letters, digits, inner spaces, '-' and '.'.
+bool IsSafePlain(absl::string_view text) {
+  if (text.empty() || text.back() == ' ' || text == "null" || text == "Null" ||
+      text == "NULL") {
+    return false;
+  }
+  const unsigned char first = static_cast<unsigned char>(text[0]);
+  if (!absl::ascii_isalpha(first) && first < 0x80) return false;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (!absl::ascii_isalnum(c) && c != ' ' && c != '-' && c != '.') {
+        return false;
+      }
+      ++i;
+      continue;
+    }
+    uint32_t cp;
+    int length;
+    if (!DecodeUtf8(text.substr(i), &cp, &length) || NeedsEscape(cp)) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// A plain scalar when that is safe, a double-quoted one otherwise.
+std::string YamlScalar(absl::string_view text) {
+  return IsSafePlain(text) ? std::string(text) : YamlQuote(text);
+}
+
+std::string Capitalize(std::string text) {
+  if (!text.empty()) text[0] = absl::ascii_toupper(text[0]);
+  return text;
+}
+
+// URL path segment from a title: lower-case ASCII letters and digits, other
+// ASCII as '-', non-ASCII bytes percent-encoded; at most `max_words` words.
+std::string Slugify(absl::string_view title, int max_words) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string slug;
+  int words = 0;
+  bool dash = false;
+  for (unsigned char c : title) {
+    if (c >= 0x80) {
+      if (dash && !slug.empty()) slug.push_back('-');
+      dash = false;
+      slug.push_back('%');
+      slug.push_back(kHex[c >> 4]);
+      slug.push_back(kHex[c & 0xF]);
+    } else if (absl::ascii_isalnum(c)) {
+      if (dash && !slug.empty()) slug.push_back('-');
+      dash = false;
+      slug.push_back(absl::ascii_tolower(c));
+    } else if (c != '\'') {
+      if (!dash && !slug.empty() && ++words >= max_words) break;
+      dash = true;
+    }
+  }
+  if (slug.empty()) slug = "article";
+  return slug;
+}
+
+// Lower-case base 36, for ids in URLs.
+std::string Base36(uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string digits;
+  do {
+    digits.push_back(kDigits[value % 36]);
+    value /= 36;
+  } while (value != 0);
+  std::reverse(digits.begin(), digits.end());
+  return digits;
+}
+
+// ---------------------------------------------------------------------------
+// Instants.
+
+struct Instant {
+  int64_t unix_seconds = 0;
+  int nanos = 0;
+  // Digits of fraction written (0, 3, 6 or 9).
+  int fraction_digits = 0;
+};
+
+absl::CivilSecond CivilAt(int64_t unix_seconds) {
+  return absl::CivilSecond(1970, 1, 1, 0, 0, 0) + unix_seconds;
+}
+
+// `instant` as RFC 3339 in the local time of `offset`.
+std::string FormatInstant(const Instant& instant, const Offset& offset) {
+  const absl::CivilSecond local =
+      CivilAt(instant.unix_seconds + int64_t{60} * offset.minutes);
+  std::string text = absl::StrFormat(
+      "%04d-%02d-%02dT%02d:%02d:%02d", local.year(), local.month(), local.day(),
+      local.hour(), local.minute(), local.second());
+  if (instant.fraction_digits > 0) {
+    int divisor = 1;
+    for (int i = instant.fraction_digits; i < 9; ++i) divisor *= 10;
+    absl::StrAppendFormat(&text, ".%0*d", instant.fraction_digits,
+                          instant.nanos / divisor);
+  }
+  if (offset.zulu) {
+    text.push_back('Z');
+  } else {
+    const int magnitude = offset.minutes < 0 ? -offset.minutes : offset.minutes;
+    absl::StrAppendFormat(&text, "%c%02d:%02d", offset.minutes < 0 ? '-' : '+',
+                          magnitude / 60, magnitude % 60);
+  }
+  return text;
+}
+
+// A whole-second instant in the four years, busier by day than by night.
+int64_t RandomSecond(Rng& rng, const Tables& tables) {
+  const int64_t day = static_cast<int64_t>(rng.Below(kDays));
+  const int64_t hour = static_cast<int64_t>(tables.hour_table.Pick(rng));
+  const int64_t minute = static_cast<int64_t>(rng.Below(60));
+  // Half are on the minute, as feeds often write them.
+  const int64_t second = rng.PerMille(500) ? 0 : rng.Below(60);
+  return kFirstSecond + day * 86400 + hour * 3600 + minute * 60 + second;
+}
+
+// The instant shared by the articles that draw tie slot `slot`.
+int64_t TieSecond(uint64_t seed, uint64_t slot, const Tables& tables) {
+  Rng rng = StreamRng(seed, Stream::kTieInstant, slot);
+  return RandomSecond(rng, tables);
+}
+
+Instant RandomInstant(Rng& rng, const CorpusOptions& options,
+                      const Tables& tables) {
+  Instant instant;
+  if (options.count > 1 && rng.PerMille(kTiePerMille)) {
+    const uint64_t slots = std::max(1, options.count / kArticlesPerTieInstant);
+    instant.unix_seconds = TieSecond(options.seed, rng.Below(slots), tables);
+    return instant;
+  }
+  instant.unix_seconds = RandomSecond(rng, tables);
+  if (rng.PerMille(150)) {
+    static constexpr int kDigits[] = {3, 3, 3, 6, 9};
+    instant.fraction_digits = rng.Pick(kDigits);
+    instant.nanos = static_cast<int>(rng.Below(1000000000));
+    int divisor = 1;
+    for (int i = instant.fraction_digits; i < 9; ++i) divisor *= 10;
+    instant.nanos -= instant.nanos % divisor;
+  }
+  return instant;
+}
+
+// ---------------------------------------------------------------------------
+// Text.
+
+std::string FillTail(absl::string_view tail, absl::string_view topic,
+                     absl::string_view subject) {
+  return absl::StrReplaceAll(tail,
+                             {{"{topic}", topic}, {"{subject}", subject}});
+}
+
+std::string MakeTitle(Rng& rng, absl::string_view topic) {
+  const std::string subject = rng.Pick(kSubjects);
+  const std::string other = rng.Pick(kSubjects);
+  const char* verb = rng.Pick(kVerbs);
+  const char* object = rng.Pick(kObjects);
+  const uint64_t form = rng.Below(100);
+  std::string title;
+  if (form < 40) {
+    title = absl::StrCat(subject, " ", verb, " ", object);
+    if (rng.PerMille(600)) {
+      const std::string tail = FillTail(rng.Pick(kTails), topic, other);
+      absl::StrAppend(&title, tail[0] == ':' ? "" : " ", tail);
+    }
+  } else if (form < 55) {
+    title = absl::StrCat(topic, ": ", subject, " ", verb, " ", object);
+  } else if (form < 63) {
+    title =
+        absl::StrCat(subject, " claims ", other, " will spend \"well over\" ",
+                     rng.Pick(kMoney), " on ", object);
+  } else if (form < 70) {
+    title = absl::StrCat(rng.Between(3, 12), " things to know about ", topic);
+  } else if (form < 76) {
+    title = absl::StrCat(subject, " vs. ", other, ": who wins the ", topic,
+                         " race?");
+  } else if (form < 82) {
+    title = absl::StrCat("Opinion: ", object, " won't fix ", topic);
+  } else if (form < 90) {
+    title = absl::StrCat(subject, " ", verb, " ", object, " — and ", other,
+                         " is \"worried\"");
+  } else if (form < 95) {
+    title = absl::StrCat("Live: ", topic, " updates as ", subject, " ", verb,
+                         " ", object);
+  } else if (form < 98) {
+    title = absl::StrCat("Markets shrug ¯\\_(ツ)_/¯ as ", subject, " ", verb,
+                         " ", object);
+  } else {
+    title = absl::StrCat(subject, " ", verb, " ", object, " 🚀");
+  }
+  return Capitalize(std::move(title));
+}
+
+std::string RandomSentence(Rng& rng, int min_words, int max_words) {
+  const int words = rng.Between(min_words, max_words);
+  std::string sentence;
+  for (int i = 0; i < words; ++i) {
+    if (i > 0) sentence.push_back(' ');
+    if (rng.PerMille(20)) {
+      // One draw per statement: the order in which arguments are evaluated
+      // varies between compilers.
+      const char* first = rng.Pick(kWords);
+      const char* second = rng.Pick(kWords);
+      absl::StrAppend(&sentence, "\"", first, " ", second, "\"");
+    } else {
+      sentence.append(rng.Pick(kWords));
+    }
+    if (i + 1 < words && rng.PerMille(80)) sentence.push_back(',');
+  }
+  sentence.push_back(rng.PerMille(50) ? '?' : '.');
+  return Capitalize(std::move(sentence));
+}
+
+std::string MakeExcerpt(Rng& rng, absl::string_view topic) {
+  const char* subject = rng.Pick(kSubjects);
+  const char* verb = rng.Pick(kVerbs);
+  const char* object = rng.Pick(kObjects);
+  const char* tail = rng.Pick(kTails);
+  const char* other = rng.Pick(kSubjects);
+  std::string excerpt = Capitalize(absl::StrCat(
+      subject, " ", verb, " ", object, " ", FillTail(tail, topic, other), "."));
+  const int more = rng.Between(0, 2);
+  for (int i = 0; i < more; ++i) {
+    absl::StrAppend(&excerpt, " ", RandomSentence(rng, 8, 20));
+  }
+  return excerpt;
+}
+
+std::string MakeBody(Rng& rng, absl::string_view topic) {
+  std::string body = "\n";
+  if (rng.PerMille(300)) absl::StrAppend(&body, "## ", topic, "\n\n");
+  const int paragraphs = rng.Between(1, 4);
+  for (int p = 0; p < paragraphs; ++p) {
+    if (p > 0) body.push_back('\n');
+    const int sentences = rng.Between(2, 5);
+    for (int s = 0; s < sentences; ++s) {
+      if (s > 0) body.push_back(' ');
+      body.append(RandomSentence(rng, 6, 24));
+    }
+    body.push_back('\n');
+  }
+  return body;
+}
+
+// ---------------------------------------------------------------------------
+// Documents.
+
+// What identifies an article and what other articles' related links to it
+// repeat; made from the header stream alone.
+struct Header {
+  const ProviderInfo* provider = nullptr;
+  std::vector<const std::string*> topics;
+  Instant instant;
+  const Offset* offset = nullptr;
+  std::string title;
+  std::string slug;
+  const char* section = nullptr;
+  std::string original_url;
+};
+
+Header MakeHeader(const CorpusOptions& options, int index) {
+  const Tables& tables = GetTables();
+  Rng rng = StreamRng(options.seed, Stream::kHeader, index);
+  Header header;
+  header.provider = &tables.providers[tables.provider_table.Pick(rng)];
+
+  static constexpr int kTopicsPerArticle[] = {1, 1, 1, 1, 1, 2, 2, 2, 2, 2,
+                                              2, 3, 3, 3, 3, 3, 4, 4, 4, 5};
+  const int wanted = rng.Pick(kTopicsPerArticle);
+  // Distinct topics; give up on a repeat after a few tries (rare).
+  for (int tries = 0;
+       static_cast<int>(header.topics.size()) < wanted && tries < 4 * wanted;
+       ++tries) {
+    const std::string* topic = &tables.topics[tables.topic_table.Pick(rng)];
+    if (std::find(header.topics.begin(), header.topics.end(), topic) ==
+        header.topics.end()) {
+      header.topics.push_back(topic);
+    }
+  }
+
+  header.instant = RandomInstant(rng, options, tables);
+  header.offset = &kOffsets[tables.offset_table.Pick(rng)];
+  header.title = MakeTitle(rng, *header.topics[0]);
+  header.slug = Slugify(header.title, 10);
+  header.section = rng.Pick(kSections);
+
+  // Every style contains the index as a delimited part, so URLs are unique.
+  const ProviderInfo& provider = *header.provider;
+  const absl::CivilSecond utc = CivilAt(header.instant.unix_seconds);
+  switch (provider.url_style) {
+    case 0:
+      header.original_url =
+          absl::StrFormat("https://www.%s/%s/%04d/%02d/%02d/%s-%d/",
+                          provider.domain, header.section, utc.year(),
+                          utc.month(), utc.day(), header.slug, index);
+      break;
+    case 1:
+      header.original_url =
+          absl::StrCat("https://", provider.domain, "/articles/",
+                       Base36(static_cast<uint64_t>(index)), "/", header.slug);
+      break;
+    case 2:
+      header.original_url =
+          absl::StrCat("https://www.", provider.domain, "/", header.section,
+                       "/", header.slug, "_", index, ".html");
+      break;
+    default:
+      header.original_url = absl::StrFormat(
+          "https://%s/n/%04d%02d%02d/%d?ref=rss&lang=%s", provider.domain,
+          utc.year(), utc.month(), utc.day(), index, provider.language);
+      break;
+  }
+  return header;
+}
+
+void AppendProvider(std::string* out, absl::string_view indent,
+                    const ProviderInfo& provider, Rng& rng) {
+  absl::StrAppend(out, indent, "provider:\n", indent,
+                  "  name: ", YamlScalar(provider.name), "\n", indent,
+                  "  domain: ", provider.domain, "\n");
+  if (rng.PerMille(30)) {
+    absl::StrAppend(out, indent, "  country: ",
+                    absl::AsciiStrToUpper(
+                        provider.language == "en" ? "us" : provider.language),
+                    "\n");
+  }
+}
+
+void AppendImages(std::string* out, absl::string_view indent, int count,
+                  absl::string_view domain, const absl::CivilSecond& when,
+                  Rng& rng) {
+  static constexpr const char* kExtensions[] = {"jpg", "jpg", "jpg",  "jpg",
+                                                "png", "png", "webp", "gif"};
+  static constexpr int kWidths[] = {640,  750,  800,  1024, 1200, 1200,
+                                    1280, 1600, 1920, 2048, 2314, 4000};
+  static constexpr int kAspects[][2] = {{16, 9}, {16, 9},    {4, 3}, {3, 2},
+                                        {1, 1},  {191, 100}, {2, 1}, {9, 16}};
+  for (int i = 0; i < count; ++i) {
+    std::string url;
+    const uint64_t host = rng.Below(10);
+    const uint64_t name = rng.Next();
+    const std::string file = absl::StrCat(absl::Hex(name, absl::kZeroPad16),
+                                          ".", rng.Pick(kExtensions));
+    if (host < 5) {
+      url = absl::StrFormat("https://media.%s/uploads/%04d/%02d/%s", domain,
+                            when.year(), when.month(), file);
+    } else if (host < 8) {
+      url = absl::StrCat("https://images.", domain, "/im-",
+                         rng.Between(100000, 999999), "/", file);
+    } else {
+      url = absl::StrCat("https://cdn.newsmeta-img.net/", domain, "/", file,
+                         "?w=1200&q=80");
+    }
+    absl::StrAppend(out, indent, "- url: ", YamlQuote(url), "\n");
+    if (!rng.PerMille(20)) {
+      const int width =
+          rng.PerMille(300) ? rng.Between(300, 4000) : rng.Pick(kWidths);
+      const auto& aspect = rng.Pick(kAspects);
+      absl::StrAppend(out, indent, "  width: ", width, "\n", indent,
+                      "  height: ", width * aspect[1] / aspect[0], "\n");
+    }
+    absl::StrAppend(out, indent,
+                    "  isCached: ", rng.PerMille(850) ? "true" : "false", "\n");
+    if (rng.PerMille(20)) {
+      absl::StrAppend(out, indent,
+                      "  caption: ", YamlQuote(RandomSentence(rng, 4, 10)),
+                      "\n");
+    }
+  }
+}
+
+void AppendRelated(std::string* out, const CorpusOptions& options, int index,
+                   const Header& header, Rng& rng) {
+  const Tables& tables = GetTables();
+  // 0-8 links, most articles some.
+  static constexpr int kLinkCounts[] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 3,
+                                        3, 3, 4, 4, 4, 5, 5, 6, 7, 8};
+  const int links = rng.Pick(kLinkCounts);
+  if (links == 0) {
+    if (rng.PerMille(300)) out->append("\nrelated: []\n");
+    return;
+  }
+  out->append("\nrelated:\n");
+  for (int i = 0; i < links; ++i) {
+    const ProviderInfo* provider;
+    std::string title;
+    std::string time;
+    std::string web_url;
+    absl::CivilSecond when;
+    if (options.count > 1 && rng.PerMille(kInternalLinkPerMille)) {
+      int target = static_cast<int>(rng.Below(options.count - 1));
+      if (target >= index) ++target;
+      Header linked = MakeHeader(options, target);
+      provider = linked.provider;
+      title = std::move(linked.title);
+      time = FormatInstant(linked.instant, *linked.offset);
+      web_url = std::move(linked.original_url);
+      when = CivilAt(linked.instant.unix_seconds);
+    } else {
+      provider = &tables.providers[tables.provider_table.Pick(rng)];
+      title = MakeTitle(rng, *header.topics[rng.Below(header.topics.size())]);
+      Instant instant;
+      instant.unix_seconds = header.instant.unix_seconds +
+                             static_cast<int64_t>(rng.Below(6 * 86400)) -
+                             3 * 86400;
+      if (rng.PerMille(80)) {
+        instant.fraction_digits = 3;
+        instant.nanos = static_cast<int>(rng.Below(1000)) * 1000000;
+      }
+      time = FormatInstant(instant, kOffsets[tables.offset_table.Pick(rng)]);
+      const char* section = rng.Pick(kSections);
+      const uint64_t id = rng.Next() >> 24;
+      web_url = absl::StrCat("https://www.", provider->domain, "/", section,
+                             "/", Slugify(title, 8), "-", absl::Hex(id));
+      when = CivilAt(instant.unix_seconds);
+    }
+    absl::StrAppend(out, "  - title: ", YamlQuote(title), "\n");
+    if (rng.PerMille(950)) {
+      absl::StrAppend(out, "    excerpt: ",
+                      YamlQuote(MakeExcerpt(rng, *header.topics[0])), "\n");
+    }
+    absl::StrAppend(out, "    publishedDateTime: ", time, "\n",
+                    "    webUrl: ", YamlQuote(web_url), "\n");
+    if (rng.PerMille(200)) {
+      absl::string_view rest = web_url;
+      rest.remove_prefix(rest.find("://") + 3);
+      const std::string host(rest.substr(0, rest.find('/')));
+      const std::string amp = absl::StrCat(
+          web_url, absl::EndsWith(web_url, "/") ? "" : "/", "amp/");
+      absl::StrAppend(
+          out, "    ampWebUrl: ", YamlQuote(amp), "\n", "    cdnAmpWebUrl: ",
+          YamlQuote(absl::StrCat(
+              "https://", absl::StrReplaceAll(host, {{".", "-"}}),
+              ".cdn.ampproject.org/c/s/", amp.substr(amp.find("://") + 3))),
+          "\n");
+    }
+    static constexpr const char* kTypes[] = {
+        "article", "article", "article", "article", "article",
+        "article", "article", "article", "video",   "slideshow"};
+    absl::StrAppend(out, "    type: ", rng.Pick(kTypes), "\n");
+    AppendProvider(out, "    ", *provider, rng);
+    absl::StrAppend(out, "    quality: ", rng.Below(101), "\n");
+    if (rng.PerMille(800)) {
+      out->append("    images:\n");
+      AppendImages(out, "      ", 1, provider->domain, when, rng);
+    }
+    if (rng.PerMille(10)) out->append("    sponsored: false\n");
+  }
+}
+
+// Keys the loader does not know, kept in extra_fields.
+void AppendExtras(std::string* out, const Header& header, Rng& rng) {
+  if (rng.PerMille(50)) {
+    absl::StrAppend(out, "language: ", header.provider->language, "\n");
+  }
+  if (rng.PerMille(20)) {
+    absl::StrAppend(out, "wordCount: ", rng.Between(80, 4000), "\n");
+  }
+  if (rng.PerMille(20)) {
+    const int score = rng.Between(10, 99);
+    const uint64_t retries = rng.Below(4);
+    // Between 2^60 and 2^63: too large for a double to hold exactly, so the
+    // loader keeps it a string.
+    const uint64_t trace_id = (rng.Next() >> 1) | (uint64_t{1} << 60);
+    absl::StrAppend(out,
+                    "analytics:\n"
+                    "  source: rss\n"
+                    "  score: 0.",
+                    score,
+                    "\n"
+                    "  tags: [",
+                    YamlScalar(*header.topics[0]),
+                    ", \"énergie\"]\n"
+                    "  pipeline:\n"
+                    "    stage: enrich\n"
+                    "    retries: ",
+                    retries,
+                    "\n"
+                    "    traceId: ",
+                    trace_id, "\n");
+  }
+}
+
+std::string MakeSecured(Rng& rng) {
+  const int bytes = rng.Between(48, 96);
+  std::string raw;
+  raw.reserve(bytes);
+  for (int i = 0; i < bytes; ++i) {
+    raw.push_back(static_cast<char>(rng.Below(256)));
+  }
+  return absl::Base64Escape(raw);
+}
+
+}  // namespace
+
+std::string YamlQuote(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.push_back('"');
+  // Bytes that need no escape are copied in runs.
+  size_t run = 0;
+  const auto flush = [&](size_t i) { out.append(text.data() + run, i - run); };
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      flush(i);
+      switch (c) {
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        default:
+          AppendHexEscape(&out, 'x', c, 2);
+      }
+      run = ++i;
+      continue;
+    }
+    uint32_t cp;
+    int length;
+    if (!DecodeUtf8(text.substr(i), &cp, &length)) {
+      flush(i);
+      AppendHexEscape(&out, 'u', 0xFFFD, 4);
+      run = ++i;
+      continue;
+    }
+    if (NeedsEscape(cp)) {
+      flush(i);
+      AppendHexEscape(&out, 'u', cp, 4);
+      run = i + length;
+    }
+    i += length;
+  }
+  flush(text.size());
+  out.push_back('"');
+  return out;
+}
+
+SeedDocument GenerateSeed(const CorpusOptions& options, int index) {
+  const Header header = MakeHeader(options, index);
+  Rng rng = StreamRng(options.seed, Stream::kBody, index);
+  const absl::string_view topic = *header.topics[0];
+
+  SeedDocument document;
+  document.file_name = absl::StrFormat("%04d/%08d.txt", index / 1000, index);
+  std::string& out = document.content;
+  out.reserve(6144);
+
+  static constexpr const char* kCategories[] = {
+      "news",  "news",   "news",      "news",          "news",   "news",
+      "money", "sports", "lifestyle", "entertainment", "health", "autos"};
+  static constexpr const char* kTypes[] = {
+      "article", "article", "article", "article",   "article",
+      "article", "article", "article", "article",   "article",
+      "article", "article", "article", "article",   "article",
+      "article", "article", "video",   "slideshow", "gallery"};
+
+  out.append("---\n");
+  absl::StrAppend(&out, "category: ", rng.Pick(kCategories), "\n");
+  absl::StrAppend(&out, "title: ", YamlQuote(header.title), "\n");
+  const uint64_t excerpt_form = rng.Below(100);
+  if (excerpt_form >= 3) {
+    absl::StrAppend(&out, "excerpt: ", YamlQuote(MakeExcerpt(rng, topic)),
+                    "\n");
+  } else if (excerpt_form == 0) {
+    out.append("excerpt:\n");  // Given without a value: left unset.
+  }
+  absl::StrAppend(&out, "publishedDateTime: ",
+                  FormatInstant(header.instant, *header.offset), "\n",
+                  "originalUrl: ", YamlQuote(header.original_url), "\n");
+  std::string web_url;
+  if (rng.PerMille(400)) {
+    web_url = header.original_url;
+  } else {
+    web_url = absl::StrCat(
+        "https://www.msn.com/", rng.Pick(kLocales), "/news/", header.section,
+        "/", Slugify(header.title, 8), "/ar-AA",
+        Base36(static_cast<uint64_t>(index) + uint64_t{36} * 36 * 36 * 36));
+  }
+  absl::StrAppend(&out, "webUrl: ", YamlQuote(web_url), "\n");
+  absl::StrAppend(&out, "type: ", rng.Pick(kTypes), "\n");
+  // Humped around 50.
+  const uint64_t quality_a = rng.Below(101);
+  const uint64_t quality_b = rng.Below(101);
+  absl::StrAppend(&out, "quality: ", (quality_a + quality_b) / 2, "\n");
+  // A third never rated; the rest skewed towards small values.
+  const int64_t heat =
+      rng.PerMille(350) ? -1
+                        : static_cast<int64_t>(rng.Below(rng.Below(1001) + 1));
+  absl::StrAppend(&out, "heat: ", heat, "\n");
+  absl::StrAppend(&out, "published: ", rng.PerMille(750) ? "true" : "false",
+                  "\n");
+
+  out.append("\n");
+  AppendProvider(&out, "", *header.provider, rng);
+
+  out.append("\ntopics:\n");
+  for (const std::string* name : header.topics) {
+    absl::StrAppend(&out, "  - ", YamlScalar(*name), "\n");
+  }
+
+  static constexpr int kImageCounts[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
+                                         1, 1, 1, 2, 2, 2, 2, 3, 3, 1};
+  const int images = rng.Pick(kImageCounts);
+  if (images > 0) {
+    out.append("\nimages:\n");
+    AppendImages(&out, "  ", images, header.provider->domain,
+                 CivilAt(header.instant.unix_seconds), rng);
+  } else if (rng.PerMille(500)) {
+    out.append("\nimages: []\n");
+  }
+
+  AppendRelated(&out, options, index, header, rng);
+
+  out.append("\n");
+  AppendExtras(&out, header, rng);
+  absl::StrAppend(&out, "secured: ", YamlQuote(MakeSecured(rng)), "\n");
+  out.append("---\n");
+  if (rng.PerMille(350)) out.append(MakeBody(rng, topic));
+
+  // A few were saved by other tools.
+  if (rng.PerMille(5)) {
+    out = absl::StrReplaceAll(out, {{"\n", "\r\n"}});
+  }
+  if (rng.PerMille(5)) out.insert(0, "\xEF\xBB\xBF");
+  return document;
+}
+
+absl::Status WriteCorpus(const CorpusOptions& options,
+                         const std::string& out_dir, CorpusStats* stats) {
+  namespace fs = std::filesystem;
+  CorpusStats written;
+  const auto finish = [&](absl::Status status) {
+    if (stats != nullptr) *stats = written;
+    return status;
+  };
+  if (options.count < 0) {
+    return finish(absl::InvalidArgumentError(
+        absl::StrCat("corpus size must not be negative, got ", options.count)));
+  }
+  const fs::path root(out_dir);
+  std::error_code error;
+  fs::create_directories(root, error);
+  if (error) {
+    return finish(absl::InternalError(absl::StrCat(
+        "cannot create folder \"", out_dir, "\": ", error.message())));
+  }
+  std::string folder;
+  for (int index = 0; index < options.count; ++index) {
+    const SeedDocument document = GenerateSeed(options, index);
+    const fs::path path = root / document.file_name;
+    const std::string parent = path.parent_path().string();
+    if (parent != folder) {
+      fs::create_directories(parent, error);
+      if (error) {
+        return finish(absl::InternalError(absl::StrCat(
+            "cannot create folder \"", parent, "\": ", error.message())));
+      }
+      folder = parent;
+    }
+    const std::string file = path.string();
+    std::FILE* stream = std::fopen(file.c_str(), "wb");
+    if (stream == nullptr) {
+      return finish(absl::InternalError(
+          absl::StrCat("cannot write \"", file, "\": ", std::strerror(errno))));
+    }
+    const size_t size = document.content.size();
+    const bool wrote =
+        std::fwrite(document.content.data(), 1, size, stream) == size;
+    const int write_errno = errno;
+    const bool closed = std::fclose(stream) == 0;
+    if (!wrote || !closed) {
+      return finish(absl::InternalError(
+          absl::StrCat("cannot write \"", file,
+                       "\": ", std::strerror(wrote ? errno : write_errno))));
+    }
+    ++written.files;
+    written.bytes += static_cast<int64_t>(size);
+  }
+  return finish(absl::OkStatus());
+}
+
+}  // namespace newsmeta
