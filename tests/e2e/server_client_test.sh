@@ -73,6 +73,19 @@ grep -q '"secured"' <<<"$out" && fail "BASIC view must not carry secured"
 out=$(client get articles/ede44015d0ace88e --json)
 grep -q '"secured":"pgmT67' <<<"$out" || fail "get (FULL view) lacks secured"
 
+echo "== summary counts and draws the histogram"
+out=$(client summary --topic "AI Hardware" --interval day)
+echo "$out"
+grep -q "^1 matching articles$" <<<"$out" || fail "summary total is not 1"
+grep -q "^AI Hardware .*█ 1$" <<<"$out" || fail "summary lacks the topic bar"
+grep -q "^2023-07-24 █* 1$" <<<"$out" || fail "summary lacks the day bucket"
+
+echo "== filter and text search"
+out=$(client list --filter 'quality >= 40 AND provider.domain = "datacenterdynamics.com"' --text 'dojo "supercomputer"')
+grep -q "articles/ede44015d0ace88e" <<<"$out" || fail "filter + text did not find the seed"
+out=$(client list --text 'dojo -tesla')
+grep -q "^0 of 0 matching articles$" <<<"$out" || fail "-tesla did not exclude the seed"
+
 echo "== outside the range, nothing"
 out=$(client stream --topic "AI Hardware" --from 2023-07-25 --to 2023-07-31)
 grep -q "^0 articles$" <<<"$out" || fail "expected no article after 2023-07-24"
