@@ -6,12 +6,8 @@ set -euo pipefail
 
 server_bin=$1 client_bin=$2 seeds=$3
 work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../lib/server.sh"
+trap 'kill_server; rm -rf "$work"' EXIT
 
 fail() {
   echo "FAIL: $*" >&2
@@ -20,45 +16,14 @@ fail() {
   exit 1
 }
 
-# Starts the server on a free port (port 0) and sets $target.
-start_server() {
-  "$server_bin" --host 127.0.0.1 --port 0 --shutdown_grace 5s "$@" \
-    >"$work/server.log" 2>&1 &
-  server_pid=$!
-  local port=
-  for _ in $(seq 100); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log")
-    [[ -n "$port" ]] && break
-    kill -0 "$server_pid" 2>/dev/null || fail "server exited at start"
-    sleep 0.1
-  done
-  [[ -n "$port" ]] || fail "server did not say which port it listens on"
-  target="127.0.0.1:$port"
-}
-
 client() { timeout 20 "$client_bin" --target "$target" "$@"; }
 
-# Waits until health is SERVING (the seeds are loaded).
-wait_serving() {
-  for _ in $(seq 100); do
-    [[ "$(client health 2>/dev/null)" == SERVING ]] && return 0
-    sleep 0.1
-  done
-  fail "health never became SERVING"
-}
-
-# Sends SIGTERM and sets $stop_code to the server's exit code.
-stop_server() {
-  kill -TERM "$server_pid"
-  timeout 20 tail --pid="$server_pid" -f /dev/null || fail "server did not stop"
-  stop_code=0
-  wait "$server_pid" || stop_code=$?
-  server_pid=
-}
-
 echo "== the seed article is found by topic and date range"
-start_server --seeds "$seeds"
+start_server "$server_bin" --seeds "$seeds"
 wait_serving
+[[ "$(client health)" == SERVING ]] || fail "client health is not SERVING"
+[[ "$(client health --service newsmeta.v1.ArticleService)" == SERVING ]] ||
+  fail "ArticleService health is not SERVING"
 out=$(client stream --topic "AI Hardware" --from 2023-07-01 --to 2023-07-31)
 echo "$out"
 grep -q "articles/ede44015d0ace88e" <<<"$out" || fail "stream lacks the seed article"
@@ -105,7 +70,7 @@ echo "== a bad seed is reported and good ones still load; --strict exits 2"
 mkdir -p "$work/seeds/nested"
 cp "$seeds"/*.txt "$work/seeds/nested/"
 printf -- '---\ntitle: [unclosed\n---\n' >"$work/seeds/bad.txt"
-start_server --seeds "$work/seeds"
+start_server "$server_bin" --seeds "$work/seeds"
 wait_serving
 grep -q "rejected seed bad.txt:" "$work/server.log" || fail "bad.txt not reported"
 grep -q "loaded 1 articles" "$work/server.log" || fail "good seed not loaded"

@@ -9,29 +9,17 @@ source_dir=${NEWSMETA_SOURCE_DIR:?}
 server_bin=${NEWSMETA_SERVER:?}
 buf="$source_dir/tools/node_modules/.bin/buf"
 work=$(mktemp -d)
-server_pid=
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../lib/server.sh"
+trap 'kill_server; rm -rf "$work"' EXIT
 fail() {
   echo "FAIL: $*" >&2
   cat "$work/server.log" >&2 || true
   exit 1
 }
 
-"$server_bin" --host 127.0.0.1 --port 0 --seeds "$source_dir/seeds" \
-  >"$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log")
-  [[ -n "$port" ]] && grep -q "health is SERVING" "$work/server.log" && break
-  sleep 0.1
-done
-[[ -n "$port" ]] || fail "server did not start"
-url="http://127.0.0.1:$port"
+start_server "$server_bin" --seeds "$source_dir/seeds"
+wait_serving
+url="http://$target"
 curl_() {
   timeout 30 "$buf" curl --protocol grpc --http2-prior-knowledge "$@"
 }
@@ -90,9 +78,6 @@ grep -q '"code": "invalid_argument"' "$work/err" || fail "not INVALID_ARGUMENT"
 grep -q '"type": "google.rpc.ErrorInfo"' "$work/err" || fail "no ErrorInfo"
 grep -q '"type": "google.rpc.BadRequest"' "$work/err" || fail "no BadRequest"
 
-kill -TERM "$server_pid"
-code=0
-wait "$server_pid" || code=$?
-server_pid=
-[[ "$code" == 0 ]] || fail "server exited with $code after SIGTERM"
+stop_server
+[[ "$stop_code" == 0 ]] || fail "server exited with $stop_code after SIGTERM"
 echo "PASS"

@@ -1,0 +1,49 @@
+# Shared by the shell tests: runs the real newsmeta-server on a free loopback
+# port and stops it. Source it after setting `work` (a scratch folder).
+#   start_server SERVER_BIN [flags...]  sets server_pid and target (HOST:PORT)
+#   stop_server                         SIGTERM; sets stop_code
+#   kill_server                         for EXIT traps
+# A test's `fail` should print "$work/server.log".
+
+server_pid=
+target=
+
+start_server() {
+  local bin=$1
+  shift
+  : >"$work/server.log"
+  "$bin" --host 127.0.0.1 --port 0 --shutdown_grace 5s "$@" \
+    >"$work/server.log" 2>&1 &
+  server_pid=$!
+  local port=
+  for _ in $(seq 200); do
+    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/server.log")
+    [[ -n "$port" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || fail "server exited at start"
+    sleep 0.1
+  done
+  [[ -n "$port" ]] || fail "server did not say which port it listens on"
+  target="127.0.0.1:$port"
+}
+
+# Waits until the log says the catalog is served.
+wait_serving() {
+  for _ in $(seq 300); do
+    grep -q "health is SERVING" "$work/server.log" && return 0
+    kill -0 "$server_pid" 2>/dev/null || fail "server exited while loading"
+    sleep 0.1
+  done
+  fail "health never became SERVING"
+}
+
+stop_server() {
+  kill -TERM "$server_pid"
+  timeout 20 tail --pid="$server_pid" -f /dev/null || fail "server did not stop"
+  stop_code=0
+  wait "$server_pid" || stop_code=$?
+  server_pid=
+}
+
+kill_server() {
+  [[ -n "$server_pid" ]] && kill -KILL "$server_pid" 2>/dev/null || true
+}
