@@ -106,6 +106,14 @@ void SetDeadline(grpc::ClientContext* context) {
   }
 }
 
+// Keeps fractions of a second, as RFC 3339 arguments may have them.
+void SetTimestamp(absl::Time time, google::protobuf::Timestamp* timestamp) {
+  const int64_t seconds = absl::ToUnixSeconds(time);
+  timestamp->set_seconds(seconds);
+  timestamp->set_nanos(static_cast<int32_t>(
+      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+}
+
 // Fills the query fields shared by ListArticlesRequest and
 // StreamArticlesRequest from the flags.
 template <typename Request>
@@ -119,12 +127,12 @@ absl::Status FillQuery(Request* request) {
   if (const std::string from = absl::GetFlag(FLAGS_from); !from.empty()) {
     absl::StatusOr<absl::Time> time = ParseFromArg(from);
     if (!time.ok()) return time.status();
-    request->mutable_start_time()->set_seconds(absl::ToUnixSeconds(*time));
+    SetTimestamp(*time, request->mutable_start_time());
   }
   if (const std::string to = absl::GetFlag(FLAGS_to); !to.empty()) {
     absl::StatusOr<absl::Time> time = ParseToArg(to);
     if (!time.ok()) return time.status();
-    request->mutable_end_time()->set_seconds(absl::ToUnixSeconds(*time));
+    SetTimestamp(*time, request->mutable_end_time());
   }
   request->set_filter(absl::GetFlag(FLAGS_filter));
   request->set_text(absl::GetFlag(FLAGS_text));

@@ -1,5 +1,6 @@
 #include "service/status_conversion.h"
 
+#include <map>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -19,22 +20,32 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   google::rpc::Status rpc_status;
   rpc_status.set_code(static_cast<int>(status.code()));
   rpc_status.set_message(std::string(status.message()));
-  bool has_error_info = false;
+  // absl::Status visits payloads in no fixed order; clients get ErrorInfo
+  // first, then the other details by type URL, the same on every call.
+  std::map<std::string, std::string> payloads;
   status.ForEachPayload(
       [&](absl::string_view type_url, const absl::Cord& payload) {
-        google::protobuf::Any* any = rpc_status.add_details();
-        any->set_type_url(std::string(type_url));
-        any->set_value(std::string(payload));
-        has_error_info |= type_url == kErrorInfoTypeUrl;
+        payloads.emplace(std::string(type_url), std::string(payload));
       });
-  if (!has_error_info) {
+  google::protobuf::Any* info_detail = rpc_status.add_details();
+  const auto info = payloads.find(std::string(kErrorInfoTypeUrl));
+  if (info != payloads.end()) {
+    info_detail->set_type_url(info->first);
+    info_detail->set_value(info->second);
+    payloads.erase(info);
+  } else {
     // Every error carries an ErrorInfo; one the domain did not describe gets
     // its canonical code as the reason.
-    google::rpc::ErrorInfo info;
-    info.set_reason(
+    google::rpc::ErrorInfo generic;
+    generic.set_reason(
         absl::AsciiStrToUpper(absl::StatusCodeToString(status.code())));
-    info.set_domain(std::string(kErrorDomain));
-    rpc_status.add_details()->PackFrom(info);
+    generic.set_domain(std::string(kErrorDomain));
+    info_detail->PackFrom(generic);
+  }
+  for (const auto& [type_url, value] : payloads) {
+    google::protobuf::Any* any = rpc_status.add_details();
+    any->set_type_url(type_url);
+    any->set_value(value);
   }
   // absl::StatusCode and grpc::StatusCode share the canonical numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
