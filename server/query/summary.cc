@@ -129,8 +129,9 @@ absl::StatusOr<Summary> Summarize(const Catalog& catalog, const Query& query,
   if (total_buckets > kMaxHistogramBuckets) {
     return InvalidField(
         "histogram_interval", "TOO_MANY_HISTOGRAM_BUCKETS",
-        absl::StrCat("the histogram would have ", total_buckets,
-                     " buckets, more than ", kMaxHistogramBuckets,
+        absl::StrCat("histogram_interval: the histogram would have ",
+                     total_buckets, " buckets, more than ",
+                     kMaxHistogramBuckets,
                      "; narrow the time range or choose a wider interval"),
         {{"buckets", absl::StrCat(total_buckets)},
          {"limit", absl::StrCat(kMaxHistogramBuckets)}});
