@@ -21,6 +21,15 @@ absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp) {
          absl::Nanoseconds(timestamp.nanos());
 }
 
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  google::protobuf::Timestamp timestamp;
+  const int64_t seconds = absl::ToUnixSeconds(time);
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(
+      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+  return timestamp;
+}
+
 namespace {
 
 // Points each related link at the article with its URL, when there is one.

@@ -91,8 +91,10 @@ class Catalog {
   TextIndex text_index_;
 };
 
-// Converts a google.protobuf.Timestamp to absl::Time.
+// Converts a google.protobuf.Timestamp to absl::Time, and back (to the
+// nanosecond; `time` must lie in the Timestamp range, years 0001 to 9999).
 absl::Time ToAbslTime(const google::protobuf::Timestamp& timestamp);
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
 
 }  // namespace newsmeta
 

@@ -18,6 +18,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "catalog/article_name.h"
+#include "catalog/catalog.h"
 #include "loader/front_matter.h"
 #include "util/status_macros.h"
 #include "util/utf8.h"
@@ -296,9 +297,7 @@ class SeedReader {
     if (seconds < kMinTimestampSeconds || seconds > kMaxTimestampSeconds) {
       return Error(node, field, "must fall between the years 0001 and 9999");
     }
-    out->set_seconds(seconds);
-    out->set_nanos(static_cast<int32_t>(
-        (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+    *out = ToTimestamp(time);
     return absl::OkStatus();
   }
 

@@ -143,7 +143,7 @@ absl::Status SummarizeArticles(
   }
   for (const Summary::Bucket& bucket : summary.histogram) {
     newsmeta::v1::HistogramBucket* out = response->add_histogram();
-    out->mutable_start_time()->set_seconds(absl::ToUnixSeconds(bucket.start));
+    *out->mutable_start_time() = ToTimestamp(bucket.start);
     out->set_count(static_cast<int32_t>(bucket.count));
   }
   return absl::OkStatus();

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -20,24 +21,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pointee;
-
-// "articles/" + `id` as 16 lowercase hex digits.
-std::string Name(uint64_t id) { return absl::StrFormat("articles/%016x", id); }
-
-absl::Time Rfc3339(const std::string& text) {
-  absl::Time time;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &time, &error))
-      << text << ": " << error;
-  return time;
-}
-
-void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  timestamp->set_seconds(seconds);
-  timestamp->set_nanos(static_cast<int32_t>(
-      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-}
 
 Article MakeArticle(const std::string& name, const std::string& time,
                     const std::vector<std::string>& topics = {},

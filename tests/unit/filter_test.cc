@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -25,21 +26,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 using Kind = FilterExpr::Kind;
-
-absl::Time Rfc3339(const std::string& text) {
-  absl::Time time;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &time, &error))
-      << text << ": " << error;
-  return time;
-}
-
-void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  timestamp->set_seconds(seconds);
-  timestamp->set_nanos(static_cast<int32_t>(
-      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
-}
 
 FilterExpr Parse(const std::string& filter) {
   absl::StatusOr<FilterExpr> expr = ParseFilter(filter);

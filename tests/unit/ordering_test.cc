@@ -26,6 +26,7 @@
 #include "query/pager.h"
 #include "query/query.h"
 #include "query/request.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -34,9 +35,6 @@ using ::newsmeta::v1::Article;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
-
-// "articles/" + `id` as 16 lowercase hex digits.
-std::string Name(uint64_t id) { return absl::StrFormat("articles/%016x", id); }
 
 const absl::Time kNoon = absl::FromCivil(
     absl::CivilSecond(2024, 5, 1, 12, 0, 0), absl::UTCTimeZone());

@@ -20,6 +20,7 @@
 #include "newsmeta/v1/article.pb.h"
 #include "query/cursor.h"
 #include "query/query.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -28,8 +29,6 @@ using ::newsmeta::v1::Article;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string Name(uint64_t id) { return absl::StrFormat("articles/%016x", id); }
 
 const absl::Time kJuly =
     absl::FromCivil(absl::CivilDay(2023, 7, 1), absl::UTCTimeZone());

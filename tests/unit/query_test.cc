@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
 #include "query/cursor.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -24,17 +25,6 @@ namespace {
 using ::newsmeta::v1::Article;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-// "articles/" + `id` as 16 lowercase hex digits.
-std::string Name(uint64_t id) { return absl::StrFormat("articles/%016x", id); }
-
-absl::Time Rfc3339(const std::string& text) {
-  absl::Time time;
-  std::string error;
-  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &time, &error))
-      << text << ": " << error;
-  return time;
-}
 
 // Sort keys of a query in publish-time order.
 std::vector<SortSpec> ByTime(bool descending) {
@@ -49,13 +39,6 @@ Position At(absl::Time time, const std::string& name) {
   position.time = time;
   position.name = name;
   return position;
-}
-
-void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  timestamp->set_seconds(seconds);
-  timestamp->set_nanos(static_cast<int32_t>(
-      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
 }
 
 Article MakeArticle(const std::string& name, absl::Time time,

@@ -19,6 +19,7 @@
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/article_queries.h"
 #include "query/query.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -34,15 +35,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string Name(uint64_t id) { return absl::StrFormat("articles/%016x", id); }
-
 const absl::Time kJuly =
     absl::FromCivil(absl::CivilDay(2023, 7, 1), absl::UTCTimeZone());
-
-void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
-  timestamp->set_seconds(absl::ToUnixSeconds(time));
-  timestamp->set_nanos(0);
-}
 
 // QueryFromRequest behaves the same for both request types.
 template <typename Request>

@@ -446,9 +446,9 @@ TEST(SeedParserTest, RejectsNestingDeeperThanMaxDepthInUnknownField) {
       ErrorMessage(MinimalSeed(absl::StrCat("deep: ", NestedLists(200), "\n")));
   EXPECT_THAT(message, StartsWith("dir/bad.txt:5:"));
   EXPECT_THAT(message, HasSubstr("field 'deep[0][0]"));
-  EXPECT_THAT(message, HasSubstr(absl::StrCat("is nested deeper than ",
-                                              SeedLimits().max_depth,
-                                              " levels")));
+  EXPECT_THAT(message,
+              HasSubstr(absl::StrCat("is nested deeper than ",
+                                     SeedLimits().max_depth, " levels")));
 }
 
 TEST(SeedParserTest, AppliesCustomMaxDepthToMapsInUnknownFields) {

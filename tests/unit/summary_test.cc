@@ -27,6 +27,7 @@
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/article_queries.h"
 #include "query/query.h"
+#include "test_util.h"
 #include "util/errors.h"
 
 namespace newsmeta {
@@ -48,13 +49,6 @@ absl::Time Utc(int year, int month, int day, int hour = 0, int minute = 0,
   return absl::FromCivil(
       absl::CivilSecond(year, month, day, hour, minute, second),
       absl::UTCTimeZone());
-}
-
-void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  timestamp->set_seconds(seconds);
-  timestamp->set_nanos(static_cast<int32_t>(
-      (time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
 }
 
 Article MakeArticle(const std::string& url, absl::Time time,
