@@ -21,6 +21,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "gen_seeds/vocabulary.h"
 
 namespace newsmeta {
 namespace {
@@ -108,591 +109,6 @@ std::vector<uint64_t> ZipfWeights(size_t n, uint64_t shift) {
 }
 
 // ---------------------------------------------------------------------------
-// Vocabulary. Source files are UTF-8; every entry is valid UTF-8.
-
-// Topics by rank: rank 1 is the most frequent. Filled up to kTopicCount with
-// region/subject pairs.
-constexpr const char* kTopics[] = {
-    "Politics",
-    "AI",
-    "Economy",
-    "Technology",
-    "Sports",
-    "Climate",
-    "Économie",
-    "Health",
-    "Markets",
-    "AI Hardware",
-    "Elections",
-    "Science",
-    "Entertainment",
-    "Electric Vehicles",
-    "Cybersecurity",
-    "Football",
-    "Energy",
-    "Startups",
-    "Space",
-    "Real Estate",
-    "Inflation",
-    "Smartphones",
-    "Cryptocurrency",
-    "Education",
-    "Énergie solaire",
-    "Travel",
-    "Movies",
-    "Music",
-    "Semiconductors",
-    "Public Health",
-    "AI in Autos",
-    "Weather",
-    "Immigration",
-    "Trade",
-    "Cloud Computing",
-    "Gaming",
-    "Basketball",
-    "Tennis",
-    "Formula 1",
-    "Privacy",
-    "Banking",
-    "Oil & Gas",
-    "Wildfires",
-    "Supply Chain",
-    "Robotics",
-    "Biotech",
-    "Vaccines",
-    "Social Media",
-    "Streaming",
-    "Open Source",
-    "Quantum Computing",
-    "Nuclear Power",
-    "Wind Power",
-    "Agriculture",
-    "Food",
-    "Fashion",
-    "Santé",
-    "Art",
-    "Books",
-    "Theatre",
-    "Television",
-    "Olympics",
-    "Cricket",
-    "Baseball",
-    "Golf",
-    "Cycling",
-    "Rugby",
-    "Labour",
-    "Housing",
-    "Transport",
-    "Aviation",
-    "Railways",
-    "Shipping",
-    "Retail",
-    "E-commerce",
-    "Künstliche Intelligenz",
-    "Advertising",
-    "Media",
-    "Law",
-    "Courts",
-    "Crime",
-    "Defence",
-    "Diplomacy",
-    "Human Rights",
-    "Religion",
-    "Archaeology",
-    "Astronomy",
-    "Oceans",
-    "Biodiversity",
-    "Mental Health",
-    "Nutrition",
-    "Fitness",
-    "Parenting",
-    "Careers",
-    "Personal Finance",
-    "Taxes",
-    "Pensions",
-    "Insurance",
-    "Venture Capital",
-    "Mergers & Acquisitions",
-    "IPOs",
-    "Interest Rates",
-    "Central Banks",
-    "Stock Market",
-    "Machine Learning",
-    "Large Language Models",
-    "Self-Driving Cars",
-    "Climate Policy",
-    "Video Games",
-    "Premier League",
-    "Champions League",
-    "World Cup",
-    "Tour de France",
-    "Roland-Garros",
-    "Wirtschaft",
-    "Klimawandel",
-    "Fußball",
-    "Politique étrangère",
-    "Société",
-    "Médecine",
-    "Cinéma",
-    "Météo",
-    "Littérature",
-    "Educación",
-    "Elecciones",
-    "Tecnología",
-    "Política",
-    "Ciência",
-    "Saúde",
-    "Música",
-    "Экономика",
-    "Технологии",
-    "Спорт",
-    "Политика",
-    "人工知能",
-    "経済",
-    "スポーツ",
-    "科技",
-    "经济",
-    "体育",
-    "기술",
-    "경제",
-    "Πολιτική",
-    "Οικονομία",
-    "Türkiye",
-    "Data Centres",
-    "Chips Act",
-    "Batteries",
-    "Hydrogen",
-    "Carbon Capture",
-    "Electric Grid",
-    "Water",
-    "Drought",
-    "Floods",
-    "Hurricanes",
-    "Earthquakes",
-    "Pandemic",
-    "Long COVID",
-    "Cancer Research",
-    "Genomics",
-    "Drug Prices",
-    "Hospitals",
-    "Universities",
-    "Schools",
-    "Student Loans",
-    "Remote Work",
-    "Layoffs",
-    "Unions",
-    "Minimum Wage",
-    "Consumer Prices",
-    "Luxury",
-    "Wine",
-    "Coffee",
-    "Café Culture",
-    "Restaurants",
-    "Recipes",
-    "Gardening",
-    "Pets",
-    "Wildlife",
-    "Conservation",
-    "National Parks",
-    "Mountaineering",
-    "Sailing",
-    "Esports",
-    "Board Games",
-    "Comics",
-    "Anime",
-    "K-Pop",
-    "Jazz",
-    "Classical Music",
-    "Opera",
-    "Photography",
-    "Architecture",
-    "Design",
-    "Smart Home",
-    "Wearables",
-    "Virtual Reality",
-    "Augmented Reality",
-    "5G",
-    "Satellites",
-    "Mars",
-    "Moon Missions",
-    "Telescopes",
-    "Particle Physics",
-    "Zürich Tech Scene",
-    "Kraków Startups",
-    "São Paulo",
-    "Montréal",
-    "Ελλάδα",
-    "Москва",
-    "東京",
-};
-
-constexpr const char* kTopicRegions[] = {
-    "European", "Asian",      "African",   "Latin American",
-    "US",       "UK",         "German",    "French",
-    "Japanese", "Indian",     "Brazilian", "Canadian",
-    "Nordic",   "Australian", "Gulf",      "Chinese",
-};
-constexpr const char* kTopicSubjects[] = {
-    "Politics", "Markets",     "Startups",  "Energy",  "Sports",
-    "Tech",     "Real Estate", "Elections", "Banking", "Culture",
-};
-
-constexpr size_t kTopicCount = 300;
-
-struct ProviderInfo {
-  std::string name;
-  std::string domain;
-  std::string language;
-  // How its article URLs look (0-3).
-  int url_style;
-};
-
-struct HandProvider {
-  const char* name;
-  const char* domain;
-  const char* language;
-};
-
-constexpr HandProvider kProviders[] = {
-    {"Reuters", "reuters.com", "en"},
-    {"Associated Press", "apnews.com", "en"},
-    {"Le Monde", "lemonde.fr", "fr"},
-    {"Bloomberg", "bloomberg.com", "en"},
-    {"BBC News", "bbc.co.uk", "en"},
-    {"Süddeutsche Zeitung", "sueddeutsche.de", "de"},
-    {"The Guardian", "theguardian.com", "en"},
-    {"Wall Street Journal", "wsj.com", "en"},
-    {"El País", "elpais.com", "es"},
-    {"Les Échos", "lesechos.fr", "fr"},
-    {"Financial Times", "ft.com", "en"},
-    {"日本経済新聞", "nikkei.com", "ja"},
-    {"The Verge", "theverge.com", "en"},
-    {"Datacenter Dynamics", "datacenterdynamics.com", "en"},
-    {"Ars Technica", "arstechnica.com", "en"},
-    {"Frankfurter Allgemeine", "faz.net", "de"},
-    {"Ведомости", "vedomosti.ru", "ru"},
-    {"TechCrunch", "techcrunch.com", "en"},
-    {"The Motley Fool", "fool.com", "en"},
-    {"Le Figaro", "lefigaro.fr", "fr"},
-    {"Corriere della Sera", "corriere.it", "it"},
-    {"Der Spiegel", "spiegel.de", "de"},
-    {"CNBC", "cnbc.com", "en"},
-    {"Libération", "liberation.fr", "fr"},
-    {"Neue Zürcher Zeitung", "nzz.ch", "de"},
-    {"Motor Trend", "motortrend.com", "en"},
-    {"Wired", "wired.com", "en"},
-    {"Folha de S.Paulo", "folha.uol.com.br", "pt"},
-    {"Коммерсантъ", "kommersant.ru", "ru"},
-    {"Jalopnik", "jalopnik.com", "en"},
-    {"朝日新聞", "asahi.com", "ja"},
-    {"Engadget", "engadget.com", "en"},
-    {"Die Zeit", "zeit.de", "de"},
-    {"Público", "publico.pt", "pt"},
-    {"新华网", "xinhuanet.com", "zh"},
-    {"Forbes", "forbes.com", "en"},
-    {"조선일보", "chosun.com", "ko"},
-    {"Dagens Nyheter", "dn.se", "sv"},
-    {"Göteborgs-Posten", "gp.se", "sv"},
-    {"The Times of India", "timesofindia.indiatimes.com", "en"},
-    {"Paul Tan", "paultan.org", "en"},
-    {"Aftenposten", "aftenposten.no", "nb"},
-    {"Helsingin Sanomat", "hs.fi", "fi"},
-    {"La Vanguardia", "lavanguardia.com", "es"},
-    {"Politiken", "politiken.dk", "da"},
-    {"Hürriyet", "hurriyet.com.tr", "tr"},
-    {"Gazeta Wyborcza", "wyborcza.pl", "pl"},
-    {"Lidové noviny", "lidovky.cz", "cs"},
-    {"Η Καθημερινή", "kathimerini.gr", "el"},
-    {"The Hindu", "thehindu.com", "en"},
-    {"Straits Times", "straitstimes.com", "en"},
-    {"Sydney Morning Herald", "smh.com.au", "en"},
-    {"Globe and Mail", "theglobeandmail.com", "en"},
-    {"Radio-Canada", "ici.radio-canada.ca", "fr"},
-    {"Le Devoir", "ledevoir.com", "fr"},
-    {"Électricité Magazine", "electricite-magazine.fr", "fr"},
-    {"Al Jazeera", "aljazeera.com", "en"},
-    {"Deutsche Welle", "dw.com", "de"},
-    {"El Mundo", "elmundo.es", "es"},
-    {"la Repubblica", "repubblica.it", "it"},
-};
-
-constexpr const char* kProviderPrefixes[] = {
-    "Daily",   "Morning", "Evening", "Global",   "Metro",  "Northern",
-    "Coastal", "Capital", "Pacific", "Atlantic", "Valley", "Harbor",
-};
-constexpr const char* kProviderSuffixes[] = {
-    "Herald",  "Ledger",   "Chronicle", "Dispatch", "Courier",
-    "Gazette", "Tribune",  "Observer",  "Sentinel", "Review",
-    "Post",    "Bulletin", "Wire",      "Signal",
-};
-constexpr const char* kTlds[] = {".com", ".net",    ".news", ".co.uk",
-                                 ".org", ".com.au", ".ca",   ".ie"};
-
-constexpr size_t kProviderCount = 150;
-
-constexpr const char* kSubjects[] = {
-    "Tesla",
-    "Nvidia",
-    "the European Commission",
-    "Apple",
-    "Siemens",
-    "Renault",
-    "Nestlé",
-    "L'Oréal",
-    "Škoda",
-    "Volkswagen",
-    "Samsung",
-    "Toyota",
-    "the Bundesbank",
-    "the Fed",
-    "Zürich Insurance",
-    "Société Générale",
-    "Banco Santander",
-    "Citroën",
-    "Hermès",
-    "Sony",
-    "Alibaba",
-    "TSMC",
-    "Ørsted",
-    "Equinor",
-    "Maersk",
-    "Nokia",
-    "Ericsson",
-    "Spotify",
-    "Airbus",
-    "Boeing",
-    "the IMF",
-    "the WHO",
-    "NASA",
-    "ESA",
-    "SpaceX",
-    "OpenAI",
-    "Mistral AI",
-    "Chloé Dubois",
-    "José Martínez",
-    "Jürgen Müller",
-    "Zoë Laurent",
-    "Björn Andersson",
-    "Ana Peña",
-    "Małgorzata Nowak",
-    "Çağla Yıldız",
-    "Дмитрий Иванов",
-    "田中ひろし",
-    "the city of Kraków",
-    "São Paulo's mayor",
-    "Montréal's transit agency",
-    "a Zürich start-up",
-    "Reykjavík officials",
-    "regulators in Genève",
-    "the Bank of Japan",
-    "Microsoft",
-    "Amazon",
-    "Alphabet",
-    "Meta",
-    "Intel",
-    "AMD",
-};
-
-constexpr const char* kVerbs[] = {
-    "unveils",
-    "delays",
-    "expands",
-    "cuts",
-    "launches",
-    "rejects",
-    "weighs",
-    "doubles down on",
-    "backs",
-    "warns about",
-    "bets on",
-    "scraps",
-    "revives",
-    "defends",
-    "questions",
-    "teams up on",
-    "pauses",
-    "accelerates",
-    "rethinks",
-    "quietly tests",
-    "abandons",
-    "confirms",
-    "denies reports of",
-    "invests in",
-    "sues over",
-    "wins approval for",
-    "is probed over",
-    "reports record",
-    "shrugs off",
-    "finalises",
-};
-
-constexpr const char* kObjects[] = {
-    "a new chip",
-    "price cuts",
-    "the €2bn plan",
-    "a rate hike",
-    "merger talks",
-    "a hiring freeze",
-    "its Dojo supercomputer",
-    "a café chain",
-    "a data centre in Łódź",
-    "its résumé screening tool",
-    "a smörgåsbord of features",
-    "a battery factory",
-    "a crèche programme",
-    "naïve forecasts",
-    "self-driving software",
-    "a solar farm near Málaga",
-    "its façade renovation",
-    "the Übersicht dashboard",
-    "subscription prices",
-    "a satellite constellation",
-    "an AI assistant",
-    "quarterly guidance",
-    "a four-day week",
-    "a stake in Ørsted",
-    "new emission rules",
-    "the São Paulo office",
-    "a Düsseldorf plant",
-    "wind turbines off Tromsø",
-    "a crypto exchange",
-    "the coöperation agreement",
-    "a jalapeño shortage",
-    "ticket prices",
-    "its déjà vu strategy",
-    "a heat pump subsidy",
-    "a bond sale",
-    "the Montréal expansion",
-    "cloud contracts",
-    "a quantum computer",
-    "its streaming service",
-    "EU antitrust fines",
-};
-
-constexpr const char* kTails[] = {
-    "amid {topic} slowdown",
-    "as {topic} heats up",
-    "after record quarter",
-    "— analysts",
-    ": what it means for {topic}",
-    "ahead of vote",
-    "despite \"uncertain\" outlook",
-    "(report)",
-    "in Zürich",
-    "in Kraków",
-    "as investors flee",
-    "for the first time since 2019",
-    "under pressure from regulators",
-    "– sources",
-    "after users' complaints",
-    "as {topic} costs soar",
-    "with 50% discount",
-    "in a 'historic' move",
-    "to rival {subject}",
-    "while {subject} waits",
-};
-
-constexpr const char* kMoney[] = {
-    "$1bn",         "€2bn",     "£40m",         "¥300bn", "$250 million",
-    "€1.2 billion", "CHF 800m", "₹5,000 crore", "R$3bn",  "₩1 trillion",
-};
-
-constexpr const char* kWords[] = {
-    "the",        "a",           "of",
-    "and",        "to",          "in",
-    "for",        "on",          "with",
-    "as",         "by",          "at",
-    "from",       "that",        "this",
-    "its",        "their",       "new",
-    "first",      "last",        "year",
-    "quarter",    "market",      "company",
-    "government", "report",      "analysts",
-    "investors",  "customers",   "workers",
-    "plan",       "deal",        "growth",
-    "prices",     "costs",       "sales",
-    "demand",     "supply",      "chips",
-    "software",   "data",        "cloud",
-    "model",      "network",     "energy",
-    "power",      "grid",        "battery",
-    "vehicle",    "factory",     "city",
-    "country",    "region",      "border",
-    "court",      "ruling",      "law",
-    "policy",     "election",    "campaign",
-    "minister",   "officials",   "regulators",
-    "statement",  "interview",   "said",
-    "says",       "expects",     "plans",
-    "announced",  "reported",    "confirmed",
-    "declined",   "rose",        "fell",
-    "jumped",     "slipped",     "percent",
-    "million",    "billion",     "weeks",
-    "months",     "days",        "record",
-    "higher",     "lower",       "strong",
-    "weak",       "early",       "late",
-    "major",      "minor",       "global",
-    "local",      "public",      "private",
-    "digital",    "electric",    "solar",
-    "nuclear",    "climate",     "health",
-    "research",   "study",       "scientists",
-    "team",       "season",      "match",
-    "goal",       "fans",        "players",
-    "coach",      "league",      "title",
-    "trophy",     "film",        "album",
-    "festival",   "audience",    "critics",
-    "launch",     "update",      "feature",
-    "users",      "app",         "platform",
-    "service",    "security",    "breach",
-    "privacy",    "however",     "meanwhile",
-    "although",   "because",     "while",
-    "after",      "before",      "during",
-    "despite",    "without",     "café",
-    "naïve",      "résumé",      "façade",
-    "déjà vu",    "jalapeño",    "crème brûlée",
-    "fiancée",    "über",        "Zürich",
-    "São Paulo",  "München",     "Kraków",
-    "Łódź",       "Reykjavík",   "Gdańsk",
-    "İstanbul",   "Málaga",      "Genève",
-    "Düsseldorf", "Tromsø",      "Curaçao",
-    "Bogotá",     "Montréal",    "Québec",
-    "piñata",     "smörgåsbord", "rôle",
-    "élite",      "protégé",     "señor",
-    "añejo",      "Škoda",       "Citroën",
-    "Nestlé",     "Ørsted",      "Москва",
-    "Київ",       "東京",        "北京",
-    "서울",       "Αθήνα",       "économie",
-    "énergie",    "société",     "Straße",
-    "Größe",      "coördinate",  "Ærø",
-    "Åland",      "€",           "£",
-    "±",          "—",           "“quoted”",
-    "‘single’",   "…",           "°C",
-    "№",          "½",
-};
-
-constexpr const char* kSections[] = {
-    "news",    "business", "tech",       "world",   "sport",   "culture",
-    "science", "economie", "wirtschaft", "opinion", "markets", "politics",
-};
-
-constexpr const char* kLocales[] = {"en-us", "en-gb", "fr-fr", "de-de",
-                                    "es-es", "ja-jp", "en-in", "pt-br"};
-
-struct Offset {
-  int minutes;
-  bool zulu;
-  int weight;
-};
-
-constexpr Offset kOffsets[] = {
-    {0, true, 380},    {0, false, 40},    {60, false, 60},    {120, false, 90},
-    {180, false, 20},  {210, false, 5},   {-300, false, 110}, {-240, false, 60},
-    {-420, false, 40}, {-480, false, 50}, {330, false, 50},   {345, false, 10},
-    {480, false, 40},  {540, false, 40},  {600, false, 20},   {-180, false, 20},
-    {-570, false, 5},  {780, false, 5},   {840, false, 3},    {-720, false, 2},
-};
-
-// Articles by UTC hour.
-constexpr uint64_t kHourWeights[24] = {2,  1,  1,  1, 2, 3, 5, 7, 9, 10, 10, 10,
-                                       10, 10, 10, 9, 9, 8, 7, 6, 5, 4,  3,  2};
-
 // 2021-01-01T00:00:00Z and the number of days to 2024-12-31 inclusive.
 constexpr int64_t kFirstSecond = 1609459200;
 constexpr int64_t kDays = 1461;
@@ -708,15 +124,17 @@ constexpr int kInternalLinkPerMille = 80;
 struct Tables {
   std::vector<std::string> topics;
   WeightedTable topic_table;
-  std::vector<ProviderInfo> providers;
+  std::vector<vocabulary::ProviderInfo> providers;
   WeightedTable provider_table;
   WeightedTable offset_table{OffsetWeights()};
   WeightedTable hour_table{
-      std::vector<uint64_t>(std::begin(kHourWeights), std::end(kHourWeights))};
+      std::vector<uint64_t>(std::begin(vocabulary::kHourWeights),
+                            std::end(vocabulary::kHourWeights))};
 
   static std::vector<uint64_t> OffsetWeights() {
     std::vector<uint64_t> weights;
-    for (const Offset& offset : kOffsets) weights.push_back(offset.weight);
+    for (const vocabulary::Offset& offset : vocabulary::kOffsets)
+      weights.push_back(offset.weight);
     return weights;
   }
 
@@ -726,34 +144,37 @@ struct Tables {
         topics.push_back(std::move(topic));
       }
     };
-    for (const char* topic : kTopics) add_topic(topic);
-    constexpr size_t kRegions = std::size(kTopicRegions);
-    constexpr size_t kSubjectsN = std::size(kTopicSubjects);
+    for (const char* topic : vocabulary::kTopics) add_topic(topic);
+    constexpr size_t kRegions = std::size(vocabulary::kTopicRegions);
+    constexpr size_t kSubjectsN = std::size(vocabulary::kTopicSubjects);
     // (k % regions, k / regions) visits every pair once; the subject is
     // rotated so that neighbouring ranks differ in both words.
-    for (size_t k = 0; k < kRegions * kSubjectsN && topics.size() < kTopicCount;
+    for (size_t k = 0;
+         k < kRegions * kSubjectsN && topics.size() < vocabulary::kTopicCount;
          ++k) {
       const size_t region = k % kRegions;
       const size_t subject = (k / kRegions + region) % kSubjectsN;
-      add_topic(
-          absl::StrCat(kTopicRegions[region], " ", kTopicSubjects[subject]));
+      add_topic(absl::StrCat(vocabulary::kTopicRegions[region], " ",
+                             vocabulary::kTopicSubjects[subject]));
     }
 
     int style = 0;
-    for (const HandProvider& hand : kProviders) {
+    for (const vocabulary::HandProvider& hand : vocabulary::kProviders) {
       providers.push_back({hand.name, hand.domain, hand.language, style++ % 4});
     }
-    constexpr size_t kPrefixes = std::size(kProviderPrefixes);
-    constexpr size_t kSuffixes = std::size(kProviderSuffixes);
-    for (size_t k = 0;
-         k < kPrefixes * kSuffixes && providers.size() < kProviderCount; ++k) {
+    constexpr size_t kPrefixes = std::size(vocabulary::kProviderPrefixes);
+    constexpr size_t kSuffixes = std::size(vocabulary::kProviderSuffixes);
+    for (size_t k = 0; k < kPrefixes * kSuffixes &&
+                       providers.size() < vocabulary::kProviderCount;
+         ++k) {
       const size_t prefix = k % kPrefixes;
       const size_t suffix = (k / kPrefixes + 3 * prefix) % kSuffixes;
-      const std::string bare = absl::StrCat(kProviderPrefixes[prefix], " ",
-                                            kProviderSuffixes[suffix]);
+      const std::string bare =
+          absl::StrCat(vocabulary::kProviderPrefixes[prefix], " ",
+                       vocabulary::kProviderSuffixes[suffix]);
       std::string domain = absl::StrCat(
           absl::AsciiStrToLower(absl::StrReplaceAll(bare, {{" ", ""}})),
-          kTlds[k % std::size(kTlds)]);
+          vocabulary::kTlds[k % std::size(vocabulary::kTlds)]);
       providers.push_back({k % 3 == 0 ? absl::StrCat("The ", bare) : bare,
                            std::move(domain), "en", style++ % 4});
     }
@@ -909,7 +330,8 @@ absl::CivilSecond CivilAt(int64_t unix_seconds) {
 }
 
 // `instant` as RFC 3339 in the local time of `offset`.
-std::string FormatInstant(const Instant& instant, const Offset& offset) {
+std::string FormatInstant(const Instant& instant,
+                          const vocabulary::Offset& offset) {
   const absl::CivilSecond local =
       CivilAt(instant.unix_seconds + int64_t{60} * offset.minutes);
   std::string text = absl::StrFormat(
@@ -977,16 +399,17 @@ std::string FillTail(absl::string_view tail, absl::string_view topic,
 }
 
 std::string MakeTitle(Rng& rng, absl::string_view topic) {
-  const std::string subject = rng.Pick(kSubjects);
-  const std::string other = rng.Pick(kSubjects);
-  const char* verb = rng.Pick(kVerbs);
-  const char* object = rng.Pick(kObjects);
+  const std::string subject = rng.Pick(vocabulary::kSubjects);
+  const std::string other = rng.Pick(vocabulary::kSubjects);
+  const char* verb = rng.Pick(vocabulary::kVerbs);
+  const char* object = rng.Pick(vocabulary::kObjects);
   const uint64_t form = rng.Below(100);
   std::string title;
   if (form < 40) {
     title = absl::StrCat(subject, " ", verb, " ", object);
     if (rng.PerMille(600)) {
-      const std::string tail = FillTail(rng.Pick(kTails), topic, other);
+      const std::string tail =
+          FillTail(rng.Pick(vocabulary::kTails), topic, other);
       absl::StrAppend(&title, tail[0] == ':' ? "" : " ", tail);
     }
   } else if (form < 55) {
@@ -994,7 +417,7 @@ std::string MakeTitle(Rng& rng, absl::string_view topic) {
   } else if (form < 63) {
     title =
         absl::StrCat(subject, " claims ", other, " will spend \"well over\" ",
-                     rng.Pick(kMoney), " on ", object);
+                     rng.Pick(vocabulary::kMoney), " on ", object);
   } else if (form < 70) {
     title = absl::StrCat(rng.Between(3, 12), " things to know about ", topic);
   } else if (form < 76) {
@@ -1025,11 +448,11 @@ std::string RandomSentence(Rng& rng, int min_words, int max_words) {
     if (rng.PerMille(20)) {
       // One draw per statement: the order in which arguments are evaluated
       // varies between compilers.
-      const char* first = rng.Pick(kWords);
-      const char* second = rng.Pick(kWords);
+      const char* first = rng.Pick(vocabulary::kWords);
+      const char* second = rng.Pick(vocabulary::kWords);
       absl::StrAppend(&sentence, "\"", first, " ", second, "\"");
     } else {
-      sentence.append(rng.Pick(kWords));
+      sentence.append(rng.Pick(vocabulary::kWords));
     }
     if (i + 1 < words && rng.PerMille(80)) sentence.push_back(',');
   }
@@ -1038,11 +461,11 @@ std::string RandomSentence(Rng& rng, int min_words, int max_words) {
 }
 
 std::string MakeExcerpt(Rng& rng, absl::string_view topic) {
-  const char* subject = rng.Pick(kSubjects);
-  const char* verb = rng.Pick(kVerbs);
-  const char* object = rng.Pick(kObjects);
-  const char* tail = rng.Pick(kTails);
-  const char* other = rng.Pick(kSubjects);
+  const char* subject = rng.Pick(vocabulary::kSubjects);
+  const char* verb = rng.Pick(vocabulary::kVerbs);
+  const char* object = rng.Pick(vocabulary::kObjects);
+  const char* tail = rng.Pick(vocabulary::kTails);
+  const char* other = rng.Pick(vocabulary::kSubjects);
   std::string excerpt = Capitalize(absl::StrCat(
       subject, " ", verb, " ", object, " ", FillTail(tail, topic, other), "."));
   const int more = rng.Between(0, 2);
@@ -1074,10 +497,10 @@ std::string MakeBody(Rng& rng, absl::string_view topic) {
 // What identifies an article and what other articles' related links to it
 // repeat; made from the header stream alone.
 struct Header {
-  const ProviderInfo* provider = nullptr;
+  const vocabulary::ProviderInfo* provider = nullptr;
   std::vector<const std::string*> topics;
   Instant instant;
-  const Offset* offset = nullptr;
+  const vocabulary::Offset* offset = nullptr;
   std::string title;
   std::string slug;
   const char* section = nullptr;
@@ -1105,13 +528,13 @@ Header MakeHeader(const CorpusOptions& options, int index) {
   }
 
   header.instant = RandomInstant(rng, options, tables);
-  header.offset = &kOffsets[tables.offset_table.Pick(rng)];
+  header.offset = &vocabulary::kOffsets[tables.offset_table.Pick(rng)];
   header.title = MakeTitle(rng, *header.topics[0]);
   header.slug = Slugify(header.title, 10);
-  header.section = rng.Pick(kSections);
+  header.section = rng.Pick(vocabulary::kSections);
 
   // Every style contains the index as a delimited part, so URLs are unique.
-  const ProviderInfo& provider = *header.provider;
+  const vocabulary::ProviderInfo& provider = *header.provider;
   const absl::CivilSecond utc = CivilAt(header.instant.unix_seconds);
   switch (provider.url_style) {
     case 0:
@@ -1140,7 +563,7 @@ Header MakeHeader(const CorpusOptions& options, int index) {
 }
 
 void AppendProvider(std::string* out, absl::string_view indent,
-                    const ProviderInfo& provider, Rng& rng) {
+                    const vocabulary::ProviderInfo& provider, Rng& rng) {
   absl::StrAppend(out, indent, "provider:\n", indent,
                   "  name: ", YamlScalar(provider.name), "\n", indent,
                   "  domain: ", provider.domain, "\n");
@@ -1208,7 +631,7 @@ void AppendRelated(std::string* out, const CorpusOptions& options, int index,
   }
   out->append("\nrelated:\n");
   for (int i = 0; i < links; ++i) {
-    const ProviderInfo* provider;
+    const vocabulary::ProviderInfo* provider;
     std::string title;
     std::string time;
     std::string web_url;
@@ -1233,8 +656,9 @@ void AppendRelated(std::string* out, const CorpusOptions& options, int index,
         instant.fraction_digits = 3;
         instant.nanos = static_cast<int>(rng.Below(1000)) * 1000000;
       }
-      time = FormatInstant(instant, kOffsets[tables.offset_table.Pick(rng)]);
-      const char* section = rng.Pick(kSections);
+      time = FormatInstant(instant,
+                           vocabulary::kOffsets[tables.offset_table.Pick(rng)]);
+      const char* section = rng.Pick(vocabulary::kSections);
       const uint64_t id = rng.Next() >> 24;
       web_url = absl::StrCat("https://www.", provider->domain, "/", section,
                              "/", Slugify(title, 8), "-", absl::Hex(id));
@@ -1413,8 +837,8 @@ SeedDocument GenerateSeed(const CorpusOptions& options, int index) {
     web_url = header.original_url;
   } else {
     web_url = absl::StrCat(
-        "https://www.msn.com/", rng.Pick(kLocales), "/news/", header.section,
-        "/", Slugify(header.title, 8), "/ar-AA",
+        "https://www.msn.com/", rng.Pick(vocabulary::kLocales), "/news/",
+        header.section, "/", Slugify(header.title, 8), "/ar-AA",
         Base36(static_cast<uint64_t>(index) + uint64_t{36} * 36 * 36 * 36));
   }
   absl::StrAppend(&out, "webUrl: ", YamlQuote(web_url), "\n");
