@@ -125,14 +125,26 @@ absl::StatusOr<std::vector<SortSpec>> ParseOrderBy(absl::string_view order_by) {
   return specs;
 }
 
-// "filter: position 12: ..." → "12"; empty when the message has no position.
-std::string PositionIn(absl::string_view message) {
-  const size_t at = message.find("position ");
-  if (at == absl::string_view::npos) return "";
-  absl::string_view rest = message.substr(at + 9);
-  size_t digits = 0;
-  while (digits < rest.size() && absl::ascii_isdigit(rest[digits])) ++digits;
-  return std::string(rest.substr(0, digits));
+// `status`, the error of a parser of the request field `field`, as an
+// InvalidField error with `reason`; the offset the message names ("position
+// 12" or "byte 12") goes into the metadata as "position".
+absl::Status FieldParseError(const absl::Status& status,
+                             absl::string_view field,
+                             absl::string_view reason) {
+  const absl::string_view message = status.message();
+  ErrorMetadata metadata;
+  for (absl::string_view marker : {"position ", "byte "}) {
+    const size_t at = message.find(marker);
+    if (at == absl::string_view::npos) continue;
+    absl::string_view rest = message.substr(at + marker.size());
+    size_t digits = 0;
+    while (digits < rest.size() && absl::ascii_isdigit(rest[digits])) ++digits;
+    if (digits > 0) {
+      metadata.emplace_back("position", std::string(rest.substr(0, digits)));
+      break;
+    }
+  }
+  return AsInvalidField(status, field, reason, std::move(metadata));
 }
 
 // Reads the query fields every query request has.
@@ -165,21 +177,13 @@ absl::StatusOr<Query> CommonQuery(const Request& request) {
       std::string(absl::StripAsciiWhitespace(request.filter()));
   absl::StatusOr<FilterExpr> filter = ParseFilter(request.filter());
   if (!filter.ok()) {
-    const std::string position = PositionIn(filter.status().message());
-    ErrorMetadata metadata;
-    if (!position.empty()) metadata.emplace_back("position", position);
-    return AsInvalidField(filter.status(), "filter", "INVALID_FILTER",
-                          std::move(metadata));
+    return FieldParseError(filter.status(), "filter", "INVALID_FILTER");
   }
   query.filter = *std::move(filter);
   query.text_source = std::string(absl::StripAsciiWhitespace(request.text()));
   absl::StatusOr<TextQuery> text = ParseTextQuery(request.text());
   if (!text.ok()) {
-    const std::string position = PositionIn(text.status().message());
-    ErrorMetadata metadata;
-    if (!position.empty()) metadata.emplace_back("position", position);
-    return AsInvalidField(text.status(), "text", "INVALID_TEXT_QUERY",
-                          std::move(metadata));
+    return FieldParseError(text.status(), "text", "INVALID_TEXT_QUERY");
   }
   query.text = *std::move(text);
   return query;

@@ -262,6 +262,21 @@ TEST_F(ArticleServiceTest, ErrorsCarryErrorInfoAndBadRequest) {
   EXPECT_EQ(bad_request.field_violations(0).field(), "filter");
 }
 
+TEST_F(ArticleServiceTest, TextQueryErrorsCarryTheirPosition) {
+  LoadCatalog();
+  v1::StreamArticlesRequest request;
+  request.set_text("tesla \"dojo");
+  grpc::Status status;
+  EXPECT_TRUE(StreamAll(request, &status).empty());
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.reason(), "INVALID_TEXT_QUERY");
+  EXPECT_EQ(info.metadata().at("position"), "7");
+}
+
 TEST_F(ArticleServiceTest, NotFoundCarriesErrorInfoNamingTheArticle) {
   LoadCatalog();
   v1::GetArticleRequest request;

@@ -26,6 +26,7 @@
 #include "loader/seed_loader.h"
 #include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
+#include "test_util.h"
 #include "util/utf8.h"
 
 namespace newsmeta {
@@ -109,32 +110,6 @@ uint64_t Fingerprint(absl::string_view bytes, uint64_t hash) {
   }
   return hash;
 }
-
-// A folder of its own below ::testing::TempDir(), removed at the end.
-class TempFolder {
- public:
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    const ::testing::TestInfo* test =
-        ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) /
-            absl::StrCat("newsmeta_corpus_", test->name(), "_", getpid(), "_",
-                         counter++);
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 TEST(CorpusTest, SameOptionsGiveIdenticalBytesInAnyOrder) {
   const CorpusOptions options = Options(500, 42);

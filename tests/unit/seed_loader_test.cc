@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
+#include "test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -28,51 +29,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
-
-// A folder of its own below ::testing::TempDir(), removed at the end of the
-// test.
-class TempFolder {
- public:
-  TempFolder() {
-    static std::atomic<int> counter{0};
-    const ::testing::TestInfo* test =
-        ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = fs::path(::testing::TempDir()) /
-            absl::StrCat("newsmeta_seed_loader_", test->name(), "_", getpid(),
-                         "_", counter++);
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-
-  const fs::path& path() const { return path_; }
-  std::string root() const { return path_.string(); }
-
-  // Writes `content` to `relative`, creating its folders.
-  void Write(const std::string& relative, const std::string& content) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << content;
-    ASSERT_TRUE(out.good()) << file;
-  }
-
-  // Creates the symbolic link `relative` pointing at `target` (as given,
-  // so relative targets resolve from the link's folder).
-  void Link(const std::string& relative, const fs::path& target) const {
-    const fs::path link = path_ / relative;
-    fs::create_directories(link.parent_path());
-    fs::create_symlink(target, link);
-  }
-
- private:
-  fs::path path_;
-};
 
 // A valid seed whose article URL is https://example.com/<slug>.
 std::string Seed(const std::string& slug) {

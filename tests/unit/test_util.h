@@ -3,10 +3,15 @@
 #define NEWSMETA_TESTS_UNIT_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
@@ -27,6 +32,52 @@ inline absl::Time Rfc3339(const std::string& text) {
       << text << ": " << error;
   return time;
 }
+
+// A folder of its own below ::testing::TempDir(), removed at the end of the
+// test.
+class TempFolder {
+ public:
+  TempFolder() {
+    static std::atomic<int> counter{0};
+    const ::testing::TestInfo* test =
+        ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ =
+        std::filesystem::path(::testing::TempDir()) /
+        absl::StrCat("newsmeta_", test->name(), "_", getpid(), "_", counter++);
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempFolder(const TempFolder&) = delete;
+  TempFolder& operator=(const TempFolder&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::string root() const { return path_.string(); }
+
+  // Writes `content` to `relative`, creating its folders.
+  void Write(const std::string& relative, const std::string& content) const {
+    const std::filesystem::path file = path_ / relative;
+    std::filesystem::create_directories(file.parent_path());
+    std::ofstream out(file, std::ios::binary);
+    out << content;
+    ASSERT_TRUE(out.good()) << file;
+  }
+
+  // Creates the symbolic link `relative` pointing at `target` (as given,
+  // so relative targets resolve from the link's folder).
+  void Link(const std::string& relative,
+            const std::filesystem::path& target) const {
+    const std::filesystem::path link = path_ / relative;
+    std::filesystem::create_directories(link.parent_path());
+    std::filesystem::create_symlink(target, link);
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 
 inline void SetTime(absl::Time time, google::protobuf::Timestamp* timestamp) {
   *timestamp = ToTimestamp(time);
