@@ -1,5 +1,6 @@
 // newsmeta-server: loads the seeds and serves newsmeta.v1.ArticleService,
-// health and reflection over gRPC.
+// health and reflection over gRPC; reloads the seeds when they change and
+// drains gracefully on SIGTERM.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -9,7 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
-#include <thread>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -18,7 +19,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
-#include "loader/seed_loader.h"
+#include "reload/catalog_reloader.h"
+#include "reload/seed_watcher.h"
 #include "service/newsmeta_server.h"
 #include "util/flag_env.h"
 #include "util/log.h"
@@ -27,14 +29,41 @@ ABSL_FLAG(std::string, seeds, "seeds",
           "Folder of seed documents, read recursively.");
 ABSL_FLAG(std::string, host, "[::]",
           "Address to listen on; [::] means every interface (IPv6 and IPv4).");
-ABSL_FLAG(int, port, 50051, "Port to listen on; 0 picks a free one.");
+ABSL_FLAG(int, port, 50051,
+          "Port of the gRPC services (ArticleService, health, reflection); 0 "
+          "picks a free one.");
 ABSL_FLAG(bool, strict, false,
-          "Exit with code 2 when any seed file is rejected.");
-ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "On SIGTERM or SIGINT, how long in-flight calls may take to finish "
-          "before they are cancelled.");
+          "Refuse a catalog when any seed file is rejected: at start, exit "
+          "with code 2; on reload, keep serving the previous catalog.");
 ABSL_FLAG(int64_t, max_seed_bytes, 4 << 20,
           "Seed files larger than this many bytes are rejected unread.");
+ABSL_FLAG(bool, watch_seeds, true,
+          "Reload the catalog when files in the seeds folder change "
+          "(inotify; SIGHUP reloads too).");
+ABSL_FLAG(absl::Duration, reload_quiet_period, absl::Seconds(1),
+          "A change to the seeds folder is reloaded once the folder has been "
+          "quiet this long.");
+ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(5),
+          "On SIGTERM or SIGINT, health turns NOT_SERVING at once and calls "
+          "are still served for this long (while load balancers and "
+          "Kubernetes endpoints catch up) before shutdown begins. A second "
+          "signal cuts it short.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "After the drain delay, how long in-flight calls may take to finish "
+          "before they are cancelled.");
+ABSL_FLAG(absl::Duration, max_connection_age, absl::Minutes(5),
+          "Close each client connection (GOAWAY) after this long, so clients "
+          "reconnect and spread over new replicas; 'inf' never.");
+ABSL_FLAG(absl::Duration, max_connection_age_grace, absl::Minutes(1),
+          "How long calls in flight on a connection closed for its age may "
+          "take to finish.");
+ABSL_FLAG(absl::Duration, keepalive_time, absl::Minutes(1),
+          "Ping a client connection idle this long, to find dead peers.");
+ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
+          "Close a connection whose ping is not answered within this long.");
+ABSL_FLAG(absl::Duration, keepalive_min_client_interval, absl::Seconds(10),
+          "Clients may send keepalive pings this often (even with no call "
+          "open); more often is answered with GOAWAY too_many_pings.");
 
 namespace newsmeta {
 namespace {
@@ -44,7 +73,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitRejectedSeeds = 2;
 
-// Sent to ourselves to wake the main thread when loading fails.
+// Sent to ourselves to wake the main thread when the first load fails.
 constexpr int kLoadFailedSignal = SIGUSR1;
 
 std::atomic<int> load_exit_code{kExitOk};
@@ -54,36 +83,74 @@ void StopForLoadFailure(int exit_code) {
   kill(getpid(), kLoadFailedSignal);
 }
 
-void LoadCatalog(const std::string& seeds, const LoaderOptions& options,
-                 bool strict, NewsmetaServer* server) {
-  const absl::Time start = absl::Now();
-  absl::StatusOr<LoadResult> loaded = LoadSeedFolder(seeds, options);
-  if (!loaded.ok()) {
-    if (!absl::IsCancelled(loaded.status())) {
-      LogError("cannot load seeds: ", loaded.status().message());
-      StopForLoadFailure(kExitFailure);
+ConnectionOptions ConnectionOptionsFromFlags() {
+  ConnectionOptions connection;
+  connection.max_connection_age = absl::GetFlag(FLAGS_max_connection_age);
+  connection.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace);
+  connection.keepalive_time = absl::GetFlag(FLAGS_keepalive_time);
+  connection.keepalive_timeout = absl::GetFlag(FLAGS_keepalive_timeout);
+  connection.min_client_ping_interval =
+      absl::GetFlag(FLAGS_keepalive_min_client_interval);
+  connection.permit_keepalive_without_calls = true;
+  return connection;
+}
+
+// Logs a load; the first one decides whether the server goes on.
+void ReportLoad(const LoadReport& report) {
+  for (const absl::Status& rejection : report.rejections) {
+    Log(LogLevel::kWarning, absl::StrCat("rejected seed ", rejection.message()),
+        {{"load", report.generation}});
+  }
+  const bool first = report.generation == 1;
+  if (!report.status.ok()) {
+    Log(LogLevel::kError,
+        first ? "cannot load the seeds"
+              : "reload failed; still serving the previous catalog",
+        {{"error", report.status.message()},
+         {"seeds", absl::GetFlag(FLAGS_seeds)},
+         {"load", report.generation},
+         {"reason", report.reason},
+         {"rejected_files", report.rejections.size()}});
+    if (first) {
+      StopForLoadFailure(absl::IsFailedPrecondition(report.status)
+                             ? kExitRejectedSeeds
+                             : kExitFailure);
     }
     return;
   }
-  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
-  for (absl::Status& rejection : built.rejections) {
-    loaded->rejections.push_back(std::move(rejection));
+  const std::string& version = report.catalog->version();
+  const bool unchanged =
+      report.previous != nullptr && report.previous->version() == version;
+  Log(LogLevel::kInfo,
+      absl::StrCat(first ? "loaded " : "reloaded ", report.catalog->size(),
+                   " articles, catalog version ", version,
+                   unchanged ? " (unchanged)" : ""),
+      {{"load", report.generation},
+       {"reason", report.reason},
+       {"seeds", absl::GetFlag(FLAGS_seeds)},
+       {"articles", report.catalog->size()},
+       {"version", version},
+       {"previous_version",
+        report.previous == nullptr ? "" : report.previous->version()},
+       {"rejected_files", report.rejections.size()},
+       {"took", absl::FormatDuration(report.took)}});
+  if (first) LogInfo("health is SERVING");
+}
+
+// Waits up to `delay` unless one of `signals` arrives first.
+void SleepUnlessSignalled(const sigset_t& signals, absl::Duration delay) {
+  const absl::Time until = absl::Now() + delay;
+  for (absl::Duration left = delay; left > absl::ZeroDuration();
+       left = until - absl::Now()) {
+    const timespec timeout = absl::ToTimespec(left);
+    const int signal_number = sigtimedwait(&signals, nullptr, &timeout);
+    if (signal_number == SIGTERM || signal_number == SIGINT) {
+      LogInfo("received ", strsignal(signal_number),
+              " again; ending the drain delay now");
+      return;
+    }
   }
-  for (const absl::Status& rejection : loaded->rejections) {
-    LogWarning("rejected seed ", rejection.message());
-  }
-  LogInfo("loaded ", built.catalog->size(), " articles from \"", seeds,
-          "\" in ", absl::FormatDuration(absl::Now() - start), "; rejected ",
-          loaded->rejections.size(), " files");
-  if (strict && !loaded->rejections.empty()) {
-    LogError("--strict: ", loaded->rejections.size(),
-             " seed files were rejected; exiting with code ",
-             kExitRejectedSeeds);
-    StopForLoadFailure(kExitRejectedSeeds);
-    return;
-  }
-  server->ServeCatalog(std::move(built.catalog));
-  LogInfo("health is SERVING");
 }
 
 int Run() {
@@ -91,42 +158,81 @@ int Run() {
   // must block them; threads inherit the mask, so block before creating any.
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, kLoadFailedSignal);
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP, kLoadFailedSignal}) {
+    sigaddset(&signals, signal_number);
+  }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const std::string address =
+  NewsmetaServerOptions server_options;
+  server_options.address =
       absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
-  absl::StatusOr<std::unique_ptr<NewsmetaServer>> server =
-      NewsmetaServer::Start(address);
-  if (!server.ok()) {
-    LogError(server.status().message());
+  server_options.connection = ConnectionOptionsFromFlags();
+  absl::StatusOr<std::unique_ptr<NewsmetaServer>> started =
+      NewsmetaServer::Start(std::move(server_options));
+  if (!started.ok()) {
+    LogError(started.status().message());
     return kExitFailure;
   }
-  LogInfo("listening on ", absl::GetFlag(FLAGS_host), ":", (*server)->port(),
+  NewsmetaServer& server = **started;
+  LogInfo("listening on ", absl::GetFlag(FLAGS_host), ":", server.port(),
           " (health NOT_SERVING until the seeds are loaded)");
 
-  std::atomic<bool> cancel_loading{false};
-  LoaderOptions options;
-  options.max_file_bytes = absl::GetFlag(FLAGS_max_seed_bytes);
-  options.cancel = &cancel_loading;
-  std::thread loader(LoadCatalog, absl::GetFlag(FLAGS_seeds), options,
-                     absl::GetFlag(FLAGS_strict), server->get());
+  const std::string seeds = absl::GetFlag(FLAGS_seeds);
+  CatalogReloaderOptions reload_options;
+  reload_options.seeds = seeds;
+  reload_options.loader.max_file_bytes = absl::GetFlag(FLAGS_max_seed_bytes);
+  reload_options.strict = absl::GetFlag(FLAGS_strict);
+  CatalogReloader reloader(
+      reload_options,
+      [&server](std::shared_ptr<const Catalog> catalog) {
+        server.ServeCatalog(std::move(catalog));
+      },
+      ReportLoad);
+
+  // Watching starts before the first load, so no change is missed.
+  std::unique_ptr<SeedWatcher> watcher;
+  if (absl::GetFlag(FLAGS_watch_seeds)) {
+    SeedWatcherOptions watch_options;
+    watch_options.quiet_period = absl::GetFlag(FLAGS_reload_quiet_period);
+    absl::StatusOr<std::unique_ptr<SeedWatcher>> watching = SeedWatcher::Start(
+        seeds, watch_options,
+        [&reloader] { reloader.RequestReload("seeds folder changed"); },
+        [](const absl::Status& error) { LogWarning(error.message()); });
+    if (watching.ok()) {
+      watcher = *std::move(watching);
+    } else {
+      LogWarning(watching.status().message(),
+                 "; changes are reloaded on SIGHUP only");
+    }
+  }
+  reloader.Start();
 
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  cancel_loading = true;
-  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
-  if (signal_number != kLoadFailedSignal) {
-    LogInfo("received ", strsignal(signal_number),
-            "; health is NOT_SERVING, in-flight calls have ",
-            absl::FormatDuration(grace), " to finish");
+  while (true) {
+    sigwait(&signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    LogInfo("received SIGHUP; reloading the seeds");
+    reloader.RequestReload("SIGHUP");
   }
-  loader.join();
-  (*server)->Shutdown(grace);
+  watcher.reset();
+  reloader.Stop();
+  if (signal_number == kLoadFailedSignal) {
+    server.Shutdown(absl::ZeroDuration());
+    return load_exit_code.load();
+  }
+
+  const absl::Duration drain = absl::GetFlag(FLAGS_drain_delay);
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  server.StartDraining();
+  LogInfo("received ", strsignal(signal_number),
+          "; health is NOT_SERVING, calls are still served for ",
+          absl::FormatDuration(drain), ", then in-flight calls have ",
+          absl::FormatDuration(grace), " to finish");
+  SleepUnlessSignalled(signals, drain);
+  LogInfo("shutting down");
+  server.Shutdown(grace);
   LogInfo("stopped");
-  return signal_number == kLoadFailedSignal ? load_exit_code.load() : kExitOk;
+  return kExitOk;
 }
 
 }  // namespace
@@ -139,7 +245,10 @@ int main(int argc, char** argv) {
       "e.g. NEWSMETA_SEEDS; the command line wins.");
   const absl::Status env = newsmeta::ApplyEnvironmentFallbacks(
       "NEWSMETA_",
-      {"seeds", "host", "port", "strict", "shutdown_grace", "max_seed_bytes"});
+      {"seeds", "host", "port", "strict", "max_seed_bytes", "watch_seeds",
+       "reload_quiet_period", "drain_delay", "shutdown_grace",
+       "max_connection_age", "max_connection_age_grace", "keepalive_time",
+       "keepalive_timeout", "keepalive_min_client_interval"});
   if (!env.ok()) {
     newsmeta::LogError(env.message());
     return 1;

@@ -6,7 +6,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "text/normalize.h"
+#include "util/sha256.h"
 
 namespace newsmeta {
 
@@ -48,6 +51,24 @@ void LinkRelated(std::vector<Article>* articles) {
       if (it != name_by_url.end()) link.set_article(std::string(it->second));
     }
   }
+}
+
+// SHA-256 over the deterministic serialization of every article, each
+// preceded by its length, in catalog order; the first 16 hex digits.
+std::string ContentVersion(const std::vector<Article>& articles) {
+  Sha256Hasher hasher;
+  std::string bytes;
+  for (const Article& article : articles) {
+    bytes.clear();
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    article.SerializeToCodedStream(&coded);
+    coded.Trim();
+    hasher.Update(absl::StrCat(bytes.size(), ":"));
+    hasher.Update(bytes);
+  }
+  return hasher.HexDigest().substr(0, 16);
 }
 
 }  // namespace
@@ -108,6 +129,7 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
     }
   }
   catalog->text_index_ = std::move(text).Build();
+  catalog->version_ = ContentVersion(all);
   result.catalog = std::move(catalog);
   return result;
 }

@@ -45,6 +45,10 @@ class Catalog {
   Catalog& operator=(const Catalog&) = delete;
 
   size_t size() const { return articles_.size(); }
+  // Names the catalog's content: 16 hex digits of a SHA-256 over every
+  // article, the same on every replica and across restarts for the same
+  // articles, and different when any article differs.
+  const std::string& version() const { return version_; }
   const newsmeta::v1::Article& article(ArticleIndex i) const {
     return articles_[i];
   }
@@ -89,6 +93,7 @@ class Catalog {
   absl::flat_hash_map<std::string, std::string> topic_names_;
   absl::flat_hash_map<std::string, std::string> provider_names_;
   TextIndex text_index_;
+  std::string version_;
 };
 
 // Converts a google.protobuf.Timestamp to absl::Time, and back (to the

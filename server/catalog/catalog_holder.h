@@ -3,6 +3,7 @@
 #define NEWSMETA_SERVER_CATALOG_CATALOG_HOLDER_H_
 
 #include <memory>
+#include <utility>
 
 #include "catalog/catalog.h"
 
@@ -12,6 +13,11 @@ namespace newsmeta {
 // it for the whole call, so a later Set() never changes what a call sees.
 class CatalogHolder {
  public:
+  CatalogHolder() = default;
+  // A holder of `catalog` alone, e.g. the snapshot one call works on.
+  explicit CatalogHolder(std::shared_ptr<const Catalog> catalog)
+      : catalog_(std::move(catalog)) {}
+
   // The current catalog, or nullptr while none is loaded.
   std::shared_ptr<const Catalog> Get() const {
     return std::atomic_load(&catalog_);

@@ -50,14 +50,25 @@ class FailedStreamReactor final : public grpc::ServerWriteReactor<Article> {
   void OnDone() override { delete this; }
 };
 
+// The catalog one call works on, pinned for the whole call; its version goes
+// into the response headers so a caller can tell which catalog answered.
+CatalogHolder PinCatalog(const CatalogHolder& catalogs,
+                         grpc::CallbackServerContext* context) {
+  CatalogHolder pinned(catalogs.Get());
+  if (const std::shared_ptr<const Catalog> catalog = pinned.Get()) {
+    context->AddInitialMetadata(kCatalogVersionHeader, catalog->version());
+  }
+  return pinned;
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::GetArticle(
     grpc::CallbackServerContext* context,
     const newsmeta::v1::GetArticleRequest* request, Article* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      ToGrpcStatus(newsmeta::GetArticle(*catalogs_, *request, response)));
+  reactor->Finish(ToGrpcStatus(newsmeta::GetArticle(
+      PinCatalog(*catalogs_, context), *request, response)));
   return reactor;
 }
 
@@ -66,8 +77,8 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::ListArticles(
     const newsmeta::v1::ListArticlesRequest* request,
     newsmeta::v1::ListArticlesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      ToGrpcStatus(newsmeta::ListArticles(*catalogs_, *request, response)));
+  reactor->Finish(ToGrpcStatus(newsmeta::ListArticles(
+      PinCatalog(*catalogs_, context), *request, response)));
   return reactor;
 }
 
@@ -76,8 +87,8 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
     const newsmeta::v1::SummarizeArticlesRequest* request,
     newsmeta::v1::SummarizeArticlesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(
-      newsmeta::SummarizeArticles(*catalogs_, *request, response)));
+  reactor->Finish(ToGrpcStatus(newsmeta::SummarizeArticles(
+      PinCatalog(*catalogs_, context), *request, response)));
   return reactor;
 }
 
@@ -86,16 +97,16 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
     const newsmeta::v1::BatchGetArticlesRequest* request,
     newsmeta::v1::BatchGetArticlesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      ToGrpcStatus(newsmeta::BatchGetArticles(*catalogs_, *request, response)));
+  reactor->Finish(ToGrpcStatus(newsmeta::BatchGetArticles(
+      PinCatalog(*catalogs_, context), *request, response)));
   return reactor;
 }
 
 grpc::ServerWriteReactor<Article>* ArticleServiceImpl::StreamArticles(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const newsmeta::v1::StreamArticlesRequest* request) {
   absl::StatusOr<std::unique_ptr<ArticleStream>> stream =
-      ArticleStream::Open(*catalogs_, *request);
+      ArticleStream::Open(PinCatalog(*catalogs_, context), *request);
   if (!stream.ok())
     return new FailedStreamReactor(ToGrpcStatus(stream.status()));
   return new ArticleStreamReactor(*std::move(stream));

@@ -7,6 +7,10 @@
 
 namespace newsmeta {
 
+// Response header naming the version of the catalog that answered a call
+// (Catalog::version()).
+inline constexpr char kCatalogVersionHeader[] = "newsmeta-catalog-version";
+
 class ArticleServiceImpl final
     : public newsmeta::v1::ArticleService::CallbackService {
  public:

@@ -3,6 +3,7 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <climits>
 #include <mutex>
 #include <utility>
 
@@ -14,8 +15,39 @@
 
 namespace newsmeta {
 
+namespace {
+
+int ToMillisecondsArg(absl::Duration duration) {
+  if (duration >= absl::Milliseconds(INT_MAX)) return INT_MAX;
+  return static_cast<int>(absl::ToInt64Milliseconds(duration));
+}
+
+void ApplyConnectionOptions(const ConnectionOptions& connection,
+                            grpc::ServerBuilder* builder) {
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                              ToMillisecondsArg(connection.max_connection_age));
+  builder->AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+      ToMillisecondsArg(connection.max_connection_age_grace));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                              ToMillisecondsArg(connection.keepalive_time));
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                              ToMillisecondsArg(connection.keepalive_timeout));
+  builder->AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      ToMillisecondsArg(connection.min_client_ping_interval));
+  builder->AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS,
+      connection.permit_keepalive_without_calls ? 1 : 0);
+  // Pings carry no data; without this limit of 0 (none), the server would
+  // stop sending keepalive pings on a connection with no calls after two.
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
-    const std::string& address) {
+    NewsmetaServerOptions options) {
   static std::once_flag once;
   std::call_once(once, [] {
     grpc::EnableDefaultHealthCheckService(true);
@@ -30,19 +62,22 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
   });
   std::unique_ptr<NewsmetaServer> server(new NewsmetaServer());
   grpc::ServerBuilder builder;
+  const std::string& address = options.address;
   if (!address.empty()) {
     builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
                              &server->port_);
+  }
+  ApplyConnectionOptions(options.connection, &builder);
+  if (!options.interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(
+        std::move(options.interceptors));
   }
   builder.RegisterService(&server->service_);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (!address.empty() && server->port_ == 0)) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   }
-  grpc::HealthCheckServiceInterface* health =
-      server->server_->GetHealthCheckService();
-  health->SetServingStatus("", false);
-  health->SetServingStatus(kArticleServiceName, false);
+  server->SetServing(false);
   return server;
 }
 
@@ -52,16 +87,28 @@ std::shared_ptr<grpc::Channel> NewsmetaServer::InProcessChannel() {
   return server_->InProcessChannel(grpc::ChannelArguments());
 }
 
+void NewsmetaServer::SetServing(bool serving) {
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  health->SetServingStatus(kArticleServiceName, serving);
+}
+
 void NewsmetaServer::ServeCatalog(std::shared_ptr<const Catalog> catalog) {
   catalogs_.Set(std::move(catalog));
-  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-  health->SetServingStatus("", true);
-  health->SetServingStatus(kArticleServiceName, true);
+  absl::MutexLock lock(&health_mutex_);
+  if (!draining_) SetServing(true);
+}
+
+void NewsmetaServer::StartDraining() {
+  absl::MutexLock lock(&health_mutex_);
+  draining_ = true;
+  SetServing(false);
 }
 
 void NewsmetaServer::Shutdown(absl::Duration grace) {
   if (stopped_) return;
   stopped_ = true;
+  StartDraining();
   server_->GetHealthCheckService()->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();

@@ -1,8 +1,10 @@
 // SHA-256 digests as lowercase hex, for identifiers that must be the same on
-// every replica and across restarts (article ids, query fingerprints).
+// every replica and across restarts (article ids, query fingerprints, catalog
+// versions).
 #ifndef NEWSMETA_SERVER_UTIL_SHA256_H_
 #define NEWSMETA_SERVER_UTIL_SHA256_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -11,6 +13,24 @@ namespace newsmeta {
 
 // Returns the 64 lowercase hex digits of SHA-256(`data`).
 std::string Sha256Hex(absl::string_view data);
+
+// SHA-256 of data given in parts: Sha256Hasher h; h.Update(a); h.Update(b);
+// h.HexDigest() == Sha256Hex(a + b).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+
+  void Update(absl::string_view data);
+  // The digest of everything given so far; call once, last.
+  std::string HexDigest();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace newsmeta
 

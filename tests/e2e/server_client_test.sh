@@ -85,7 +85,7 @@ echo "== flags fall back to NEWSMETA_* environment variables"
 NEWSMETA_STRICT=true NEWSMETA_SEEDS="$work/seeds" timeout 30 "$server_bin" \
   --host 127.0.0.1 --port 0 >"$work/server.log" 2>&1 && code=0 || code=$?
 [[ "$code" == 2 ]] || fail "NEWSMETA_STRICT=true with a bad seed exited $code, not 2"
-grep -q 'from "'"$work/seeds"'"' "$work/server.log" || fail "NEWSMETA_SEEDS was not used"
+grep -qF '"seeds":"'"$work/seeds"'"' "$work/server.log" || fail "NEWSMETA_SEEDS was not used"
 NEWSMETA_PORT=not-a-port timeout 30 "$server_bin" >"$work/server.log" 2>&1 && code=0 || code=$?
 [[ "$code" == 1 ]] || fail "a bad NEWSMETA_PORT exited $code, not 1"
 grep -q "NEWSMETA_PORT" "$work/server.log" || fail "the bad variable is not named"

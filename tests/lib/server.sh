@@ -12,7 +12,7 @@ start_server() {
   local bin=$1
   shift
   : >"$work/server.log"
-  "$bin" --host 127.0.0.1 --port 0 --shutdown_grace 5s "$@" \
+  "$bin" --host 127.0.0.1 --port 0 --drain_delay 200ms --shutdown_grace 5s "$@" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
   local port=

@@ -13,9 +13,7 @@ of 2000 documents, and stops it with SIGTERM at the end (exit code 0).
 import datetime
 import json
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,91 +22,11 @@ import unittest
 
 import grpc
 
-
-def _env(name):
-    value = os.environ.get(name)
-    if not value:
-        sys.exit(f'{name} is not set: run this test through ctest')
-    return value
-
-
-SERVER = _env('NEWSMETA_SERVER')
-CLIENT = _env('NEWSMETA_CLIENT')
-GEN_SEEDS = _env('NEWSMETA_GEN_SEEDS')
-SOURCE_DIR = _env('NEWSMETA_SOURCE_DIR')
-STUBS = os.path.join(_env('NEWSMETA_BUILD_DIR'), 'client', 'python', 'gen')
-SAMPLE = os.path.join(SOURCE_DIR, 'client', 'python', 'newsmeta_client.py')
-
-sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(SAMPLE))
-import newsmeta_client as nc  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+from newsmeta_testing import (CLIENT, COMMAND_TIMEOUT, SAMPLE,  # noqa: E402
+                              STUBS, Server, generate_seeds, nc)
 
 CORPUS_SIZE = 2000
-COMMAND_TIMEOUT = 60  # seconds, for every subprocess
-STOP_TIMEOUT = 20  # seconds the server may take to stop after SIGTERM
-
-
-class Server:
-    """The newsmeta-server process, its log and its address."""
-
-    def __init__(self, workdir):
-        self.workdir = workdir
-        self.process = None
-        self.target = None
-        self.log_path = os.path.join(workdir, 'server.log')
-
-    def log(self):
-        try:
-            with open(self.log_path, encoding='utf-8', errors='replace') as f:
-                return f.read()
-        except OSError:
-            return ''
-
-    def start(self, seeds):
-        with open(self.log_path, 'wb') as log:
-            self.process = subprocess.Popen(
-                [SERVER, '--host', '127.0.0.1', '--port', '0', '--seeds',
-                 seeds, '--shutdown_grace', '5s'],
-                stdout=log, stderr=subprocess.STDOUT)
-        port = None
-        deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline:
-            match = re.search(r'listening on 127\.0\.0\.1:(\d+)', self.log())
-            if match:
-                port = match.group(1)
-            elif self.process.poll() is not None:
-                raise RuntimeError('server exited at start:\n' + self.log())
-            else:
-                time.sleep(0.1)
-        if port is None:
-            raise RuntimeError('server never said its port:\n' + self.log())
-        self.target = f'127.0.0.1:{port}'
-
-    def wait_serving(self):
-        """Waits until `newsmeta-client health` prints SERVING."""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            result = subprocess.run(
-                [CLIENT, '--target', self.target, '--timeout', '2s',
-                 'health'], capture_output=True, text=True,
-                timeout=COMMAND_TIMEOUT)
-            if result.stdout.strip() == 'SERVING':
-                return
-            time.sleep(0.2)
-        raise RuntimeError('health never became SERVING:\n' + self.log())
-
-    def stop(self):
-        """SIGTERM; returns the exit code."""
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=STOP_TIMEOUT)
 
 
 # Set by setUpModule.
@@ -122,9 +40,7 @@ def setUpModule():
     workdir = tempfile.mkdtemp(prefix='newsmeta-python-test-')
     unittest.addModuleCleanup(shutil.rmtree, workdir, ignore_errors=True)
     seeds = os.path.join(workdir, 'seeds')
-    subprocess.run([GEN_SEEDS, '--count', str(CORPUS_SIZE), '--out', seeds,
-                    '--seed', '7'], check=True, capture_output=True,
-                   timeout=COMMAND_TIMEOUT)
+    generate_seeds(seeds, CORPUS_SIZE)
     server = Server(workdir)
     # Runs even when setUpModule fails: nothing is left running.
     unittest.addModuleCleanup(server.kill)

@@ -48,7 +48,7 @@ class ArticleServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     absl::StatusOr<std::unique_ptr<NewsmetaServer>> server =
-        NewsmetaServer::Start("");
+        NewsmetaServer::Start({});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = server_->InProcessChannel();

@@ -152,6 +152,31 @@ TEST(CatalogTest, ThreeDuplicatesKeepOneAndReportTwo) {
                                                       HasSubstr("m/a.md")));
 }
 
+TEST(CatalogTest, VersionNamesTheContentWhateverTheLoadOrder) {
+  const Article a = MakeArticle("articles/a", "2024-01-01T00:00:00Z", {"AI"});
+  const Article b = MakeArticle("articles/b", "2024-01-02T00:00:00Z", {"EU"});
+  const std::string version = Catalog::Build({a, b}).catalog->version();
+  EXPECT_EQ(version.size(), 16u);
+  EXPECT_EQ(Catalog::Build({b, a}).catalog->version(), version);
+
+  Article changed = b;
+  changed.set_title("a new title");
+  EXPECT_NE(Catalog::Build({a, changed}).catalog->version(), version);
+  EXPECT_NE(Catalog::Build({a}).catalog->version(), version);
+  EXPECT_NE(Catalog::Build({}).catalog->version(), version);
+}
+
+TEST(CatalogTest, VersionDoesNotDependOnMapOrderInExtraFields) {
+  Article one = MakeArticle("articles/a", "2024-01-01T00:00:00Z");
+  Article two = one;
+  auto& first = *one.mutable_extra_fields()->mutable_fields();
+  auto& second = *two.mutable_extra_fields()->mutable_fields();
+  for (int i = 0; i < 50; ++i) first[absl::StrFormat("k%d", i)];
+  for (int i = 49; i >= 0; --i) second[absl::StrFormat("k%d", i)];
+  EXPECT_EQ(Catalog::Build({one}).catalog->version(),
+            Catalog::Build({two}).catalog->version());
+}
+
 TEST(CatalogTest, FindReturnsTheArticleOrNull) {
   Article article = MakeArticle(Name(0x1234), "2023-07-01T00:00:00Z");
   article.set_title("Chips");

@@ -1,0 +1,101 @@
+#include "reload/catalog_reloader.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+
+namespace newsmeta {
+
+CatalogReloader::CatalogReloader(CatalogReloaderOptions options,
+                                 Publish publish, Report report)
+    : options_(std::move(options)),
+      publish_(std::move(publish)),
+      report_(std::move(report)) {}
+
+CatalogReloader::~CatalogReloader() { Stop(); }
+
+void CatalogReloader::Start() {
+  {
+    absl::MutexLock lock(&mutex_);
+    pending_reasons_.push_back("start");
+  }
+  thread_ = std::thread(&CatalogReloader::Run, this);
+}
+
+void CatalogReloader::RequestReload(absl::string_view reason) {
+  absl::MutexLock lock(&mutex_);
+  for (const std::string& pending : pending_reasons_) {
+    if (pending == reason) return;
+  }
+  pending_reasons_.emplace_back(reason);
+}
+
+void CatalogReloader::Stop() {
+  {
+    absl::MutexLock lock(&mutex_);
+    stopping_ = true;
+  }
+  cancel_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void CatalogReloader::Run() {
+  for (int64_t generation = 1;; ++generation) {
+    std::string reason;
+    {
+      absl::MutexLock lock(&mutex_);
+      mutex_.Await(absl::Condition(
+          +[](CatalogReloader* self)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mutex_) {
+                 return self->stopping_ || !self->pending_reasons_.empty();
+               },
+          this));
+      if (stopping_) return;
+      reason = absl::StrJoin(pending_reasons_, ", ");
+      pending_reasons_.clear();
+    }
+    LoadOnce(generation, std::move(reason));
+  }
+}
+
+void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
+  const absl::Time start = absl::Now();
+  LoadReport report;
+  report.generation = generation;
+  report.reason = std::move(reason);
+  report.previous = published_;
+
+  LoaderOptions loader = options_.loader;
+  loader.cancel = &cancel_;
+  absl::StatusOr<LoadResult> loaded = LoadSeedFolder(options_.seeds, loader);
+  if (!loaded.ok() && absl::IsCancelled(loaded.status())) return;
+  if (!loaded.ok()) {
+    report.status = loaded.status();
+  } else {
+    Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+    report.rejections = std::move(loaded->rejections);
+    for (absl::Status& rejection : built.rejections) {
+      report.rejections.push_back(std::move(rejection));
+    }
+    report.catalog = std::move(built.catalog);
+    if (options_.strict && !report.rejections.empty()) {
+      report.status = absl::FailedPreconditionError(absl::StrCat(
+          "--strict: ", report.rejections.size(),
+          " seed files were rejected, so this catalog is not served",
+          published_ == nullptr ? ""
+                                : absl::StrCat("; still serving version ",
+                                               published_->version())));
+    }
+  }
+  report.took = absl::Now() - start;
+  report.finished = absl::Now();
+  if (report.status.ok()) {
+    published_ = report.catalog;
+    publish_(report.catalog);
+  }
+  report_(report);
+}
+
+}  // namespace newsmeta

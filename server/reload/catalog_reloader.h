@@ -1,0 +1,97 @@
+// Loads the catalog from the seeds folder at start and again on request, in
+// the background, publishing each new catalog atomically.
+#ifndef NEWSMETA_SERVER_RELOAD_CATALOG_RELOADER_H_
+#define NEWSMETA_SERVER_RELOAD_CATALOG_RELOADER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "catalog/catalog.h"
+#include "loader/seed_loader.h"
+
+namespace newsmeta {
+
+struct CatalogReloaderOptions {
+  std::string seeds;
+  LoaderOptions loader;
+  // When set, a load that rejects any seed file is not published: at start
+  // the server has no catalog; on reload the previous catalog stays.
+  bool strict = false;
+};
+
+// What one load did.
+struct LoadReport {
+  // 1 for the load at start, then 2, 3, ... for each reload.
+  int64_t generation = 0;
+  // Why it ran: "start", or the reasons given to RequestReload.
+  std::string reason;
+  // OK when `catalog` was published. FAILED_PRECONDITION when --strict
+  // refused it for rejected files; the loader's error (e.g. NOT_FOUND for a
+  // missing folder) when nothing could be loaded. Never CANCELLED: a load
+  // cut short by Stop() is not reported.
+  absl::Status status;
+  // The catalog loaded, published when `status` is OK; nullptr when loading
+  // failed.
+  std::shared_ptr<const Catalog> catalog;
+  // The catalog published before this load; nullptr at start.
+  std::shared_ptr<const Catalog> previous;
+  // Files (and duplicate articles) left out, each naming the file and why.
+  std::vector<absl::Status> rejections;
+  absl::Duration took;
+  absl::Time finished;
+};
+
+class CatalogReloader {
+ public:
+  // Called from the reloader's thread, in this order for each load:
+  // `publish` when a catalog is to be served, then `report`.
+  using Publish = std::function<void(std::shared_ptr<const Catalog>)>;
+  using Report = std::function<void(const LoadReport&)>;
+
+  CatalogReloader(CatalogReloaderOptions options, Publish publish,
+                  Report report);
+  // Stop()s.
+  ~CatalogReloader();
+
+  CatalogReloader(const CatalogReloader&) = delete;
+  CatalogReloader& operator=(const CatalogReloader&) = delete;
+
+  // Starts the background thread, which loads at once.
+  void Start();
+
+  // Asks for another load. Requests made while one is waiting are merged
+  // into it; a request made while a load runs starts one more afterwards, so
+  // the last change is always loaded.
+  void RequestReload(absl::string_view reason);
+
+  // Cancels a load in progress and waits for the thread to end.
+  void Stop();
+
+ private:
+  void Run();
+  void LoadOnce(int64_t generation, std::string reason);
+
+  const CatalogReloaderOptions options_;
+  const Publish publish_;
+  const Report report_;
+  std::atomic<bool> cancel_{false};
+  std::shared_ptr<const Catalog> published_;  // only the thread touches it
+
+  absl::Mutex mutex_;
+  std::vector<std::string> pending_reasons_ ABSL_GUARDED_BY(mutex_);
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread thread_;
+};
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_RELOAD_CATALOG_RELOADER_H_

@@ -1,0 +1,118 @@
+"""Shared by the Python tests: the environment ctest provides and the real
+newsmeta-server as a subprocess on a free loopback port.
+
+Run with /usr/bin/python3 (Debian's grpcio and protobuf). ctest sets
+NEWSMETA_SERVER, NEWSMETA_CLIENT, NEWSMETA_GEN_SEEDS (binaries),
+NEWSMETA_SOURCE_DIR and NEWSMETA_BUILD_DIR (the Python stubs are in
+$NEWSMETA_BUILD_DIR/client/python/gen).
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+
+def env(name):
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f'{name} is not set: run this test through ctest')
+    return value
+
+
+SERVER = env('NEWSMETA_SERVER')
+CLIENT = env('NEWSMETA_CLIENT')
+GEN_SEEDS = env('NEWSMETA_GEN_SEEDS')
+SOURCE_DIR = env('NEWSMETA_SOURCE_DIR')
+STUBS = os.path.join(env('NEWSMETA_BUILD_DIR'), 'client', 'python', 'gen')
+SAMPLE = os.path.join(SOURCE_DIR, 'client', 'python', 'newsmeta_client.py')
+
+COMMAND_TIMEOUT = 60  # seconds, for every subprocess
+STOP_TIMEOUT = 20  # seconds the server may take to stop after SIGTERM
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(SAMPLE))
+import newsmeta_client as nc  # noqa: E402
+
+
+def generate_seeds(out, count, seed=7):
+    subprocess.run([GEN_SEEDS, '--count', str(count), '--out', out,
+                    '--seed', str(seed)], check=True, capture_output=True,
+                   timeout=COMMAND_TIMEOUT)
+
+
+class Server:
+    """The newsmeta-server process, its log and its address."""
+
+    def __init__(self, workdir, name='server'):
+        self.workdir = workdir
+        self.process = None
+        self.target = None
+        self.log_path = os.path.join(workdir, f'{name}.log')
+
+    def log(self):
+        try:
+            with open(self.log_path, encoding='utf-8', errors='replace') as f:
+                return f.read()
+        except OSError:
+            return ''
+
+    def start(self, seeds, *flags):
+        """Starts the server; `flags` come after the defaults, so win."""
+        with open(self.log_path, 'wb') as log:
+            self.process = subprocess.Popen(
+                [SERVER, '--host', '127.0.0.1', '--port', '0', '--seeds',
+                 seeds, '--drain_delay', '200ms', '--shutdown_grace', '5s',
+                 *flags],
+                stdout=log, stderr=subprocess.STDOUT)
+        port = self.wait_for_log(r'listening on 127\.0\.0\.1:(\d+)',
+                                 'the port it listens on').group(1)
+        self.target = f'127.0.0.1:{port}'
+
+    def wait_for_log(self, pattern, what, timeout=30):
+        """The first match of `pattern` in the log, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.log())
+            if match:
+                return match
+            if self.process.poll() is not None:
+                raise RuntimeError(f'server exited before logging {what}:\n'
+                                   + self.log())
+            time.sleep(0.05)
+        raise RuntimeError(f'server never logged {what}:\n' + self.log())
+
+    def wait_serving(self):
+        """Waits until `newsmeta-client health` prints SERVING."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            result = subprocess.run(
+                [CLIENT, '--target', self.target, '--timeout', '2s',
+                 'health'], capture_output=True, text=True,
+                timeout=COMMAND_TIMEOUT)
+            if result.stdout.strip() == 'SERVING':
+                return
+            time.sleep(0.2)
+        raise RuntimeError('health never became SERVING:\n' + self.log())
+
+    def signal(self, number):
+        self.process.send_signal(number)
+
+    def wait(self, timeout=STOP_TIMEOUT):
+        """The exit code, or None when it did not exit in time."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        """SIGTERM; returns the exit code."""
+        self.signal(signal.SIGTERM)
+        return self.wait()
+
+    def kill(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT)
