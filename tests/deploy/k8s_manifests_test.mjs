@@ -114,7 +114,7 @@ function facts() {
 // ---- small parsers ------------------------------------------------------------
 
 // absl::Duration syntax ("10s", "1m30s", "500ms", "0", "inf") in seconds.
-export function durationSeconds(text) {
+function durationSeconds(text) {
   if (text === '0') return 0;
   if (text === 'inf') return Infinity;
   const units = { ns: 1e-9, us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
@@ -167,7 +167,7 @@ function schemaError(object) {
 // The environment the kubelet gives a container: the Docker-link variables
 // of every Service with a cluster IP in the namespace (unless
 // enableServiceLinks is false), then envFrom, then env; over the image's ENV.
-export function serviceLinkEnv(objects, namespace) {
+function serviceLinkEnv(objects, namespace) {
   const env = {};
   const ip = '10.96.0.10';
   for (const service of objects) {
@@ -222,7 +222,7 @@ function preStopSeconds(preStop) {
 // ---- the checks ------------------------------------------------------------------
 
 // Returns {problems: [sentences], seedSource}.
-export function checkRendering(objects, { image, serverFlags }) {
+function checkRendering(objects, { image, serverFlags }) {
   const problems = [];
   const problem = (message) => problems.push(message);
 
