@@ -27,6 +27,9 @@
 
 ABSL_FLAG(std::string, target, "localhost:50051",
           "Server address (any gRPC target, e.g. dns:///newsmeta:50051).");
+ABSL_FLAG(std::string, load_balancing, "pick_first",
+          "pick_first, or round_robin to spread calls over every address the "
+          "target resolves to (e.g. dns:///newsmeta-headless:50051).");
 ABSL_FLAG(std::vector<std::string>, topic, {},
           "Topics to match, any of them (comma-separated).");
 ABSL_FLAG(std::string, from, "",
@@ -350,8 +353,18 @@ int Check(const std::shared_ptr<grpc::Channel>& channel) {
 int Run(const std::vector<char*>& args) {
   if (args.size() < 2) return UsageError("no command given");
   const std::string command = args[1];
-  const std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
-      absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
+  const std::string load_balancing = absl::GetFlag(FLAGS_load_balancing);
+  if (load_balancing != "pick_first" && load_balancing != "round_robin") {
+    return UsageError(
+        absl::StrCat("--load_balancing must be pick_first or "
+                     "round_robin, not \"",
+                     load_balancing, "\""));
+  }
+  grpc::ChannelArguments channel_args;
+  channel_args.SetLoadBalancingPolicyName(load_balancing);
+  const std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
+      absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(),
+      channel_args);
   std::unique_ptr<v1::ArticleService::Stub> stub =
       v1::ArticleService::NewStub(channel);
   if (command == "list" && args.size() == 2) return List(*stub);

@@ -19,8 +19,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "metrics/metrics.h"
+#include "metrics/metrics_http_server.h"
 #include "reload/catalog_reloader.h"
 #include "reload/seed_watcher.h"
+#include "service/metrics_interceptor.h"
 #include "service/newsmeta_server.h"
 #include "util/flag_env.h"
 #include "util/log.h"
@@ -32,6 +35,9 @@ ABSL_FLAG(std::string, host, "[::]",
 ABSL_FLAG(int, port, 50051,
           "Port of the gRPC services (ArticleService, health, reflection); 0 "
           "picks a free one.");
+ABSL_FLAG(int, metrics_port, 9090,
+          "Port of the Prometheus metrics (GET /metrics, plain HTTP) on the "
+          "same host; 0 picks a free one, -1 turns metrics off.");
 ABSL_FLAG(bool, strict, false,
           "Refuse a catalog when any seed file is rejected: at start, exit "
           "with code 2; on reload, keep serving the previous catalog.");
@@ -96,8 +102,16 @@ ConnectionOptions ConnectionOptionsFromFlags() {
   return connection;
 }
 
-// Logs a load; the first one decides whether the server goes on.
-void ReportLoad(const LoadReport& report) {
+// Logs a load and counts it; the first one decides whether the server goes
+// on.
+void ReportLoad(const LoadReport& report, Metrics* metrics) {
+  metrics->RecordLoad(report.status.ok(),
+                      static_cast<int64_t>(report.rejections.size()),
+                      report.finished);
+  if (report.status.ok()) {
+    metrics->SetCatalog(static_cast<int64_t>(report.catalog->size()),
+                        report.catalog->version());
+  }
   for (const absl::Status& rejection : report.rejections) {
     Log(LogLevel::kWarning, absl::StrCat("rejected seed ", rejection.message()),
         {{"load", report.generation}});
@@ -163,10 +177,27 @@ int Run() {
   }
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  Metrics metrics(CurrentBuildInfo(NEWSMETA_VERSION));
+  std::unique_ptr<MetricsHttpServer> metrics_server;
+  if (absl::GetFlag(FLAGS_metrics_port) >= 0) {
+    absl::StatusOr<std::unique_ptr<MetricsHttpServer>> serving =
+        MetricsHttpServer::Start(
+            absl::GetFlag(FLAGS_host), absl::GetFlag(FLAGS_metrics_port),
+            [&metrics] { return metrics.RenderPrometheus(); });
+    if (!serving.ok()) {
+      LogError("metrics: ", serving.status().message());
+      return kExitFailure;
+    }
+    metrics_server = *std::move(serving);
+    LogInfo("metrics on http://", absl::GetFlag(FLAGS_host), ":",
+            metrics_server->port(), "/metrics");
+  }
+
   NewsmetaServerOptions server_options;
   server_options.address =
       absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
   server_options.connection = ConnectionOptionsFromFlags();
+  server_options.interceptors.push_back(NewMetricsInterceptorFactory(&metrics));
   absl::StatusOr<std::unique_ptr<NewsmetaServer>> started =
       NewsmetaServer::Start(std::move(server_options));
   if (!started.ok()) {
@@ -187,7 +218,7 @@ int Run() {
       [&server](std::shared_ptr<const Catalog> catalog) {
         server.ServeCatalog(std::move(catalog));
       },
-      ReportLoad);
+      [&metrics](const LoadReport& report) { ReportLoad(report, &metrics); });
 
   // Watching starts before the first load, so no change is missed.
   std::unique_ptr<SeedWatcher> watcher;
@@ -231,6 +262,7 @@ int Run() {
   SleepUnlessSignalled(signals, drain);
   LogInfo("shutting down");
   server.Shutdown(grace);
+  if (metrics_server != nullptr) metrics_server->Stop();
   LogInfo("stopped");
   return kExitOk;
 }
@@ -245,8 +277,8 @@ int main(int argc, char** argv) {
       "e.g. NEWSMETA_SEEDS; the command line wins.");
   const absl::Status env = newsmeta::ApplyEnvironmentFallbacks(
       "NEWSMETA_",
-      {"seeds", "host", "port", "strict", "max_seed_bytes", "watch_seeds",
-       "reload_quiet_period", "drain_delay", "shutdown_grace",
+      {"seeds", "host", "port", "metrics_port", "strict", "max_seed_bytes",
+       "watch_seeds", "reload_quiet_period", "drain_delay", "shutdown_grace",
        "max_connection_age", "max_connection_age_grace", "keepalive_time",
        "keepalive_timeout", "keepalive_min_client_interval"});
   if (!env.ok()) {

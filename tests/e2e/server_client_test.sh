@@ -77,13 +77,14 @@ grep -q "loaded 1 articles" "$work/server.log" || fail "good seed not loaded"
 stop_server
 [[ "$stop_code" == 0 ]] || fail "server exited with $stop_code after SIGTERM"
 
-timeout 30 "$server_bin" --host 127.0.0.1 --port 0 --seeds "$work/seeds" --strict \
+timeout 30 "$server_bin" --host 127.0.0.1 --port 0 --metrics_port -1 \
+  --seeds "$work/seeds" --strict \
   >"$work/server.log" 2>&1 && code=0 || code=$?
 [[ "$code" == 2 ]] || fail "--strict with a bad seed exited $code, not 2"
 
 echo "== flags fall back to NEWSMETA_* environment variables"
 NEWSMETA_STRICT=true NEWSMETA_SEEDS="$work/seeds" timeout 30 "$server_bin" \
-  --host 127.0.0.1 --port 0 >"$work/server.log" 2>&1 && code=0 || code=$?
+  --host 127.0.0.1 --port 0 --metrics_port -1 >"$work/server.log" 2>&1 && code=0 || code=$?
 [[ "$code" == 2 ]] || fail "NEWSMETA_STRICT=true with a bad seed exited $code, not 2"
 grep -qF '"seeds":"'"$work/seeds"'"' "$work/server.log" || fail "NEWSMETA_SEEDS was not used"
 NEWSMETA_PORT=not-a-port timeout 30 "$server_bin" >"$work/server.log" 2>&1 && code=0 || code=$?

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 
 def env(name):
@@ -50,6 +51,7 @@ class Server:
         self.workdir = workdir
         self.process = None
         self.target = None
+        self.metrics_url = None
         self.log_path = os.path.join(workdir, f'{name}.log')
 
     def log(self):
@@ -63,13 +65,27 @@ class Server:
         """Starts the server; `flags` come after the defaults, so win."""
         with open(self.log_path, 'wb') as log:
             self.process = subprocess.Popen(
-                [SERVER, '--host', '127.0.0.1', '--port', '0', '--seeds',
-                 seeds, '--drain_delay', '200ms', '--shutdown_grace', '5s',
-                 *flags],
+                [SERVER, '--host', '127.0.0.1', '--port', '0',
+                 '--metrics_port', '0', '--seeds', seeds, '--drain_delay',
+                 '200ms', '--shutdown_grace', '5s', *flags],
                 stdout=log, stderr=subprocess.STDOUT)
         port = self.wait_for_log(r'listening on 127\.0\.0\.1:(\d+)',
                                  'the port it listens on').group(1)
         self.target = f'127.0.0.1:{port}'
+        metrics = re.search(r'metrics on (http://127\.0\.0\.1:\d+/metrics)',
+                            self.log())
+        self.metrics_url = metrics.group(1) if metrics else None
+
+    def metrics(self):
+        """The scraped metrics as {'name{labels}': value}."""
+        with urllib.request.urlopen(self.metrics_url, timeout=10) as reply:
+            text = reply.read().decode('utf-8')
+        samples = {}
+        for line in text.splitlines():
+            if line and not line.startswith('#'):
+                series, value = line.rsplit(' ', 1)
+                samples[series] = float(value)
+        return samples
 
     def wait_for_log(self, pattern, what, timeout=30):
         """The first match of `pattern` in the log, waiting for it."""

@@ -1,18 +1,21 @@
 # Shared by the shell tests: runs the real newsmeta-server on a free loopback
 # port and stops it. Source it after setting `work` (a scratch folder).
-#   start_server SERVER_BIN [flags...]  sets server_pid and target (HOST:PORT)
+#   start_server SERVER_BIN [flags...]  sets server_pid, target (HOST:PORT) and
+#                                       metrics_url (unless --metrics_port -1)
 #   stop_server                         SIGTERM; sets stop_code
 #   kill_server                         for EXIT traps
 # A test's `fail` should print "$work/server.log".
 
 server_pid=
 target=
+metrics_url=
 
 start_server() {
   local bin=$1
   shift
   : >"$work/server.log"
-  "$bin" --host 127.0.0.1 --port 0 --drain_delay 200ms --shutdown_grace 5s "$@" \
+  "$bin" --host 127.0.0.1 --port 0 --metrics_port 0 --drain_delay 200ms \
+    --shutdown_grace 5s "$@" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
   local port=
@@ -24,6 +27,8 @@ start_server() {
   done
   [[ -n "$port" ]] || fail "server did not say which port it listens on"
   target="127.0.0.1:$port"
+  metrics_url=$(sed -n 's|.*metrics on \(http://127\.0\.0\.1:[0-9]*/metrics\).*|\1|p' \
+    "$work/server.log")
 }
 
 # Waits until the log says the catalog is served.

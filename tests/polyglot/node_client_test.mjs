@@ -96,7 +96,8 @@ function withOffset(time, minutes) {
 async function startServer(seeds) {
   const child = spawn(
     serverBin,
-    ['--host', '127.0.0.1', '--port', '0', '--seeds', seeds, '--drain_delay', '200ms', '--shutdown_grace', '5s'],
+    ['--host', '127.0.0.1', '--port', '0', '--metrics_port', '0', '--seeds', seeds,
+     '--drain_delay', '200ms', '--shutdown_grace', '5s'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
