@@ -4,7 +4,7 @@ JOBS ?= $(shell nproc)
 SEEDS ?= seeds
 PORT ?= 50051
 
-.PHONY: all setup build run test clean
+.PHONY: all setup build run test bench clean
 
 all: build
 
@@ -23,6 +23,11 @@ run: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+# Benchmarks: a Release build in build-bench/, then every part of bench/;
+# prints the table of ratios (see README, "Performance").
+bench: setup
+	bash bench/run.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
