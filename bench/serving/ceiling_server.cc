@@ -1,0 +1,302 @@
+// newsmeta-serving-ceiling: the ceiling of the serving benchmark. A minimal
+// gRPC server that answers GetArticle, ListArticles and StreamArticles of
+// newsmeta.v1.ArticleService with bytes serialized once at start, from the
+// same seeds as newsmeta-server: what gRPC alone costs for messages of the
+// same sizes.
+//
+// - StreamArticles streams every article, BASIC view (FULL when asked), in
+//   newsmeta's default order (publish_time desc, name desc).
+// - GetArticle answers the named article, FULL view unless BASIC is asked.
+// - ListArticles answers pages of 50 BASIC articles of that same order, with a
+//   next_page_token of the length newsmeta's tokens have, and total_size.
+// Query fields (topics, time range, filter, ...) are ignored: the benchmark
+// asks for the whole corpus.
+//
+// Usage: newsmeta-serving-ceiling --seeds DIR [--host 127.0.0.1] [--port 0]
+// Logs `listening on HOST:PORT` (a JSON line on stderr) once every message is
+// ready; stops on SIGTERM or SIGINT.
+#include <grpcpp/grpcpp.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "catalog/catalog.h"
+#include "loader/seed_loader.h"
+#include "newsmeta/v1/article.pb.h"
+#include "newsmeta/v1/article_service.grpc.pb.h"
+#include "newsmeta/v1/article_service.pb.h"
+#include "util/log.h"
+
+ABSL_FLAG(std::string, seeds, "",
+          "Folder of seed documents, read recursively.");
+ABSL_FLAG(std::string, host, "127.0.0.1", "Address to listen on.");
+ABSL_FLAG(int, port, 0, "Port to listen on; 0 picks a free one.");
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+using ::newsmeta::v1::ArticleService;
+
+constexpr int kPageSize = 50;
+
+grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// Every answer, serialized once.
+struct Answers {
+  // Articles in newsmeta's default order.
+  std::vector<grpc::ByteBuffer> basic;
+  std::vector<grpc::ByteBuffer> full;
+  absl::flat_hash_map<std::string, size_t> by_name;
+  // ListArticlesResponse of each page of kPageSize, and the page each
+  // next_page_token leads to.
+  std::vector<grpc::ByteBuffer> pages;
+  absl::flat_hash_map<std::string, size_t> page_by_token;
+};
+
+// A token of the same length as newsmeta's (query/page_token.cc): the same
+// fields, with a fixed fingerprint in place of the query's.
+std::string PageToken(const Article& last) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat("nm2|ceilingceiling|", last.publish_time().seconds(), "|",
+                   last.publish_time().nanos(), "|", last.quality(), "|",
+                   last.heat(), "|", last.name()));
+}
+
+absl::StatusOr<Answers> BuildAnswers(const std::string& seeds) {
+  absl::StatusOr<LoadResult> loaded = LoadSeedFolder(seeds);
+  if (!loaded.ok()) return loaded.status();
+  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+  const Catalog& catalog = *built.catalog;
+  const size_t size = catalog.size();
+
+  Answers answers;
+  answers.basic.reserve(size);
+  answers.full.reserve(size);
+  std::vector<Article> basic_articles;
+  basic_articles.reserve(size);
+  // The catalog is in (publish_time, name) ascending order.
+  for (size_t k = 0; k < size; ++k) {
+    const Article& article =
+        catalog.article(static_cast<ArticleIndex>(size - 1 - k));
+    answers.full.push_back(ToByteBuffer(article.SerializeAsString()));
+    Article basic = article;
+    basic.clear_related();
+    basic.clear_secured();
+    basic.clear_body();
+    basic.clear_extra_fields();
+    answers.basic.push_back(ToByteBuffer(basic.SerializeAsString()));
+    answers.by_name.emplace(article.name(), k);
+    basic_articles.push_back(std::move(basic));
+  }
+  for (size_t first = 0; first < size; first += kPageSize) {
+    const size_t end = std::min(size, first + kPageSize);
+    newsmeta::v1::ListArticlesResponse page;
+    for (size_t k = first; k < end; ++k) {
+      *page.add_articles() = basic_articles[k];
+    }
+    if (end < size) {
+      page.set_next_page_token(PageToken(basic_articles[end - 1]));
+      answers.page_by_token.emplace(page.next_page_token(),
+                                    answers.pages.size() + 1);
+    }
+    page.set_total_size(static_cast<int32_t>(size));
+    answers.pages.push_back(ToByteBuffer(page.SerializeAsString()));
+  }
+  return answers;
+}
+
+template <typename Message>
+bool Parse(const grpc::ByteBuffer& bytes, Message* message) {
+  grpc::ByteBuffer copy(bytes);  // shares the slices
+  return grpc::SerializationTraits<Message>::Deserialize(&copy, message).ok();
+}
+
+// Writes the next message from OnWriteDone, as newsmeta's stream does.
+class StreamReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit StreamReactor(const std::vector<grpc::ByteBuffer>* messages)
+      : messages_(messages) {
+    WriteNext();
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled"));
+      return;
+    }
+    WriteNext();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void WriteNext() {
+    if (next_ == messages_->size()) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    StartWrite(&(*messages_)[next_++]);
+  }
+
+  const std::vector<grpc::ByteBuffer>* messages_;
+  size_t next_ = 0;
+};
+
+class FailedStreamReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit FailedStreamReactor(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+using RawService = ArticleService::WithRawCallbackMethod_GetArticle<
+    ArticleService::WithRawCallbackMethod_ListArticles<
+        ArticleService::WithRawCallbackMethod_StreamArticles<
+            ArticleService::CallbackService>>>;
+
+class CeilingService final : public RawService {
+ public:
+  explicit CeilingService(const Answers* answers) : answers_(answers) {}
+
+  grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    newsmeta::v1::GetArticleRequest parsed;
+    if (!Parse(*request, &parsed)) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request"));
+      return reactor;
+    }
+    const auto found = answers_->by_name.find(parsed.name());
+    if (found == answers_->by_name.end()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                   "no article is called " + parsed.name()));
+      return reactor;
+    }
+    *response = parsed.view() == newsmeta::v1::ARTICLE_VIEW_BASIC
+                    ? answers_->basic[found->second]
+                    : answers_->full[found->second];
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  grpc::ServerUnaryReactor* ListArticles(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    newsmeta::v1::ListArticlesRequest parsed;
+    if (!Parse(*request, &parsed) ||
+        (parsed.page_size() != 0 && parsed.page_size() != kPageSize)) {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("the ceiling serves pages of ", kPageSize, " only")));
+      return reactor;
+    }
+    size_t page = 0;
+    if (!parsed.page_token().empty()) {
+      const auto found = answers_->page_by_token.find(parsed.page_token());
+      if (found == answers_->page_by_token.end()) {
+        reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                     "unknown page_token"));
+        return reactor;
+      }
+      page = found->second;
+    }
+    *response = answers_->pages[page];
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamArticles(
+      grpc::CallbackServerContext* /*context*/,
+      const grpc::ByteBuffer* request) override {
+    newsmeta::v1::StreamArticlesRequest parsed;
+    if (!Parse(*request, &parsed)) {
+      return new FailedStreamReactor(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request"));
+    }
+    return new StreamReactor(parsed.view() == newsmeta::v1::ARTICLE_VIEW_FULL
+                                 ? &answers_->full
+                                 : &answers_->basic);
+  }
+
+ private:
+  const Answers* answers_;
+};
+
+int Run() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Answers> answers = BuildAnswers(absl::GetFlag(FLAGS_seeds));
+  if (!answers.ok()) {
+    LogError("cannot load the seeds: ", answers.status().message());
+    return 1;
+  }
+  Log(LogLevel::kInfo,
+      absl::StrCat("serialized ", answers->full.size(), " articles and ",
+                   answers->pages.size(), " pages"),
+      {{"took", absl::FormatDuration(absl::Now() - start)}});
+
+  CeilingService service(&*answers);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  const std::string address =
+      absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    LogError("cannot listen on ", address);
+    return 1;
+  }
+  LogInfo("listening on ", absl::GetFlag(FLAGS_host), ":", port);
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  server->Wait();
+  return 0;
+}
+
+}  // namespace
+}  // namespace newsmeta
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "The ceiling of the serving benchmark: answers GetArticle, ListArticles "
+      "and StreamArticles with pre-serialized bytes.\n"
+      "  newsmeta-serving-ceiling --seeds DIR [--host H] [--port P]");
+  absl::ParseCommandLine(argc, argv);
+  if (absl::GetFlag(FLAGS_seeds).empty()) {
+    newsmeta::LogError("--seeds is required");
+    return 1;
+  }
+  return newsmeta::Run();
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Turns the load client's figures for newsmeta and the ceiling into the
+rows of bench part "serving" (see bench/report.py for the format).
+
+    rows.py NEWSMETA_JSON CEILING_JSON OUT_JSON
+"""
+import json
+import sys
+
+
+def ratio(value, ceiling):
+    if value is None or ceiling in (None, 0):
+        return None
+    return value / ceiling
+
+
+def row(name, unit, value, ceiling, target=None, higher_is_better=True,
+        ratio_meaning="of ceiling"):
+    r = ratio(value, ceiling)
+    met = None
+    if target is not None and r is not None:
+        met = r >= target if higher_is_better else r <= target
+    return {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "vs": "ceiling",
+        "vs_value": ceiling,
+        "ratio": r,
+        "ratio_meaning": ratio_meaning,
+        "target": None if target is None else
+        ("≥ " if higher_is_better else "≤ ") + f"{target:g}",
+        "met": met,
+    }
+
+
+def main(argv):
+    if len(argv) != 4:
+        sys.exit(__doc__)
+    with open(argv[1]) as f:
+        nm = json.load(f)
+    with open(argv[2]) as f:
+        ce = json.load(f)
+
+    ns, cs = nm["stream"], ce["stream"]
+    count = ns["articles"]
+    rows = [
+        row(f"StreamArticles, {count:,}-article result", "articles/s",
+            ns["articles_per_s"], cs["articles_per_s"], 0.85),
+        row("StreamArticles, message bytes", "MB/s", ns["mb_per_s"],
+            cs["mb_per_s"]),
+    ]
+    for key in ("get_1", "get_16"):
+        n, c = nm[key], ce[key]
+        flight = f"{n['in_flight']} in flight"
+        rows += [
+            row(f"GetArticle, {flight}", "calls/s", n["calls_per_s"],
+                c["calls_per_s"], 0.85),
+            row(f"GetArticle p50, {flight}", "µs", n["p50_us"], c["p50_us"],
+                None, False, "× ceiling's"),
+            row(f"GetArticle p99, {flight}", "µs", n["p99_us"], c["p99_us"],
+                1.3, False, "× ceiling's"),
+        ]
+    list_key = next(k for k in nm if k.startswith("list_"))
+    n, c = nm[list_key], ce[list_key]
+    rows.append(
+        row(f"ListArticles pages of 50, {n['in_flight']} in flight",
+            "pages/s", n["calls_per_s"], c["calls_per_s"], 0.75))
+    cpu = [
+        ("Server CPU per streamed article", ns, cs,
+         "server_cpu_us_per_article"),
+        ("Server CPU per GetArticle call, 1 in flight", nm["get_1"],
+         ce["get_1"], "server_cpu_us_per_call"),
+        ("Server CPU per GetArticle call, 16 in flight", nm["get_16"],
+         ce["get_16"], "server_cpu_us_per_call"),
+        ("Server CPU per ListArticles page of 50", n, c,
+         "server_cpu_us_per_call"),
+    ]
+    for name, a, b, field in cpu:
+        rows.append(row(name, "CPU-µs", a.get(field), b.get(field), None,
+                        False, "× ceiling's"))
+
+    def mb(x):
+        return f"{x / 1e6:.1f} MB"
+
+    notes = [
+        f"Loopback gRPC, one channel, client and server on the same 2 cores. "
+        f"Corpus: {count:,} generated seeds; the ceiling "
+        f"(bench/serving/ceiling_server.cc) loads the same seeds and answers "
+        f"the same method paths with bytes serialized once at start.",
+        f"Message sizes, newsmeta / ceiling: stream {mb(ns['message_bytes'])}"
+        f" / {mb(cs['message_bytes'])}; GetArticle (FULL view) "
+        f"{nm['get_16']['mean_response_bytes']:.0f} / "
+        f"{ce['get_16']['mean_response_bytes']:.0f} B mean; ListArticles "
+        f"page {n['mean_response_bytes']:.0f} / "
+        f"{c['mean_response_bytes']:.0f} B mean.",
+        f"StreamArticles: median of {ns['runs']} runs of the whole corpus, "
+        f"BASIC view. GetArticle: closed loop, 5 s after 1 s of warm-up, "
+        f"names of the corpus in a shuffled order. ListArticles: "
+        f"{n['in_flight']} cursors, each following next_page_token through "
+        f"the whole corpus (pages of 50, BASIC) and starting over; "
+        f"{n['articles_per_s']:,.0f} vs {c['articles_per_s']:,.0f} "
+        f"articles/s.",
+        "Server CPU: utime+stime of the server process (all threads) from "
+        "/proc/PID/stat around each measurement (10 ms ticks), per message. "
+        f"Client CPU per streamed article: "
+        f"{ns['client_cpu_us_per_article']:.2f} (newsmeta) / "
+        f"{cs['client_cpu_us_per_article']:.2f} (ceiling) µs; the client "
+        f"counts bytes and does not parse articles.",
+    ]
+    for label, figures in (("newsmeta", nm), ("ceiling", ce)):
+        for key, value in figures.items():
+            if isinstance(value, dict) and value.get("errors"):
+                notes.append(f"{label} {key}: {value['errors']} failed calls, "
+                             f"first: {value.get('first_error', '?')}")
+
+    result = {
+        "part": "serving",
+        "title": "Serving over gRPC (newsmeta-server / ceiling)",
+        "rows": rows,
+        "notes": notes,
+    }
+    with open(argv[3], "w") as f:
+        json.dump(result, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
