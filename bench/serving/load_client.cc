@@ -1,24 +1,26 @@
 // newsmeta-serving-load: the load client of the serving benchmark. Measures
-// one server of newsmeta.v1.ArticleService (newsmeta-server or the ceiling,
-// newsmeta-serving-ceiling) over gRPC with the callback API, and writes the
-// figures as one JSON object:
+// servers of newsmeta.v1.ArticleService (newsmeta-server and the ceiling,
+// newsmeta-serving-ceiling) over gRPC with the callback API, each through its
+// own channel, and writes the figures of each as JSON:
 //
 // - "stream": StreamArticles of the whole corpus (BASIC view, the default),
-//   --stream_runs times after one unmeasured run; articles/s and MB/s of
-//   message bytes, medians over the runs.
+//   --stream_runs times per round after one unmeasured run; articles/s and
+//   MB/s of message bytes, medians over the runs.
 // - "get_1", "get_16": GetArticle (FULL view, the default) in a closed loop
-//   with 1 and 16 calls in flight, for --duration after --warmup; names
-//   cycle through the streamed articles in a shuffled order; calls/s and
-//   latency percentiles.
+//   with 1 and 16 calls in flight, for --duration after --warmup per round;
+//   names cycle through the streamed articles in a shuffled order; calls/s
+//   and latency percentiles over every round.
 // - "list_16": ListArticles pages of 50 in a closed loop with 16 calls in
 //   flight, each of the 16 following next_page_token through the whole
 //   corpus and starting over at the end; pages/s and articles/s.
 //
-// Responses are counted as bytes and not parsed (except the names, once, and
-// each page's token), so the client spends little of the two cores that it
-// shares with the server. With --server_pid, each measurement also reports
-// the server's CPU time (utime + stime of /proc/PID/stat, all its threads)
-// per message, and the client's own (getrusage).
+// The servers take turns, measurement by measurement, in --rounds rounds
+// (A B, then B A, ...), so that a machine whose load drifts (it is shared)
+// treats them alike. Responses are counted as bytes and not parsed (except
+// the names, once, and each page's token), so the client spends little of
+// the cores it shares with the servers. With --server_pids, each measurement
+// also reports the server's CPU time (utime + stime of /proc/PID/stat, all its
+// threads) per message, and the client's own (getrusage).
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
@@ -60,17 +62,19 @@
 #include "newsmeta/v1/article_service.pb.h"
 #include "util/log.h"
 
-ABSL_FLAG(std::string, target, "", "host:port of the server to measure.");
-ABSL_FLAG(std::string, label, "", "Name of the server in the output.");
-ABSL_FLAG(int, server_pid, 0,
-          "Process id of the server, to read its CPU time from "
-          "/proc/PID/stat; 0: not measured.");
-ABSL_FLAG(int, stream_runs, 5,
-          "Measured StreamArticles runs (after one unmeasured run).");
+ABSL_FLAG(std::vector<std::string>, targets, {},
+          "Servers to measure, LABEL=HOST:PORT, comma-separated.");
+ABSL_FLAG(std::vector<std::string>, server_pids, {},
+          "Process ids of the servers, in the order of --targets, to read "
+          "their CPU time from /proc/PID/stat; empty: not measured.");
+ABSL_FLAG(int, rounds, 2, "Rounds of measurements; servers alternate.");
+ABSL_FLAG(int, stream_runs, 3,
+          "Measured StreamArticles runs per server and round (after one "
+          "unmeasured run).");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1),
           "Unmeasured time before each closed-loop measurement.");
-ABSL_FLAG(absl::Duration, duration, absl::Seconds(5),
-          "Measured time of each closed-loop measurement.");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(4),
+          "Measured time of each closed-loop measurement, per round.");
 ABSL_FLAG(int, list_in_flight, 16, "ListArticles calls in flight.");
 ABSL_FLAG(std::string, out, "", "File to write the JSON to; empty: stdout.");
 
@@ -192,16 +196,29 @@ class JsonObject {
   std::string text_;
 };
 
-// Adds the CPU figures of `meter` per `count` messages.
-void AddCpu(const CpuMeter& meter, int64_t count, double seconds,
+// CPU time summed over measurements.
+struct CpuTotals {
+  double server_us = 0;
+  bool server_known = true;
+  double client_us = 0;
+
+  void Add(const CpuMeter& meter) {
+    if (meter.server_us() < 0) server_known = false;
+    server_us += meter.server_us();
+    client_us += meter.client_us();
+  }
+};
+
+// Adds the CPU figures of `cpu` per `count` messages, and the cores used
+// over `seconds`.
+void AddCpu(const CpuTotals& cpu, int64_t count, double seconds,
             absl::string_view per, JsonObject* json) {
   const double n = count > 0 ? static_cast<double>(count) : NAN;
-  json->Add(absl::StrCat("server_cpu_us_per_", per),
-            meter.server_us() < 0 ? NAN : meter.server_us() / n);
-  json->Add(absl::StrCat("client_cpu_us_per_", per), meter.client_us() / n);
-  json->Add("server_cores",
-            meter.server_us() < 0 ? NAN : meter.server_us() / 1e6 / seconds);
-  json->Add("client_cores", meter.client_us() / 1e6 / seconds);
+  const double server_us = cpu.server_known ? cpu.server_us : NAN;
+  json->Add(absl::StrCat("server_cpu_us_per_", per), server_us / n);
+  json->Add(absl::StrCat("client_cpu_us_per_", per), cpu.client_us / n);
+  json->Add("server_cores", server_us / 1e6 / seconds);
+  json->Add("client_cores", cpu.client_us / 1e6 / seconds);
 }
 
 double Median(std::vector<double> values) {
@@ -380,7 +397,28 @@ struct LoopResult {
   int64_t errors = 0;
   std::string first_error;
   std::vector<int64_t> latencies_ns;  // sorted
+  CpuTotals cpu;
 };
+
+// Adds `more` (another round) to `total`.
+void Merge(const LoopResult& more, LoopResult* total) {
+  total->in_flight = more.in_flight;
+  total->seconds += more.seconds;
+  total->calls += more.calls;
+  total->articles += more.articles;
+  total->response_bytes += more.response_bytes;
+  total->errors += more.errors;
+  if (total->first_error.empty()) total->first_error = more.first_error;
+  std::vector<int64_t> merged;
+  merged.reserve(total->latencies_ns.size() + more.latencies_ns.size());
+  std::merge(total->latencies_ns.begin(), total->latencies_ns.end(),
+             more.latencies_ns.begin(), more.latencies_ns.end(),
+             std::back_inserter(merged));
+  total->latencies_ns = std::move(merged);
+  total->cpu.server_known = total->cpu.server_known && more.cpu.server_known;
+  total->cpu.server_us += more.cpu.server_us;
+  total->cpu.client_us += more.cpu.client_us;
+}
 
 // Keeps `in_flight` unary calls open: each slot starts its next call when
 // its previous one completes. Calls that complete within the measured window
@@ -502,7 +540,7 @@ class ClosedLoop {
   int running_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
-std::string LoopJson(const LoopResult& result, const CpuMeter& cpu) {
+std::string LoopJson(const LoopResult& result) {
   JsonObject json;
   json.Add("in_flight", result.in_flight)
       .Add("seconds", result.seconds)
@@ -519,128 +557,226 @@ std::string LoopJson(const LoopResult& result, const CpuMeter& cpu) {
       .Add("p90_us", PercentileMicros(result.latencies_ns, 0.90))
       .Add("p99_us", PercentileMicros(result.latencies_ns, 0.99))
       .Add("max_us", PercentileMicros(result.latencies_ns, 1.0));
-  AddCpu(cpu, result.calls, result.seconds, "call", &json);
+  AddCpu(result.cpu, result.calls, result.seconds, "call", &json);
   if (result.articles != result.calls) {
+    const double articles = static_cast<double>(result.articles);
     json.Add("server_cpu_us_per_article",
-             cpu.server_us() < 0 || result.articles == 0
-                 ? NAN
-                 : cpu.server_us() / static_cast<double>(result.articles));
+             result.cpu.server_known && articles > 0
+                 ? result.cpu.server_us / articles
+                 : NAN);
   }
   if (!result.first_error.empty()) json.Add("first_error", result.first_error);
   return json.Json();
 }
 
-std::string MeasureLoop(grpc::GenericStub* stub, const char* method,
-                        Workload* workload, int in_flight, int server_pid,
-                        bool* failed) {
-  ClosedLoop loop(stub, method, workload, in_flight);
-  CpuMeter cpu(server_pid);
-  const LoopResult result = loop.Run(absl::GetFlag(FLAGS_warmup),
-                                     absl::GetFlag(FLAGS_duration), &cpu);
-  if (result.calls == 0) {
-    LogError(method, ": no call succeeded: ", result.first_error);
-    *failed = true;
+// One server under test and what was measured of it.
+struct Target {
+  std::string label;
+  std::string address;
+  int pid = 0;
+  std::unique_ptr<grpc::GenericStub> stub;
+
+  // StreamArticles: the size of one run (the same every run) and the time of
+  // each.
+  int64_t stream_articles = 0;
+  int64_t stream_bytes = 0;
+  std::vector<double> stream_seconds;
+  CpuTotals stream_cpu;
+
+  // Closed loops, by name ("get_1", ...).
+  std::vector<std::pair<std::string, LoopResult>> loops;
+
+  LoopResult* Loop(const std::string& name) {
+    for (auto& [key, result] : loops) {
+      if (key == name) return &result;
+    }
+    loops.emplace_back(name, LoopResult());
+    return &loops.back().second;
   }
-  LogInfo(method, " with ", in_flight, " in flight: ",
-          absl::StrFormat("%.0f",
-                          static_cast<double>(result.calls) / result.seconds),
-          " calls/s, p99 ",
-          absl::StrFormat("%.0f", PercentileMicros(result.latencies_ns, 0.99)),
-          " us");
-  return LoopJson(result, cpu);
+};
+
+bool MeasureStream(Target* target) {
+  CpuMeter meter(target->pid);
+  meter.Start();
+  std::vector<double> seconds;
+  for (int run = 0; run < absl::GetFlag(FLAGS_stream_runs); ++run) {
+    const StreamCall::Result result =
+        StreamCall(target->stub.get(), nullptr).Wait();
+    if (!result.status.ok() || result.messages != target->stream_articles ||
+        result.bytes != target->stream_bytes) {
+      LogError(target->label,
+               ": StreamArticles failed: ", result.status.error_message(), " (",
+               result.messages, " messages)");
+      return false;
+    }
+    seconds.push_back(result.seconds);
+  }
+  meter.Stop();
+  target->stream_cpu.Add(meter);
+  target->stream_seconds.insert(target->stream_seconds.end(), seconds.begin(),
+                                seconds.end());
+  LogInfo(target->label, ": StreamArticles ",
+          absl::StrFormat("%.0f", static_cast<double>(target->stream_articles) /
+                                      Median(seconds)),
+          " articles/s");
+  return true;
+}
+
+bool MeasureLoop(Target* target, const std::string& name, const char* method,
+                 Workload* workload, int in_flight) {
+  ClosedLoop loop(target->stub.get(), method, workload, in_flight);
+  CpuMeter meter(target->pid);
+  LoopResult result = loop.Run(absl::GetFlag(FLAGS_warmup),
+                               absl::GetFlag(FLAGS_duration), &meter);
+  result.cpu.Add(meter);
+  LogInfo(target->label, ": ", name, " ",
+          absl::StrFormat("%.0f calls/s, p50 %.0f us, p99 %.0f us",
+                          static_cast<double>(result.calls) / result.seconds,
+                          PercentileMicros(result.latencies_ns, 0.50),
+                          PercentileMicros(result.latencies_ns, 0.99)));
+  Merge(result, target->Loop(name));
+  if (result.calls == 0) {
+    LogError(target->label, ": ", method,
+             ": no call succeeded: ", result.first_error);
+    return false;
+  }
+  return true;
+}
+
+std::string TargetJson(const Target& target) {
+  JsonObject stream;
+  double total_seconds = 0;
+  for (const double s : target.stream_seconds) total_seconds += s;
+  const double median = Median(target.stream_seconds);
+  std::vector<double> rates;
+  for (const double s : target.stream_seconds) {
+    rates.push_back(static_cast<double>(target.stream_articles) / s);
+  }
+  stream.Add("runs", static_cast<int>(target.stream_seconds.size()))
+      .Add("articles", target.stream_articles)
+      .Add("message_bytes", target.stream_bytes)
+      .Add("articles_per_s",
+           static_cast<double>(target.stream_articles) / median)
+      .Add("mb_per_s", static_cast<double>(target.stream_bytes) / 1e6 / median)
+      .Add("run_seconds", target.stream_seconds)
+      .Add("run_articles_per_s", rates);
+  AddCpu(target.stream_cpu,
+         target.stream_articles *
+             static_cast<int64_t>(target.stream_seconds.size()),
+         total_seconds, "article", &stream);
+  JsonObject json;
+  json.Add("address", target.address)
+      .Add("pid", target.pid)
+      .AddRaw("stream", stream.Json());
+  for (const auto& [name, result] : target.loops) {
+    json.AddRaw(name, LoopJson(result));
+  }
+  return json.Json();
 }
 
 int Run() {
-  const std::string target = absl::GetFlag(FLAGS_target);
-  const int server_pid = absl::GetFlag(FLAGS_server_pid);
-  std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(DeadlineIn(absl::Seconds(10)))) {
-    LogError("cannot connect to ", target);
-    return 1;
-  }
-  grpc::GenericStub stub(channel);
-
-  // One unmeasured stream: warms up, and yields the names for GetArticle.
-  std::vector<std::string> names;
-  const StreamCall::Result first = StreamCall(&stub, &names).Wait();
-  if (!first.status.ok() || names.empty()) {
-    LogError("StreamArticles failed: ", first.status.error_message());
-    return 1;
-  }
-
-  JsonObject stream_json;
-  {
-    std::vector<double> rates;
-    std::vector<double> seconds;
-    CpuMeter cpu(server_pid);
-    cpu.Start();
-    int64_t messages = 0;
-    for (int run = 0; run < absl::GetFlag(FLAGS_stream_runs); ++run) {
-      const StreamCall::Result result = StreamCall(&stub, nullptr).Wait();
-      if (!result.status.ok() || result.messages != first.messages ||
-          result.bytes != first.bytes) {
-        LogError("StreamArticles run ", run,
-                 " failed: ", result.status.error_message(), " (",
-                 result.messages, " messages)");
-        return 1;
-      }
-      rates.push_back(static_cast<double>(result.messages) / result.seconds);
-      seconds.push_back(result.seconds);
-      messages += result.messages;
+  std::vector<Target> targets;
+  const std::vector<std::string> pids = absl::GetFlag(FLAGS_server_pids);
+  for (const std::string& spec : absl::GetFlag(FLAGS_targets)) {
+    Target target;
+    const std::vector<std::string> parts =
+        absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+      LogError("--targets: ", spec, " is not LABEL=HOST:PORT");
+      return 2;
     }
-    cpu.Stop();
-    double total_seconds = 0;
-    for (double s : seconds) total_seconds += s;
-    const double median_seconds = Median(seconds);
-    stream_json.Add("runs", static_cast<int>(seconds.size()))
-        .Add("articles", first.messages)
-        .Add("message_bytes", first.bytes)
-        .Add("articles_per_s",
-             static_cast<double>(first.messages) / median_seconds)
-        .Add("mb_per_s",
-             static_cast<double>(first.bytes) / 1e6 / median_seconds)
-        .Add("run_seconds", seconds)
-        .Add("run_articles_per_s", rates);
-    AddCpu(cpu, messages, total_seconds, "article", &stream_json);
-    LogInfo("StreamArticles: ",
-            absl::StrFormat(
-                "%.0f", static_cast<double>(first.messages) / median_seconds),
-            " articles/s (median of ", seconds.size(), " runs of ",
-            first.messages, ")");
+    target.label = parts[0];
+    target.address = parts[1];
+    if (targets.size() < pids.size() &&
+        !absl::SimpleAtoi(pids[targets.size()], &target.pid)) {
+      LogError("--server_pids: ", pids[targets.size()], " is not a number");
+      return 2;
+    }
+    std::shared_ptr<grpc::Channel> channel =
+        grpc::CreateChannel(target.address, grpc::InsecureChannelCredentials());
+    if (!channel->WaitForConnected(DeadlineIn(absl::Seconds(10)))) {
+      LogError("cannot connect to ", target.address);
+      return 1;
+    }
+    target.stub = std::make_unique<grpc::GenericStub>(channel);
+    targets.push_back(std::move(target));
+  }
+  if (targets.empty()) {
+    LogError("--targets is required");
+    return 2;
   }
 
-  bool failed = false;
-  GetWorkload gets(names);
-  const std::string get_1 =
-      MeasureLoop(&stub, kGetMethod, &gets, 1, server_pid, &failed);
-  const std::string get_16 =
-      MeasureLoop(&stub, kGetMethod, &gets, 16, server_pid, &failed);
-  const int list_in_flight = absl::GetFlag(FLAGS_list_in_flight);
-  ListWorkload lists(list_in_flight);
-  const std::string list = MeasureLoop(&stub, kListMethod, &lists,
-                                       list_in_flight, server_pid, &failed);
+  // One unmeasured stream from each: warms up, tells the size of a run, and
+  // yields the names for GetArticle (from the first server).
+  std::vector<std::string> names;
+  for (Target& target : targets) {
+    const StreamCall::Result first =
+        StreamCall(target.stub.get(), names.empty() ? &names : nullptr).Wait();
+    if (!first.status.ok() || first.messages == 0) {
+      LogError(target.label,
+               ": StreamArticles failed: ", first.status.error_message());
+      return 1;
+    }
+    target.stream_articles = first.messages;
+    target.stream_bytes = first.bytes;
+  }
 
+  // Round r measures the servers in order, or in reverse when r is odd.
+  const int rounds = absl::GetFlag(FLAGS_rounds);
+  auto in_turn = [&targets](int round) {
+    std::vector<Target*> order;
+    for (Target& target : targets) order.push_back(&target);
+    if (round % 2 == 1) std::reverse(order.begin(), order.end());
+    return order;
+  };
+  bool ok = true;
+  for (int round = 0; round < rounds && ok; ++round) {
+    for (Target* target : in_turn(round)) ok = ok && MeasureStream(target);
+  }
+  GetWorkload gets(names);
+  for (const int in_flight : {1, 16}) {
+    const std::string name = absl::StrCat("get_", in_flight);
+    for (int round = 0; round < rounds && ok; ++round) {
+      for (Target* target : in_turn(round)) {
+        ok = ok && MeasureLoop(target, name, kGetMethod, &gets, in_flight);
+      }
+    }
+  }
+  const int list_in_flight = absl::GetFlag(FLAGS_list_in_flight);
+  const std::string list_name = absl::StrCat("list_", list_in_flight);
+  for (int round = 0; round < rounds && ok; ++round) {
+    for (Target* target : in_turn(round)) {
+      // Tokens are the server's own: each measurement starts afresh.
+      ListWorkload lists(list_in_flight);
+      ok = ok &&
+           MeasureLoop(target, list_name, kListMethod, &lists, list_in_flight);
+    }
+  }
+  if (!ok) return 1;
+
+  JsonObject by_label;
+  for (const Target& target : targets) {
+    by_label.AddRaw(target.label, TargetJson(target));
+  }
   JsonObject out;
-  out.Add("label", absl::GetFlag(FLAGS_label))
-      .Add("target", target)
-      .AddRaw("stream", stream_json.Json())
-      .AddRaw("get_1", get_1)
-      .AddRaw("get_16", get_16)
-      .AddRaw(absl::StrCat("list_", list_in_flight), list);
+  out.Add("rounds", rounds)
+      .Add("stream_runs_per_round", absl::GetFlag(FLAGS_stream_runs))
+      .Add("warmup_s", absl::ToDoubleSeconds(absl::GetFlag(FLAGS_warmup)))
+      .Add("duration_s", absl::ToDoubleSeconds(absl::GetFlag(FLAGS_duration)))
+      .AddRaw("targets", by_label.Json());
   const std::string text = out.Json() + "\n";
   const std::string path = absl::GetFlag(FLAGS_out);
   if (path.empty()) {
     std::cout << text;
-  } else {
-    std::ofstream file(path);
-    file << text;
-    if (!file) {
-      LogError("cannot write ", path);
-      return 1;
-    }
+    return 0;
   }
-  return failed ? 1 : 0;
+  std::ofstream file(path);
+  file << text;
+  if (!file) {
+    LogError("cannot write ", path);
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -649,12 +785,8 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "The load client of the serving benchmark.\n"
-      "  newsmeta-serving-load --target HOST:PORT [--server_pid PID] "
-      "[--label L] [--out FILE]");
+      "  newsmeta-serving-load --targets LABEL=HOST:PORT[,LABEL=HOST:PORT] "
+      "[--server_pids PID[,PID]] [--out FILE]");
   absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_target).empty()) {
-    newsmeta::LogError("--target is required");
-    return 1;
-  }
   return newsmeta::Run();
 }

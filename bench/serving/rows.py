@@ -2,7 +2,10 @@
 """Turns the load client's figures for newsmeta and the ceiling into the
 rows of bench part "serving" (see bench/report.py for the format).
 
-    rows.py NEWSMETA_JSON CEILING_JSON OUT_JSON
+    rows.py RAW_JSON OUT_JSON
+
+RAW_JSON is newsmeta-serving-load's output with targets "newsmeta" and
+"ceiling".
 """
 import json
 import sys
@@ -35,12 +38,11 @@ def row(name, unit, value, ceiling, target=None, higher_is_better=True,
 
 
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) != 3:
         sys.exit(__doc__)
     with open(argv[1]) as f:
-        nm = json.load(f)
-    with open(argv[2]) as f:
-        ce = json.load(f)
+        raw = json.load(f)
+    nm, ce = raw["targets"]["newsmeta"], raw["targets"]["ceiling"]
 
     ns, cs = nm["stream"], ce["stream"]
     count = ns["articles"]
@@ -83,24 +85,30 @@ def main(argv):
     def mb(x):
         return f"{x / 1e6:.1f} MB"
 
+    same = ("identical" if ns["message_bytes"] == cs["message_bytes"] else
+            "DIFFERENT")
     notes = [
-        f"Loopback gRPC, one channel, client and server on the same 2 cores. "
-        f"Corpus: {count:,} generated seeds; the ceiling "
+        f"Loopback gRPC, one channel per server, client and servers on the "
+        f"same 2 cores. Corpus: {count:,} generated seeds. The ceiling "
         f"(bench/serving/ceiling_server.cc) loads the same seeds and answers "
-        f"the same method paths with bytes serialized once at start.",
-        f"Message sizes, newsmeta / ceiling: stream {mb(ns['message_bytes'])}"
-        f" / {mb(cs['message_bytes'])}; GetArticle (FULL view) "
+        f"the same method paths with bytes serialized once at start. Both "
+        f"servers run at once and take turns, measurement by measurement, "
+        f"in {raw['rounds']} rounds (newsmeta first, then the ceiling first).",
+        f"Message sizes, newsmeta / ceiling: stream "
+        f"{ns['message_bytes']:,} / {cs['message_bytes']:,} bytes ({same}); "
+        f"GetArticle (FULL view) "
         f"{nm['get_16']['mean_response_bytes']:.0f} / "
         f"{ce['get_16']['mean_response_bytes']:.0f} B mean; ListArticles "
         f"page {n['mean_response_bytes']:.0f} / "
-        f"{c['mean_response_bytes']:.0f} B mean.",
+        f"{c['mean_response_bytes']:.0f} B mean (means over the calls made).",
         f"StreamArticles: median of {ns['runs']} runs of the whole corpus, "
-        f"BASIC view. GetArticle: closed loop, 5 s after 1 s of warm-up, "
-        f"names of the corpus in a shuffled order. ListArticles: "
-        f"{n['in_flight']} cursors, each following next_page_token through "
-        f"the whole corpus (pages of 50, BASIC) and starting over; "
-        f"{n['articles_per_s']:,.0f} vs {c['articles_per_s']:,.0f} "
-        f"articles/s.",
+        f"BASIC view. GetArticle: closed loop, "
+        f"{raw['duration_s']:g} s per round after {raw['warmup_s']:g} s of "
+        f"warm-up, names of the corpus in a shuffled order; percentiles over "
+        f"every call. ListArticles: {n['in_flight']} cursors, each following "
+        f"next_page_token through the whole corpus (pages of 50, BASIC) and "
+        f"starting over; {n['articles_per_s']:,.0f} vs "
+        f"{c['articles_per_s']:,.0f} articles/s.",
         "Server CPU: utime+stime of the server process (all threads) from "
         "/proc/PID/stat around each measurement (10 ms ticks), per message. "
         f"Client CPU per streamed article: "
@@ -120,7 +128,7 @@ def main(argv):
         "rows": rows,
         "notes": notes,
     }
-    with open(argv[3], "w") as f:
+    with open(argv[2], "w") as f:
         json.dump(result, f, indent=2, ensure_ascii=False)
         f.write("\n")
 

@@ -6,18 +6,22 @@
 #
 # 1. A corpus of $SERVING_ARTICLES (50,000) generated seeds, cached in
 #    BUILD_DIR/bench-data/ so a re-run skips it.
-# 2. newsmeta-server on it (port 0, no metrics port, no watcher); once health
-#    is SERVING, newsmeta-serving-load measures it, then it is stopped.
-# 3. newsmeta-serving-ceiling (pre-serialized answers of the same sizes, from
-#    the same seeds), measured by the same client, then stopped.
-# 4. rows.py turns both into OUT_DIR/serving.json: each figure as newsmeta /
+# 2. newsmeta-server on it (port 0, no metrics port, no watcher), and
+#    newsmeta-serving-ceiling (pre-serialized answers of the same sizes, from
+#    the same seeds), both started at once; newsmeta is ready when its health
+#    says SERVING, the ceiling when it logs `listening on`.
+# 3. newsmeta-serving-load measures both, taking turns measurement by
+#    measurement (A B, then B A), since the machine is shared and its load
+#    drifts; the server that is not measured sits idle. Then both stop.
+# 4. rows.py turns the figures into OUT_DIR/serving.json: each as newsmeta /
 #    ceiling, plus server CPU-us per message.
-# The raw figures stay in OUT_DIR/serving-{newsmeta,ceiling}.json and the
-# server logs in OUT_DIR/serving-*.log. Takes about 2 minutes (about 3 more
-# the first time, to generate the corpus). Servers are always stopped.
+# The raw figures stay in OUT_DIR/serving-raw.json and the logs in
+# OUT_DIR/serving-*.log. Takes about 2 minutes (about 3 more the first time,
+# to generate the corpus). Servers are always stopped.
 #
 # Environment: SERVING_ARTICLES (corpus size), SERVING_DURATION (each
-# closed-loop measurement, default 5s), SERVING_STREAM_RUNS (default 5).
+# closed-loop measurement per round, default 4s), SERVING_ROUNDS (default 2),
+# SERVING_STREAM_RUNS (per round, default 3).
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -30,8 +34,9 @@ mkdir -p "$2"
 out=$(cd "$2" && pwd)
 
 articles=${SERVING_ARTICLES:-50000}
-duration=${SERVING_DURATION:-5s}
-stream_runs=${SERVING_STREAM_RUNS:-5}
+duration=${SERVING_DURATION:-4s}
+rounds=${SERVING_ROUNDS:-2}
+stream_runs=${SERVING_STREAM_RUNS:-3}
 
 server_bin=$build/server/newsmeta-server
 client_bin=$build/client/newsmeta-client
@@ -55,37 +60,37 @@ if [[ ! -f $corpus.done ]]; then
   touch "$corpus.done"
 fi
 
-server_pid=
-stop_server() {
-  if [[ -n $server_pid ]]; then
-    kill -TERM "$server_pid" 2>/dev/null || true
+pids=()
+stop_servers() {
+  local pid
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
     for _ in $(seq 50); do
-      kill -0 "$server_pid" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    server_pid=
-  fi
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
 }
-trap stop_server EXIT
+trap stop_servers EXIT
 trap 'exit 130' INT TERM
 
-# Starts "$@" with its log in $1.log, waits for its `listening on` line and
-# sets server_pid and port.
-start_server() {
-  local log=$1
-  shift
-  "$@" 2>"$log" &
-  server_pid=$!
-  port=
+# Waits for the `listening on 127.0.0.1:PORT` line of server $1 (pid $2) in
+# log $3 and prints PORT.
+listening_port() {
+  local port
   for _ in $(seq 1200); do
     port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-      "$log" | head -n 1)
-    [[ -n $port ]] && return 0
-    if ! kill -0 "$server_pid" 2>/dev/null; then
+      "$3" | head -n 1)
+    if [[ -n $port ]]; then
+      echo "$port"
+      return 0
+    fi
+    if ! kill -0 "$2" 2>/dev/null; then
       echo "serving: $1 exited; its log:" >&2
-      cat "$log" >&2
+      cat "$3" >&2
       return 1
     fi
     sleep 0.25
@@ -94,43 +99,50 @@ start_server() {
   return 1
 }
 
-measure() {
-  local label=$1
-  "$load_bin" --target "127.0.0.1:$port" --server_pid "$server_pid" \
-    --label "$label" --duration "$duration" --stream_runs "$stream_runs" \
-    --out "$out/serving-$label.json" 2>>"$out/serving-load.log"
-}
-
-: >"$out/serving-load.log"
 started=$SECONDS
+echo "serving: starting newsmeta-server and the ceiling on $articles seeds" >&2
+"$server_bin" --host 127.0.0.1 --port 0 --metrics_port -1 --seeds "$corpus" \
+  --watch_seeds=false --drain_delay 0s --shutdown_grace 1s \
+  2>"$out/serving-newsmeta.log" &
+newsmeta_pid=$!
+pids+=("$newsmeta_pid")
+"$ceiling_bin" --host 127.0.0.1 --port 0 --seeds "$corpus" \
+  2>"$out/serving-ceiling.log" &
+ceiling_pid=$!
+pids+=("$ceiling_pid")
 
-echo "serving: newsmeta-server, loading $articles seeds" >&2
-start_server "$out/serving-newsmeta.log" "$server_bin" --host 127.0.0.1 \
-  --port 0 --metrics_port -1 --seeds "$corpus" --watch_seeds=false \
-  --drain_delay 0s --shutdown_grace 1s
+newsmeta_port=$(listening_port newsmeta-server "$newsmeta_pid" \
+  "$out/serving-newsmeta.log")
+health=
 for _ in $(seq 600); do
-  if [[ $("$client_bin" --target "127.0.0.1:$port" --timeout 1s health \
-    2>/dev/null || true) == SERVING ]]; then
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
+  health=$("$client_bin" --target "127.0.0.1:$newsmeta_port" --timeout 1s \
+    health 2>/dev/null || true)
+  [[ $health == SERVING ]] && break
+  if ! kill -0 "$newsmeta_pid" 2>/dev/null; then
     echo "serving: newsmeta-server exited; its log:" >&2
     cat "$out/serving-newsmeta.log" >&2
     exit 1
   fi
   sleep 0.5
 done
-echo "serving: measuring newsmeta-server (ready after $((SECONDS - started)) s)" >&2
-measure newsmeta
-stop_server
+if [[ $health != SERVING ]]; then
+  echo "serving: newsmeta-server not SERVING after 5 minutes" >&2
+  exit 1
+fi
+ceiling_port=$(listening_port newsmeta-serving-ceiling "$ceiling_pid" \
+  "$out/serving-ceiling.log")
+echo "serving: both ready after $((SECONDS - started)) s; measuring" >&2
 
-echo "serving: newsmeta-serving-ceiling, loading $articles seeds" >&2
-start_server "$out/serving-ceiling.log" "$ceiling_bin" --host 127.0.0.1 \
-  --port 0 --seeds "$corpus"
-echo "serving: measuring the ceiling" >&2
-measure ceiling
-stop_server
+"$load_bin" \
+  --targets "newsmeta=127.0.0.1:$newsmeta_port,ceiling=127.0.0.1:$ceiling_port" \
+  --server_pids "$newsmeta_pid,$ceiling_pid" --rounds "$rounds" \
+  --duration "$duration" --stream_runs "$stream_runs" \
+  --out "$out/serving-raw.json" 2>"$out/serving-load.log" || {
+  echo "serving: the load client failed; its log:" >&2
+  cat "$out/serving-load.log" >&2
+  exit 1
+}
+stop_servers
 
-/usr/bin/python3 "$here/rows.py" "$out/serving-newsmeta.json" \
-  "$out/serving-ceiling.json" "$out/serving.json"
+/usr/bin/python3 "$here/rows.py" "$out/serving-raw.json" "$out/serving.json"
 echo "serving: done in $((SECONDS - started)) s; $out/serving.json" >&2
