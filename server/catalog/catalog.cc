@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "text/normalize.h"
 #include "util/sha256.h"
 
@@ -53,18 +54,41 @@ void LinkRelated(std::vector<Article>* articles) {
   }
 }
 
-// SHA-256 over the deterministic serialization of every article, each
-// preceded by its length, in catalog order; the first 16 hex digits.
-std::string ContentVersion(const std::vector<Article>& articles) {
-  Sha256Hasher hasher;
+std::string SerializeDeterministically(const Article& article) {
   std::string bytes;
-  for (const Article& article : articles) {
-    bytes.clear();
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    article.SerializeToCodedStream(&coded);
-    coded.Trim();
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  article.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return bytes;
+}
+
+// Article fields numbered from here on are left out of the BASIC view
+// (article.proto keeps FULL-only fields at 100 and up).
+constexpr uint32_t kFirstFullOnlyField = 100;
+
+// The length of the leading fields numbered below 100 in `wire`: the BASIC
+// view, since fields serialize in number order.
+uint32_t BasicPrefixSize(absl::string_view wire) {
+  google::protobuf::io::CodedInputStream input(
+      reinterpret_cast<const uint8_t*>(wire.data()),
+      static_cast<int>(wire.size()));
+  while (true) {
+    const int before = input.CurrentPosition();
+    const uint32_t tag = input.ReadTag();
+    if (tag == 0 || (tag >> 3) >= kFirstFullOnlyField ||
+        !google::protobuf::internal::WireFormatLite::SkipField(&input, tag)) {
+      return static_cast<uint32_t>(before);
+    }
+  }
+}
+
+// SHA-256 over every article's bytes, each preceded by its length, in
+// catalog order; the first 16 hex digits.
+std::string ContentVersion(const std::vector<std::string>& wire) {
+  Sha256Hasher hasher;
+  for (const std::string& bytes : wire) {
     hasher.Update(absl::StrCat(bytes.size(), ":"));
     hasher.Update(bytes);
   }
@@ -129,7 +153,13 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
     }
   }
   catalog->text_index_ = std::move(text).Build();
-  catalog->version_ = ContentVersion(all);
+  catalog->wire_.reserve(all.size());
+  catalog->basic_sizes_.reserve(all.size());
+  for (const Article& article : all) {
+    catalog->wire_.push_back(SerializeDeterministically(article));
+    catalog->basic_sizes_.push_back(BasicPrefixSize(catalog->wire_.back()));
+  }
+  catalog->version_ = ContentVersion(catalog->wire_);
   result.catalog = std::move(catalog);
   return result;
 }
@@ -137,6 +167,20 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
 const Article* Catalog::Find(absl::string_view name) const {
   const auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : &articles_[it->second];
+}
+
+std::optional<ArticleIndex> Catalog::IndexOf(absl::string_view name) const {
+  const auto it = by_name_.find(name);
+  if (it == by_name_.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::string_view Catalog::ArticleBytes(ArticleIndex i,
+                                        newsmeta::v1::ArticleView view) const {
+  const absl::string_view full = wire_[i];
+  return view == newsmeta::v1::ARTICLE_VIEW_FULL
+             ? full
+             : full.substr(0, basic_sizes_[i]);
 }
 
 const std::vector<ArticleIndex>* Catalog::TopicPostings(

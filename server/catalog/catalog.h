@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "newsmeta/v1/article.pb.h"
+#include "newsmeta/v1/article_service.pb.h"
 #include "text/text_index.h"
 
 namespace newsmeta {
@@ -58,8 +60,16 @@ class Catalog {
     return domain_keys_[i];
   }
 
+  // The article's wire bytes (deterministic serialization), made once at
+  // Build: the FULL view, or the BASIC view, which is a prefix of them
+  // (fields numbered 100 and up are FULL-only and serialize last).
+  absl::string_view ArticleBytes(ArticleIndex i,
+                                 newsmeta::v1::ArticleView view) const;
+
   // The article called `name`, or nullptr.
   const newsmeta::v1::Article* Find(absl::string_view name) const;
+  // The index of the article called `name`, or nullopt.
+  std::optional<ArticleIndex> IndexOf(absl::string_view name) const;
 
   // Indexes, ascending, of the articles with this topic / provider domain (in
   // NormalizeKey form); nullptr when there are none.
@@ -85,6 +95,8 @@ class Catalog {
   Catalog() = default;
 
   std::vector<newsmeta::v1::Article> articles_;
+  std::vector<std::string> wire_;      // FULL view bytes
+  std::vector<uint32_t> basic_sizes_;  // BASIC view: a prefix of wire_
   std::vector<absl::Time> times_;
   std::vector<std::string> domain_keys_;
   absl::flat_hash_map<std::string, ArticleIndex> by_name_;

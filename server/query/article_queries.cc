@@ -1,5 +1,7 @@
 #include "query/article_queries.h"
 
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -7,6 +9,7 @@
 #include "query/pager.h"
 #include "query/request.h"
 #include "query/summary.h"
+#include "query/wire.h"
 #include "util/errors.h"
 #include "util/status_macros.h"
 
@@ -26,31 +29,47 @@ absl::StatusOr<std::shared_ptr<const Catalog>> CurrentCatalog(
   return catalog;
 }
 
+// Calls `wire` and parses the bytes it answers into `response`.
+template <typename Request, typename Response>
+absl::Status ParseWire(absl::Status (*wire)(const CatalogHolder&,
+                                            const Request&, std::string*),
+                       const CatalogHolder& catalogs, const Request& request,
+                       Response* response) {
+  std::string bytes;
+  RETURN_IF_ERROR(wire(catalogs, request, &bytes));
+  if (!response->ParseFromString(bytes)) {
+    return absl::InternalError(absl::StrCat("cannot parse the ",
+                                            Response::descriptor()->name(),
+                                            " this server assembled"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status GetArticle(const CatalogHolder& catalogs,
-                        const newsmeta::v1::GetArticleRequest& request,
-                        Article* response) {
+absl::Status GetArticleWire(const CatalogHolder& catalogs,
+                            const newsmeta::v1::GetArticleRequest& request,
+                            std::string* response) {
   RETURN_IF_ERROR(ValidateArticleName("name", request.name()));
   ASSIGN_OR_RETURN(
       const ArticleView view,
       ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_FULL));
   ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
                    CurrentCatalog(catalogs));
-  const Article* article = catalog->Find(request.name());
-  if (article == nullptr) {
+  const std::optional<ArticleIndex> index = catalog->IndexOf(request.name());
+  if (!index) {
     return Error(absl::StatusCode::kNotFound, "ARTICLE_NOT_FOUND",
                  absl::StrCat("no article is called ", request.name()),
                  {{"name", request.name()}});
   }
-  *response = *article;
-  ApplyView(view, response);
+  const absl::string_view bytes = catalog->ArticleBytes(*index, view);
+  response->assign(bytes.data(), bytes.size());
   return absl::OkStatus();
 }
 
-absl::Status ListArticles(const CatalogHolder& catalogs,
-                          const newsmeta::v1::ListArticlesRequest& request,
-                          newsmeta::v1::ListArticlesResponse* response) {
+absl::Status ListArticlesWire(const CatalogHolder& catalogs,
+                              const newsmeta::v1::ListArticlesRequest& request,
+                              std::string* response) {
   ASSIGN_OR_RETURN(const Query query, QueryFromRequest(request));
   ASSIGN_OR_RETURN(
       const ArticleView view,
@@ -60,20 +79,21 @@ absl::Status ListArticles(const CatalogHolder& catalogs,
                    CurrentCatalog(catalogs));
   ASSIGN_OR_RETURN(Page page,
                    ListPage(*catalog, query, page_size, request.page_token()));
+  // ListArticlesResponse: articles = 1, next_page_token = 2, total_size = 3.
+  response->clear();
   for (const ArticleIndex index : page.articles) {
-    Article* article = response->add_articles();
-    *article = catalog->article(index);
-    ApplyView(view, article);
+    AppendBytesField(1, catalog->ArticleBytes(index, view), response,
+                     /*keep_empty=*/true);
   }
-  response->set_next_page_token(std::move(page.next_page_token));
-  response->set_total_size(static_cast<int32_t>(page.total_size));
+  AppendBytesField(2, page.next_page_token, response);
+  AppendVarintField(3, static_cast<uint64_t>(page.total_size), response);
   return absl::OkStatus();
 }
 
-absl::Status BatchGetArticles(
+absl::Status BatchGetArticlesWire(
     const CatalogHolder& catalogs,
     const newsmeta::v1::BatchGetArticlesRequest& request,
-    newsmeta::v1::BatchGetArticlesResponse* response) {
+    std::string* response) {
   if (request.names().empty()) {
     return InvalidField("names", "MISSING_NAMES",
                         "names is empty; give 1 to 1000 article names");
@@ -96,25 +116,46 @@ absl::Status BatchGetArticles(
   ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
                    CurrentCatalog(catalogs));
   // All or nothing: look every name up before answering.
-  std::vector<const Article*> found;
+  std::vector<ArticleIndex> found;
   found.reserve(request.names_size());
   for (int i = 0; i < request.names_size(); ++i) {
-    const Article* article = catalog->Find(request.names(i));
-    if (article == nullptr) {
+    const std::optional<ArticleIndex> index =
+        catalog->IndexOf(request.names(i));
+    if (!index) {
       return Error(absl::StatusCode::kNotFound, "ARTICLE_NOT_FOUND",
                    absl::StrCat("no article is called ", request.names(i),
                                 " (names[", i, "])"),
                    {{"name", request.names(i)},
                     {"field", absl::StrCat("names[", i, "]")}});
     }
-    found.push_back(article);
+    found.push_back(*index);
   }
-  for (const Article* article : found) {
-    Article* copy = response->add_articles();
-    *copy = *article;
-    ApplyView(view, copy);
+  // BatchGetArticlesResponse: articles = 1.
+  response->clear();
+  for (const ArticleIndex index : found) {
+    AppendBytesField(1, catalog->ArticleBytes(index, view), response,
+                     /*keep_empty=*/true);
   }
   return absl::OkStatus();
+}
+
+absl::Status GetArticle(const CatalogHolder& catalogs,
+                        const newsmeta::v1::GetArticleRequest& request,
+                        Article* response) {
+  return ParseWire(GetArticleWire, catalogs, request, response);
+}
+
+absl::Status ListArticles(const CatalogHolder& catalogs,
+                          const newsmeta::v1::ListArticlesRequest& request,
+                          newsmeta::v1::ListArticlesResponse* response) {
+  return ParseWire(ListArticlesWire, catalogs, request, response);
+}
+
+absl::Status BatchGetArticles(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::BatchGetArticlesRequest& request,
+    newsmeta::v1::BatchGetArticlesResponse* response) {
+  return ParseWire(BatchGetArticlesWire, catalogs, request, response);
 }
 
 absl::Status SummarizeArticles(
@@ -169,14 +210,10 @@ ArticleStream::ArticleStream(std::shared_ptr<const Catalog> catalog,
       view_(view),
       matches_(*catalog_, query_) {}
 
-const Article* ArticleStream::Next() {
+std::optional<absl::string_view> ArticleStream::Next() {
   const std::optional<ArticleIndex> index = matches_.Next();
-  if (!index) return nullptr;
-  const Article& article = catalog_->article(*index);
-  if (view_ == newsmeta::v1::ARTICLE_VIEW_FULL) return &article;
-  current_ = article;
-  ApplyView(view_, &current_);
-  return &current_;
+  if (!index) return std::nullopt;
+  return catalog_->ArticleBytes(*index, view_);
 }
 
 }  // namespace newsmeta

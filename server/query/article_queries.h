@@ -4,9 +4,12 @@
 #define NEWSMETA_SERVER_QUERY_ARTICLE_QUERIES_H_
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_holder.h"
 #include "newsmeta/v1/article.pb.h"
@@ -15,17 +18,30 @@
 
 namespace newsmeta {
 
+// The serving path: each answer as the wire bytes of its response message,
+// assembled from the catalog's cached article bytes (Catalog::ArticleBytes),
+// so no article is copied into a message or serialized per call.
+absl::Status GetArticleWire(const CatalogHolder& catalogs,
+                            const newsmeta::v1::GetArticleRequest& request,
+                            std::string* response);  // an Article
+absl::Status ListArticlesWire(const CatalogHolder& catalogs,
+                              const newsmeta::v1::ListArticlesRequest& request,
+                              std::string* response);
+// At most this many names in one BatchGetArticles request.
+inline constexpr int kMaxBatchGetNames = 1000;
+absl::Status BatchGetArticlesWire(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::BatchGetArticlesRequest& request,
+    std::string* response);
+
+// The same answers as messages (they parse the wire bytes above), for tests
+// and callers in process.
 absl::Status GetArticle(const CatalogHolder& catalogs,
                         const newsmeta::v1::GetArticleRequest& request,
                         newsmeta::v1::Article* response);
-
 absl::Status ListArticles(const CatalogHolder& catalogs,
                           const newsmeta::v1::ListArticlesRequest& request,
                           newsmeta::v1::ListArticlesResponse* response);
-
-// At most this many names in one BatchGetArticles request.
-inline constexpr int kMaxBatchGetNames = 1000;
-
 absl::Status BatchGetArticles(
     const CatalogHolder& catalogs,
     const newsmeta::v1::BatchGetArticlesRequest& request,
@@ -44,9 +60,9 @@ class ArticleStream {
       const CatalogHolder& catalogs,
       const newsmeta::v1::StreamArticlesRequest& request);
 
-  // The next article in the requested view, or nullptr at the end. The
-  // pointer stays valid until the next call or the stream's destruction.
-  const newsmeta::v1::Article* Next();
+  // The wire bytes of the next article in the requested view, or nullopt at
+  // the end. They stay valid as long as the stream.
+  std::optional<absl::string_view> Next();
 
  private:
   ArticleStream(std::shared_ptr<const Catalog> catalog, Query query,
@@ -56,7 +72,6 @@ class ArticleStream {
   Query query_;
   newsmeta::v1::ArticleView view_;
   OrderedMatches matches_;
-  newsmeta::v1::Article current_;
 };
 
 }  // namespace newsmeta

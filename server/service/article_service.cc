@@ -1,19 +1,70 @@
 #include "service/article_service.h"
 
 #include <memory>
+#include <string>
 #include <utility>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "query/article_queries.h"
 #include "service/status_conversion.h"
+#include "util/errors.h"
 
 namespace newsmeta {
 namespace {
 
-using ::newsmeta::v1::Article;
+// The catalog one call works on, pinned for the whole call; its version goes
+// into the response headers so a caller can tell which catalog answered.
+CatalogHolder PinCatalog(const CatalogHolder& catalogs,
+                         grpc::CallbackServerContext* context) {
+  CatalogHolder pinned(catalogs.Get());
+  if (const std::shared_ptr<const Catalog> catalog = pinned.Get()) {
+    context->AddInitialMetadata(kCatalogVersionHeader, catalog->version());
+  }
+  return pinned;
+}
+
+template <typename Message>
+absl::StatusOr<Message> ParseRequest(const grpc::ByteBuffer& bytes) {
+  grpc::ByteBuffer copy(bytes);  // shares the slices; parsing consumes it
+  Message message;
+  if (!grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok()) {
+    return Error(absl::StatusCode::kInvalidArgument, "MALFORMED_REQUEST",
+                 absl::StrCat("the request is not a valid ",
+                              Message::descriptor()->full_name(), " message"));
+  }
+  return message;
+}
+
+grpc::ByteBuffer ToByteBuffer(absl::string_view bytes) {
+  grpc::Slice slice(bytes.data(), bytes.size());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// Runs a domain *Wire function on a raw unary call.
+template <typename Request>
+grpc::ServerUnaryReactor* AnswerRaw(
+    absl::Status (*wire)(const CatalogHolder&, const Request&, std::string*),
+    const CatalogHolder& catalogs, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Request> parsed = ParseRequest<Request>(*request);
+  if (!parsed.ok()) {
+    reactor->Finish(ToGrpcStatus(parsed.status()));
+    return reactor;
+  }
+  std::string bytes;
+  const absl::Status status =
+      wire(PinCatalog(catalogs, context), *parsed, &bytes);
+  if (status.ok()) *response = ToByteBuffer(bytes);
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
 
 // Writes one article at a time, the next from OnWriteDone, so flow control
 // paces the stream and a cancelled or expired call stops at its next write.
-class ArticleStreamReactor final : public grpc::ServerWriteReactor<Article> {
+class ArticleStreamReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit ArticleStreamReactor(std::unique_ptr<ArticleStream> stream)
       : stream_(std::move(stream)) {
@@ -33,53 +84,45 @@ class ArticleStreamReactor final : public grpc::ServerWriteReactor<Article> {
 
  private:
   void WriteNext() {
-    const Article* article = stream_->Next();
-    if (article == nullptr) {
+    const std::optional<absl::string_view> article = stream_->Next();
+    if (!article) {
       Finish(grpc::Status::OK);
       return;
     }
-    StartWrite(article);
+    message_ = ToByteBuffer(*article);
+    StartWrite(&message_);
   }
 
   std::unique_ptr<ArticleStream> stream_;
+  grpc::ByteBuffer message_;  // being written
 };
 
-class FailedStreamReactor final : public grpc::ServerWriteReactor<Article> {
+class FailedStreamReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit FailedStreamReactor(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
 };
 
-// The catalog one call works on, pinned for the whole call; its version goes
-// into the response headers so a caller can tell which catalog answered.
-CatalogHolder PinCatalog(const CatalogHolder& catalogs,
-                         grpc::CallbackServerContext* context) {
-  CatalogHolder pinned(catalogs.Get());
-  if (const std::shared_ptr<const Catalog> catalog = pinned.Get()) {
-    context->AddInitialMetadata(kCatalogVersionHeader, catalog->version());
-  }
-  return pinned;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::GetArticle(
-    grpc::CallbackServerContext* context,
-    const newsmeta::v1::GetArticleRequest* request, Article* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(newsmeta::GetArticle(
-      PinCatalog(*catalogs_, context), *request, response)));
-  return reactor;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return AnswerRaw(GetArticleWire, *catalogs_, context, request, response);
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::ListArticles(
-    grpc::CallbackServerContext* context,
-    const newsmeta::v1::ListArticlesRequest* request,
-    newsmeta::v1::ListArticlesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(newsmeta::ListArticles(
-      PinCatalog(*catalogs_, context), *request, response)));
-  return reactor;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return AnswerRaw(ListArticlesWire, *catalogs_, context, request, response);
+}
+
+grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return AnswerRaw(BatchGetArticlesWire, *catalogs_, context, request,
+                   response);
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
@@ -92,23 +135,18 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
-    grpc::CallbackServerContext* context,
-    const newsmeta::v1::BatchGetArticlesRequest* request,
-    newsmeta::v1::BatchGetArticlesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(newsmeta::BatchGetArticles(
-      PinCatalog(*catalogs_, context), *request, response)));
-  return reactor;
-}
-
-grpc::ServerWriteReactor<Article>* ArticleServiceImpl::StreamArticles(
-    grpc::CallbackServerContext* context,
-    const newsmeta::v1::StreamArticlesRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::StreamArticles(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  absl::StatusOr<newsmeta::v1::StreamArticlesRequest> parsed =
+      ParseRequest<newsmeta::v1::StreamArticlesRequest>(*request);
+  if (!parsed.ok()) {
+    return new FailedStreamReactor(ToGrpcStatus(parsed.status()));
+  }
   absl::StatusOr<std::unique_ptr<ArticleStream>> stream =
-      ArticleStream::Open(PinCatalog(*catalogs_, context), *request);
-  if (!stream.ok())
+      ArticleStream::Open(PinCatalog(*catalogs_, context), *parsed);
+  if (!stream.ok()) {
     return new FailedStreamReactor(ToGrpcStatus(stream.status()));
+  }
   return new ArticleStreamReactor(*std::move(stream));
 }
 

@@ -11,36 +11,44 @@ namespace newsmeta {
 // (Catalog::version()).
 inline constexpr char kCatalogVersionHeader[] = "newsmeta-catalog-version";
 
-class ArticleServiceImpl final
-    : public newsmeta::v1::ArticleService::CallbackService {
+// The methods that send articles are raw: they answer with the catalog's
+// cached article bytes (the domain's *Wire functions) instead of building
+// and serializing messages per call. Their requests are parsed here.
+using ArticleServiceBase =
+    newsmeta::v1::ArticleService::WithRawCallbackMethod_GetArticle<
+        newsmeta::v1::ArticleService::WithRawCallbackMethod_ListArticles<
+            newsmeta::v1::ArticleService::
+                WithRawCallbackMethod_BatchGetArticles<
+                    newsmeta::v1::ArticleService::
+                        WithRawCallbackMethod_StreamArticles<
+                            newsmeta::v1::ArticleService::CallbackService>>>>;
+
+class ArticleServiceImpl final : public ArticleServiceBase {
  public:
   // `catalogs` must outlive the service.
   explicit ArticleServiceImpl(const CatalogHolder* catalogs)
       : catalogs_(catalogs) {}
 
-  grpc::ServerUnaryReactor* GetArticle(
-      grpc::CallbackServerContext* context,
-      const newsmeta::v1::GetArticleRequest* request,
-      newsmeta::v1::Article* response) override;
+  grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response) override;
 
-  grpc::ServerUnaryReactor* ListArticles(
+  grpc::ServerUnaryReactor* ListArticles(grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) override;
+
+  grpc::ServerUnaryReactor* BatchGetArticles(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
+
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamArticles(
       grpc::CallbackServerContext* context,
-      const newsmeta::v1::ListArticlesRequest* request,
-      newsmeta::v1::ListArticlesResponse* response) override;
+      const grpc::ByteBuffer* request) override;
 
   grpc::ServerUnaryReactor* SummarizeArticles(
       grpc::CallbackServerContext* context,
       const newsmeta::v1::SummarizeArticlesRequest* request,
       newsmeta::v1::SummarizeArticlesResponse* response) override;
-
-  grpc::ServerUnaryReactor* BatchGetArticles(
-      grpc::CallbackServerContext* context,
-      const newsmeta::v1::BatchGetArticlesRequest* request,
-      newsmeta::v1::BatchGetArticlesResponse* response) override;
-
-  grpc::ServerWriteReactor<newsmeta::v1::Article>* StreamArticles(
-      grpc::CallbackServerContext* context,
-      const newsmeta::v1::StreamArticlesRequest* request) override;
 
  private:
   const CatalogHolder* catalogs_;

@@ -417,6 +417,26 @@ class MetricsTest(ServerTestCase):
         self.assertTrue(any(series.startswith('newsmeta_build_info{')
                             for series in metrics))
 
+    def test_a_malformed_request_is_invalid_argument(self):
+        # The article methods parse their requests themselves (raw methods).
+        server = self.start(corpus)
+        client = self.client(server.target)
+        for method in ('GetArticle', 'ListArticles', 'BatchGetArticles',
+                       'StreamArticles'):
+            call = (client.channel.unary_stream
+                    if method == 'StreamArticles' else
+                    client.channel.unary_unary)(
+                f'/newsmeta.v1.ArticleService/{method}')
+            with self.subTest(method=method), \
+                    self.assertRaises(grpc.RpcError) as raised:
+                result = call(b'\xff\xff\xff', timeout=5)
+                if method == 'StreamArticles':
+                    list(result)
+            self.assertEqual(raised.exception.code(),
+                             grpc.StatusCode.INVALID_ARGUMENT)
+            self.assertIn('not a valid newsmeta.v1.',
+                          raised.exception.details())
+
 
 if __name__ == '__main__':
     unittest.main()

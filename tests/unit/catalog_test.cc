@@ -16,6 +16,7 @@ namespace newsmeta {
 namespace {
 
 using ::newsmeta::v1::Article;
+namespace v1 = ::newsmeta::v1;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -164,6 +165,40 @@ TEST(CatalogTest, VersionNamesTheContentWhateverTheLoadOrder) {
   EXPECT_NE(Catalog::Build({a, changed}).catalog->version(), version);
   EXPECT_NE(Catalog::Build({a}).catalog->version(), version);
   EXPECT_NE(Catalog::Build({}).catalog->version(), version);
+}
+
+TEST(CatalogTest, ArticleBytesAreTheFullViewAndTheBasicViewIsTheirPrefix) {
+  Article article = MakeArticle("articles/a", "2024-01-01T00:00:00Z", {"AI"});
+  article.set_title("Title");
+  article.set_body("Body");
+  article.set_secured("token");
+  article.add_related()->set_title("Related");
+  (*article.mutable_extra_fields()->mutable_fields())["k"].set_string_value(
+      "v");
+  (*article.mutable_provider()->mutable_extra_fields()->mutable_fields())["p"]
+      .set_bool_value(true);
+  const auto catalog = Catalog::Build({article}).catalog;
+
+  Article full;
+  ASSERT_TRUE(full.ParseFromString(
+      std::string(catalog->ArticleBytes(0, v1::ARTICLE_VIEW_FULL))));
+  EXPECT_EQ(full.SerializeAsString(), catalog->article(0).SerializeAsString());
+
+  const absl::string_view basic_bytes =
+      catalog->ArticleBytes(0, v1::ARTICLE_VIEW_BASIC);
+  EXPECT_LT(basic_bytes.size(),
+            catalog->ArticleBytes(0, v1::ARTICLE_VIEW_FULL).size());
+  Article basic;
+  ASSERT_TRUE(basic.ParseFromString(std::string(basic_bytes)));
+  EXPECT_EQ(basic.title(), "Title");
+  EXPECT_EQ(basic.topics_size(), 1);
+  // Nested messages keep their own extra fields; only the Article's fields
+  // numbered 100 and up are FULL-only.
+  EXPECT_EQ(basic.provider().extra_fields().fields_size(), 1);
+  EXPECT_EQ(basic.related_size(), 0);
+  EXPECT_EQ(basic.secured(), "");
+  EXPECT_EQ(basic.body(), "");
+  EXPECT_FALSE(basic.has_extra_fields());
 }
 
 TEST(CatalogTest, VersionDoesNotDependOnMapOrderInExtraFields) {

@@ -3,6 +3,7 @@
 #include "query/request.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -535,8 +536,8 @@ TEST_F(ArticleQueriesTest, ListArticlesRejectsNegativePageSize) {
 
 std::vector<Article> Drain(ArticleStream& stream) {
   std::vector<Article> articles;
-  while (const Article* article = stream.Next()) {
-    articles.push_back(*article);
+  while (const std::optional<absl::string_view> bytes = stream.Next()) {
+    EXPECT_TRUE(articles.emplace_back().ParseFromString(std::string(*bytes)));
     if (articles.size() > 100) break;
   }
   return articles;
@@ -556,7 +557,7 @@ TEST_F(ArticleQueriesTest, StreamDefaultsToTheBasicViewNewestFirst) {
   EXPECT_EQ(articles[0].body(), "");
   EXPECT_EQ(articles[0].related_size(), 0);
   EXPECT_EQ(articles[0].title(), "Chips are back");
-  EXPECT_EQ((*stream)->Next(), nullptr);
+  EXPECT_EQ((*stream)->Next(), std::nullopt);
 }
 
 TEST_F(ArticleQueriesTest, StreamFullViewKeepsEverything) {
@@ -580,15 +581,17 @@ TEST_F(ArticleQueriesTest, StreamKeepsTheCatalogItStartedWith) {
   absl::StatusOr<std::unique_ptr<ArticleStream>> stream =
       ArticleStream::Open(holder_, StreamArticlesRequest());
   ASSERT_TRUE(stream.ok()) << stream.status();
-  const Article* first = (*stream)->Next();
-  ASSERT_NE(first, nullptr);
-  EXPECT_EQ(first->name(), Name(0x104));
+  const std::optional<absl::string_view> first = (*stream)->Next();
+  ASSERT_TRUE(first.has_value());
+  Article article;
+  ASSERT_TRUE(article.ParseFromString(std::string(*first)));
+  EXPECT_EQ(article.name(), Name(0x104));
   holder_.Set(Catalog::Build({}).catalog);  // A reload with nothing in it.
   EXPECT_EQ(Drain(**stream).size(), 4u);
   absl::StatusOr<std::unique_ptr<ArticleStream>> after_reload =
       ArticleStream::Open(holder_, StreamArticlesRequest());
   ASSERT_TRUE(after_reload.ok());
-  EXPECT_EQ((*after_reload)->Next(), nullptr);
+  EXPECT_EQ((*after_reload)->Next(), std::nullopt);
 }
 
 TEST_F(ArticleQueriesTest, StreamRejectsInvalidRequests) {
