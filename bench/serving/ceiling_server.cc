@@ -1,25 +1,30 @@
 // newsmeta-serving-ceiling: the ceiling of the serving benchmark. A minimal
 // gRPC server that answers GetArticle, ListArticles and StreamArticles of
-// newsmeta.v1.ArticleService with bytes serialized once at start, from the
-// same seeds as newsmeta-server: what gRPC alone costs for messages of the
-// same sizes.
+// newsmeta.v1.ArticleService with bytes serialized once at start: what gRPC
+// alone costs for messages of the same sizes as newsmeta-server's.
 //
+// At start it copies the corpus from a running newsmeta-server (--source):
+// one StreamArticles call, FULL view, in newsmeta's default order
+// (publish_time desc, name desc), which is quicker than loading the seeds
+// again and gives the very articles newsmeta serves. Then:
 // - StreamArticles streams every article, BASIC view (FULL when asked), in
-//   newsmeta's default order (publish_time desc, name desc).
+//   that order.
 // - GetArticle answers the named article, FULL view unless BASIC is asked.
 // - ListArticles answers pages of 50 BASIC articles of that same order, with a
 //   next_page_token of the length newsmeta's tokens have, and total_size.
 // Query fields (topics, time range, filter, ...) are ignored: the benchmark
 // asks for the whole corpus.
 //
-// Usage: newsmeta-serving-ceiling --seeds DIR [--host 127.0.0.1] [--port 0]
-// Logs `listening on HOST:PORT` (a JSON line on stderr) once every message is
+// Usage: newsmeta-serving-ceiling --source HOST:PORT [--host 127.0.0.1]
+//        [--port 0]
+// Logs `listening on HOST:PORT` (a JSON line on stderr) once every answer is
 // ready; stops on SIGTERM or SIGINT.
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -37,15 +42,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "catalog/catalog.h"
-#include "loader/seed_loader.h"
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.grpc.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "util/log.h"
 
-ABSL_FLAG(std::string, seeds, "",
-          "Folder of seed documents, read recursively.");
+ABSL_FLAG(std::string, source, "",
+          "newsmeta-server (HOST:PORT) to copy the articles from.");
 ABSL_FLAG(std::string, host, "127.0.0.1", "Address to listen on.");
 ABSL_FLAG(int, port, 0, "Port to listen on; 0 picks a free one.");
 
@@ -83,23 +86,44 @@ std::string PageToken(const Article& last) {
                    last.heat(), "|", last.name()));
 }
 
-absl::StatusOr<Answers> BuildAnswers(const std::string& seeds) {
-  absl::StatusOr<LoadResult> loaded = LoadSeedFolder(seeds);
-  if (!loaded.ok()) return loaded.status();
-  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
-  const Catalog& catalog = *built.catalog;
-  const size_t size = catalog.size();
+// Every article `source` streams, FULL view, in its default order.
+absl::StatusOr<std::vector<Article>> CopyArticles(const std::string& source) {
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(source, grpc::InsecureChannelCredentials());
+  std::unique_ptr<ArticleService::Stub> stub = ArticleService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::minutes(2));
+  newsmeta::v1::StreamArticlesRequest request;
+  request.set_view(newsmeta::v1::ARTICLE_VIEW_FULL);
+  std::unique_ptr<grpc::ClientReader<Article>> reader =
+      stub->StreamArticles(&context, request);
+  std::vector<Article> articles;
+  Article article;
+  while (reader->Read(&article)) articles.push_back(std::move(article));
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("StreamArticles from ", source,
+                                               ": ", status.error_message()));
+  }
+  if (articles.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(source, " streamed no article"));
+  }
+  return articles;
+}
 
+Answers BuildAnswers(const std::vector<Article>& articles) {
+  const size_t size = articles.size();
   Answers answers;
   answers.basic.reserve(size);
   answers.full.reserve(size);
   std::vector<Article> basic_articles;
   basic_articles.reserve(size);
-  // The catalog is in (publish_time, name) ascending order.
   for (size_t k = 0; k < size; ++k) {
-    const Article& article =
-        catalog.article(static_cast<ArticleIndex>(size - 1 - k));
+    const Article& article = articles[k];
     answers.full.push_back(ToByteBuffer(article.SerializeAsString()));
+    // BASIC: without the fields numbered 100 and up.
     Article basic = article;
     basic.clear_related();
     basic.clear_secured();
@@ -254,17 +278,20 @@ int Run() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const absl::Time start = absl::Now();
-  absl::StatusOr<Answers> answers = BuildAnswers(absl::GetFlag(FLAGS_seeds));
-  if (!answers.ok()) {
-    LogError("cannot load the seeds: ", answers.status().message());
+  absl::StatusOr<std::vector<Article>> articles =
+      CopyArticles(absl::GetFlag(FLAGS_source));
+  if (!articles.ok()) {
+    LogError(articles.status().message());
     return 1;
   }
+  const Answers answers = BuildAnswers(*articles);
+  articles->clear();
   Log(LogLevel::kInfo,
-      absl::StrCat("serialized ", answers->full.size(), " articles and ",
-                   answers->pages.size(), " pages"),
+      absl::StrCat("serialized ", answers.full.size(), " articles and ",
+                   answers.pages.size(), " pages"),
       {{"took", absl::FormatDuration(absl::Now() - start)}});
 
-  CeilingService service(&*answers);
+  CeilingService service(&answers);
   grpc::ServerBuilder builder;
   int port = 0;
   const std::string address =
@@ -292,10 +319,10 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "The ceiling of the serving benchmark: answers GetArticle, ListArticles "
       "and StreamArticles with pre-serialized bytes.\n"
-      "  newsmeta-serving-ceiling --seeds DIR [--host H] [--port P]");
+      "  newsmeta-serving-ceiling --source HOST:PORT [--host H] [--port P]");
   absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_seeds).empty()) {
-    newsmeta::LogError("--seeds is required");
+  if (absl::GetFlag(FLAGS_source).empty()) {
+    newsmeta::LogError("--source is required");
     return 1;
   }
   return newsmeta::Run();

@@ -90,8 +90,9 @@ def main(argv):
     notes = [
         f"Loopback gRPC, one channel per server, client and servers on the "
         f"same 2 cores. Corpus: {count:,} generated seeds. The ceiling "
-        f"(bench/serving/ceiling_server.cc) loads the same seeds and answers "
-        f"the same method paths with bytes serialized once at start. Both "
+        f"(bench/serving/ceiling_server.cc) answers "
+        f"the same method paths with bytes serialized once at start (it copies the "
+        f"articles from newsmeta with one StreamArticles call). Both "
         f"servers run at once and take turns, measurement by measurement, "
         f"in {raw['rounds']} rounds (newsmeta first, then the ceiling first).",
         f"Message sizes, newsmeta / ceiling: stream "

@@ -6,17 +6,17 @@
 #
 # 1. A corpus of $SERVING_ARTICLES (50,000) generated seeds, cached in
 #    BUILD_DIR/bench-data/ so a re-run skips it.
-# 2. newsmeta-server on it (port 0, no metrics port, no watcher), and
-#    newsmeta-serving-ceiling (pre-serialized answers of the same sizes, from
-#    the same seeds), both started at once; newsmeta is ready when its health
-#    says SERVING, the ceiling when it logs `listening on`.
+# 2. newsmeta-server on it (port 0, no metrics port, no watcher); once its
+#    health says SERVING, newsmeta-serving-ceiling, which copies the articles
+#    from it (one StreamArticles call) and answers with pre-serialized bytes
+#    of the same sizes; it is ready when it logs `listening on`.
 # 3. newsmeta-serving-load measures both, taking turns measurement by
 #    measurement (A B, then B A), since the machine is shared and its load
 #    drifts; the server that is not measured sits idle. Then both stop.
 # 4. rows.py turns the figures into OUT_DIR/serving.json: each as newsmeta /
 #    ceiling, plus server CPU-us per message.
 # The raw figures stay in OUT_DIR/serving-raw.json and the logs in
-# OUT_DIR/serving-*.log. Takes about 2 minutes (about 3 more the first time,
+# OUT_DIR/serving-*.log. Takes about 2 minutes (1 to 3 more the first time,
 # to generate the corpus). Servers are always stopped.
 #
 # Environment: SERVING_ARTICLES (corpus size), SERVING_DURATION (each
@@ -100,16 +100,12 @@ listening_port() {
 }
 
 started=$SECONDS
-echo "serving: starting newsmeta-server and the ceiling on $articles seeds" >&2
+echo "serving: starting newsmeta-server on $articles seeds" >&2
 "$server_bin" --host 127.0.0.1 --port 0 --metrics_port -1 --seeds "$corpus" \
   --watch_seeds=false --drain_delay 0s --shutdown_grace 1s \
   2>"$out/serving-newsmeta.log" &
 newsmeta_pid=$!
 pids+=("$newsmeta_pid")
-"$ceiling_bin" --host 127.0.0.1 --port 0 --seeds "$corpus" \
-  2>"$out/serving-ceiling.log" &
-ceiling_pid=$!
-pids+=("$ceiling_pid")
 
 newsmeta_port=$(listening_port newsmeta-server "$newsmeta_pid" \
   "$out/serving-newsmeta.log")
@@ -129,6 +125,11 @@ if [[ $health != SERVING ]]; then
   echo "serving: newsmeta-server not SERVING after 5 minutes" >&2
   exit 1
 fi
+echo "serving: newsmeta ready after $((SECONDS - started)) s; starting the ceiling" >&2
+"$ceiling_bin" --host 127.0.0.1 --port 0 \
+  --source "127.0.0.1:$newsmeta_port" 2>"$out/serving-ceiling.log" &
+ceiling_pid=$!
+pids+=("$ceiling_pid")
 ceiling_port=$(listening_port newsmeta-serving-ceiling "$ceiling_pid" \
   "$out/serving-ceiling.log")
 echo "serving: both ready after $((SECONDS - started)) s; measuring" >&2
