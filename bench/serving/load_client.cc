@@ -76,6 +76,10 @@ ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1),
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(4),
           "Measured time of each closed-loop measurement, per round.");
 ABSL_FLAG(int, list_in_flight, 16, "ListArticles calls in flight.");
+ABSL_FLAG(std::vector<std::string>, measure,
+          std::vector<std::string>({"stream", "get", "list"}),
+          "What to measure, among stream, get and list (e.g. to profile one "
+          "at a time).");
 ABSL_FLAG(std::string, out, "", "File to write the JSON to; empty: stdout.");
 
 namespace newsmeta {
@@ -729,12 +733,17 @@ int Run() {
     if (round % 2 == 1) std::reverse(order.begin(), order.end());
     return order;
   };
+  const std::vector<std::string> measure = absl::GetFlag(FLAGS_measure);
+  auto measured = [&measure](absl::string_view what) {
+    return std::find(measure.begin(), measure.end(), what) != measure.end();
+  };
   bool ok = true;
-  for (int round = 0; round < rounds && ok; ++round) {
+  for (int round = 0; round < rounds && ok && measured("stream"); ++round) {
     for (Target* target : in_turn(round)) ok = ok && MeasureStream(target);
   }
   GetWorkload gets(names);
   for (const int in_flight : {1, 16}) {
+    if (!measured("get")) break;
     const std::string name = absl::StrCat("get_", in_flight);
     for (int round = 0; round < rounds && ok; ++round) {
       for (Target* target : in_turn(round)) {
@@ -744,7 +753,7 @@ int Run() {
   }
   const int list_in_flight = absl::GetFlag(FLAGS_list_in_flight);
   const std::string list_name = absl::StrCat("list_", list_in_flight);
-  for (int round = 0; round < rounds && ok; ++round) {
+  for (int round = 0; round < rounds && ok && measured("list"); ++round) {
     for (Target* target : in_turn(round)) {
       // Tokens are the server's own: each measurement starts afresh.
       ListWorkload lists(list_in_flight);
