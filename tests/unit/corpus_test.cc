@@ -22,6 +22,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "loader/seed_loader.h"
 #include "loader/seed_parser.h"
@@ -34,12 +35,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using ::google::protobuf::util::MessageDifferencer;
 using ::newsmeta::v1::Article;
 using ::testing::AllOf;
 using ::testing::Ge;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Le;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 // 2021-01-01T00:00:00Z and 2025-01-01T00:00:00Z.
@@ -361,6 +364,68 @@ TEST(CorpusTest, UnknownKeysLandInExtraFields) {
   EXPECT_GT(language, 0);
   EXPECT_GT(nested, 0);
   EXPECT_GT(provider_extra, 0);
+}
+
+// Empty when `expected` and `actual` are equal; otherwise what differs.
+std::string Differences(const Article& expected, const Article& actual) {
+  std::string report;
+  MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&report);
+  if (differencer.Compare(expected, actual)) return "";
+  return report.empty() ? "(messages differ)" : report;
+}
+
+TEST(CorpusTest, GenerateArticleIsWhatTheLoaderParses) {
+  const ParsedCorpus& corpus = Corpus();
+  ASSERT_THAT(corpus.rejections, IsEmpty());
+  const CorpusOptions options = Options(kCorpusSize, 1);
+  // Every kind of document is among them: the checks below would be vacuous
+  // without CRLF line ends, bodies, unknown keys and related links.
+  int crlf = 0;
+  int bodies = 0;
+  int extras = 0;
+  int related = 0;
+  for (int index = 0; index < options.count; ++index) {
+    const Article generated = GenerateArticle(options, index);
+    ASSERT_EQ(Differences(corpus.articles[index], generated), "")
+        << corpus.documents[index].file_name;
+    crlf += absl::StrContains(corpus.documents[index].content, "\r\n");
+    bodies += !generated.body().empty();
+    extras += generated.has_extra_fields();
+    related += generated.related_size() > 0;
+  }
+  EXPECT_GT(crlf, 0);
+  EXPECT_GT(bodies, 0);
+  EXPECT_GT(extras, 0);
+  EXPECT_GT(related, 0);
+}
+
+TEST(CorpusTest, GenerateArticleMatchesTheLoaderInALargeCorpus) {
+  // The corpus size changes shared instants and related links' targets.
+  const CorpusOptions options = Options(1000000, 7);
+  for (int index = 0; index < options.count; index += 3331) {
+    const SeedDocument document = GenerateSeed(options, index);
+    absl::StatusOr<Article> parsed =
+        ParseSeed(document.content, document.file_name);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    ASSERT_EQ(Differences(*parsed, GenerateArticle(options, index)), "")
+        << document.file_name;
+  }
+}
+
+// The comparisons above can fail: any change shows, and so does an empty
+// message field where ParseSeed leaves none.
+TEST(CorpusTest, DifferencesSeesEveryChange) {
+  const Article article = GenerateArticle(Options(100, 3), 5);
+  EXPECT_EQ(Differences(article, article), "");
+  Article retitled = article;
+  retitled.set_title("Another title");
+  EXPECT_THAT(Differences(article, retitled), HasSubstr("title"));
+  Article without = article;
+  without.mutable_provider()->clear_extra_fields();
+  Article with_empty = without;
+  with_empty.mutable_provider()->mutable_extra_fields();
+  EXPECT_THAT(Differences(without, with_empty), Not(IsEmpty()));
 }
 
 TEST(CorpusTest, WriteCorpusWritesFilesTheLoaderLoads) {

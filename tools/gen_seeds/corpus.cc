@@ -16,12 +16,16 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
+#include "catalog/article_name.h"
 #include "gen_seeds/vocabulary.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace newsmeta {
 namespace {
@@ -562,175 +566,6 @@ Header MakeHeader(const CorpusOptions& options, int index) {
   return header;
 }
 
-void AppendProvider(std::string* out, absl::string_view indent,
-                    const vocabulary::ProviderInfo& provider, Rng& rng) {
-  absl::StrAppend(out, indent, "provider:\n", indent,
-                  "  name: ", YamlScalar(provider.name), "\n", indent,
-                  "  domain: ", provider.domain, "\n");
-  if (rng.PerMille(30)) {
-    absl::StrAppend(out, indent, "  country: ",
-                    absl::AsciiStrToUpper(
-                        provider.language == "en" ? "us" : provider.language),
-                    "\n");
-  }
-}
-
-void AppendImages(std::string* out, absl::string_view indent, int count,
-                  absl::string_view domain, const absl::CivilSecond& when,
-                  Rng& rng) {
-  static constexpr const char* kExtensions[] = {"jpg", "jpg", "jpg",  "jpg",
-                                                "png", "png", "webp", "gif"};
-  static constexpr int kWidths[] = {640,  750,  800,  1024, 1200, 1200,
-                                    1280, 1600, 1920, 2048, 2314, 4000};
-  static constexpr int kAspects[][2] = {{16, 9}, {16, 9},    {4, 3}, {3, 2},
-                                        {1, 1},  {191, 100}, {2, 1}, {9, 16}};
-  for (int i = 0; i < count; ++i) {
-    std::string url;
-    const uint64_t host = rng.Below(10);
-    const uint64_t name = rng.Next();
-    const std::string file = absl::StrCat(absl::Hex(name, absl::kZeroPad16),
-                                          ".", rng.Pick(kExtensions));
-    if (host < 5) {
-      url = absl::StrFormat("https://media.%s/uploads/%04d/%02d/%s", domain,
-                            when.year(), when.month(), file);
-    } else if (host < 8) {
-      url = absl::StrCat("https://images.", domain, "/im-",
-                         rng.Between(100000, 999999), "/", file);
-    } else {
-      url = absl::StrCat("https://cdn.newsmeta-img.net/", domain, "/", file,
-                         "?w=1200&q=80");
-    }
-    absl::StrAppend(out, indent, "- url: ", YamlQuote(url), "\n");
-    if (!rng.PerMille(20)) {
-      const int width =
-          rng.PerMille(300) ? rng.Between(300, 4000) : rng.Pick(kWidths);
-      const auto& aspect = rng.Pick(kAspects);
-      absl::StrAppend(out, indent, "  width: ", width, "\n", indent,
-                      "  height: ", width * aspect[1] / aspect[0], "\n");
-    }
-    absl::StrAppend(out, indent,
-                    "  isCached: ", rng.PerMille(850) ? "true" : "false", "\n");
-    if (rng.PerMille(20)) {
-      absl::StrAppend(out, indent,
-                      "  caption: ", YamlQuote(RandomSentence(rng, 4, 10)),
-                      "\n");
-    }
-  }
-}
-
-void AppendRelated(std::string* out, const CorpusOptions& options, int index,
-                   const Header& header, Rng& rng) {
-  const Tables& tables = GetTables();
-  // 0-8 links, most articles some.
-  static constexpr int kLinkCounts[] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 3,
-                                        3, 3, 4, 4, 4, 5, 5, 6, 7, 8};
-  const int links = rng.Pick(kLinkCounts);
-  if (links == 0) {
-    if (rng.PerMille(300)) out->append("\nrelated: []\n");
-    return;
-  }
-  out->append("\nrelated:\n");
-  for (int i = 0; i < links; ++i) {
-    const vocabulary::ProviderInfo* provider;
-    std::string title;
-    std::string time;
-    std::string web_url;
-    absl::CivilSecond when;
-    if (options.count > 1 && rng.PerMille(kInternalLinkPerMille)) {
-      int target = static_cast<int>(rng.Below(options.count - 1));
-      if (target >= index) ++target;
-      Header linked = MakeHeader(options, target);
-      provider = linked.provider;
-      title = std::move(linked.title);
-      time = FormatInstant(linked.instant, *linked.offset);
-      web_url = std::move(linked.original_url);
-      when = CivilAt(linked.instant.unix_seconds);
-    } else {
-      provider = &tables.providers[tables.provider_table.Pick(rng)];
-      title = MakeTitle(rng, *header.topics[rng.Below(header.topics.size())]);
-      Instant instant;
-      instant.unix_seconds = header.instant.unix_seconds +
-                             static_cast<int64_t>(rng.Below(6 * 86400)) -
-                             3 * 86400;
-      if (rng.PerMille(80)) {
-        instant.fraction_digits = 3;
-        instant.nanos = static_cast<int>(rng.Below(1000)) * 1000000;
-      }
-      time = FormatInstant(instant,
-                           vocabulary::kOffsets[tables.offset_table.Pick(rng)]);
-      const char* section = rng.Pick(vocabulary::kSections);
-      const uint64_t id = rng.Next() >> 24;
-      web_url = absl::StrCat("https://www.", provider->domain, "/", section,
-                             "/", Slugify(title, 8), "-", absl::Hex(id));
-      when = CivilAt(instant.unix_seconds);
-    }
-    absl::StrAppend(out, "  - title: ", YamlQuote(title), "\n");
-    if (rng.PerMille(950)) {
-      absl::StrAppend(out, "    excerpt: ",
-                      YamlQuote(MakeExcerpt(rng, *header.topics[0])), "\n");
-    }
-    absl::StrAppend(out, "    publishedDateTime: ", time, "\n",
-                    "    webUrl: ", YamlQuote(web_url), "\n");
-    if (rng.PerMille(200)) {
-      absl::string_view rest = web_url;
-      rest.remove_prefix(rest.find("://") + 3);
-      const std::string host(rest.substr(0, rest.find('/')));
-      const std::string amp = absl::StrCat(
-          web_url, absl::EndsWith(web_url, "/") ? "" : "/", "amp/");
-      absl::StrAppend(
-          out, "    ampWebUrl: ", YamlQuote(amp), "\n", "    cdnAmpWebUrl: ",
-          YamlQuote(absl::StrCat(
-              "https://", absl::StrReplaceAll(host, {{".", "-"}}),
-              ".cdn.ampproject.org/c/s/", amp.substr(amp.find("://") + 3))),
-          "\n");
-    }
-    static constexpr const char* kTypes[] = {
-        "article", "article", "article", "article", "article",
-        "article", "article", "article", "video",   "slideshow"};
-    absl::StrAppend(out, "    type: ", rng.Pick(kTypes), "\n");
-    AppendProvider(out, "    ", *provider, rng);
-    absl::StrAppend(out, "    quality: ", rng.Below(101), "\n");
-    if (rng.PerMille(800)) {
-      out->append("    images:\n");
-      AppendImages(out, "      ", 1, provider->domain, when, rng);
-    }
-    if (rng.PerMille(10)) out->append("    sponsored: false\n");
-  }
-}
-
-// Keys the loader does not know, kept in extra_fields.
-void AppendExtras(std::string* out, const Header& header, Rng& rng) {
-  if (rng.PerMille(50)) {
-    absl::StrAppend(out, "language: ", header.provider->language, "\n");
-  }
-  if (rng.PerMille(20)) {
-    absl::StrAppend(out, "wordCount: ", rng.Between(80, 4000), "\n");
-  }
-  if (rng.PerMille(20)) {
-    const int score = rng.Between(10, 99);
-    const uint64_t retries = rng.Below(4);
-    // Between 2^60 and 2^63: too large for a double to hold exactly, so the
-    // loader keeps it a string.
-    const uint64_t trace_id = (rng.Next() >> 1) | (uint64_t{1} << 60);
-    absl::StrAppend(out,
-                    "analytics:\n"
-                    "  source: rss\n"
-                    "  score: 0.",
-                    score,
-                    "\n"
-                    "  tags: [",
-                    YamlScalar(*header.topics[0]),
-                    ", \"énergie\"]\n"
-                    "  pipeline:\n"
-                    "    stage: enrich\n"
-                    "    retries: ",
-                    retries,
-                    "\n"
-                    "    traceId: ",
-                    trace_id, "\n");
-  }
-}
-
 std::string MakeSecured(Rng& rng) {
   const int bytes = rng.Between(48, 96);
   std::string raw;
@@ -739,6 +574,526 @@ std::string MakeSecured(Rng& rng) {
     raw.push_back(static_cast<char>(rng.Below(256)));
   }
   return absl::Base64Escape(raw);
+}
+
+// ---------------------------------------------------------------------------
+// Documents are drawn first, then written: GenerateSeed writes a Document as
+// YAML, GenerateArticle builds the Article the loader reads from that YAML.
+// Drawing makes every pseudo-random draw in the order the generator has
+// always made them, so the same options give the same bytes as before.
+
+// A provider as the seed gives it.
+struct ProviderDraw {
+  const vocabulary::ProviderInfo* info = nullptr;
+  // Writes `country:`, a key the loader does not know.
+  bool country = false;
+};
+
+struct ImageDraw {
+  std::string url;
+  // Writes width and height.
+  bool sized = false;
+  int width = 0;
+  int height = 0;
+  bool cached = false;
+  // A key the loader does not know; empty: none.
+  std::string caption;
+};
+
+struct RelatedDraw {
+  ProviderDraw provider;
+  std::string title;
+  bool has_excerpt = false;
+  std::string excerpt;
+  Instant instant;
+  const vocabulary::Offset* offset = nullptr;
+  std::string web_url;
+  // Both empty, or both set.
+  std::string amp_url;
+  std::string cdn_amp_url;
+  const char* type = nullptr;
+  int quality = 0;
+  std::vector<ImageDraw> images;
+  // Writes `sponsored: false`, a key the loader does not know.
+  bool sponsored = false;
+};
+
+struct Document {
+  Header header;
+  const char* category = nullptr;
+  // 0: `excerpt:` without a value; 1 or 2: no excerpt key; else `excerpt`.
+  uint64_t excerpt_form = 0;
+  std::string excerpt;
+  std::string web_url;
+  const char* type = nullptr;
+  int quality = 0;
+  int64_t heat = 0;
+  bool published = false;
+  ProviderDraw provider;
+  std::vector<ImageDraw> images;
+  // Without images, whether to write `images: []`.
+  bool empty_images = false;
+  std::vector<RelatedDraw> related;
+  // Without related links, whether to write `related: []`.
+  bool empty_related = false;
+  // Keys the loader does not know, kept in extra_fields.
+  bool language = false;
+  int word_count = 0;  // 0: none.
+  bool analytics = false;
+  int score = 0;
+  uint64_t retries = 0;
+  uint64_t trace_id = 0;
+  std::string secured;
+  // After the front matter; empty: none.
+  std::string body;
+  // Saved by other tools: CRLF line ends, a byte order mark.
+  bool crlf = false;
+  bool bom = false;
+};
+
+ProviderDraw DrawProvider(const vocabulary::ProviderInfo& info, Rng& rng) {
+  ProviderDraw provider;
+  provider.info = &info;
+  provider.country = rng.PerMille(30);
+  return provider;
+}
+
+std::string CountryCode(const vocabulary::ProviderInfo& info) {
+  return absl::AsciiStrToUpper(info.language == "en" ? "us" : info.language);
+}
+
+std::vector<ImageDraw> DrawImages(int count, absl::string_view domain,
+                                  const absl::CivilSecond& when, Rng& rng) {
+  static constexpr const char* kExtensions[] = {"jpg", "jpg", "jpg",  "jpg",
+                                                "png", "png", "webp", "gif"};
+  static constexpr int kWidths[] = {640,  750,  800,  1024, 1200, 1200,
+                                    1280, 1600, 1920, 2048, 2314, 4000};
+  static constexpr int kAspects[][2] = {{16, 9}, {16, 9},    {4, 3}, {3, 2},
+                                        {1, 1},  {191, 100}, {2, 1}, {9, 16}};
+  std::vector<ImageDraw> images(count);
+  for (ImageDraw& image : images) {
+    const uint64_t host = rng.Below(10);
+    const uint64_t name = rng.Next();
+    const std::string file = absl::StrCat(absl::Hex(name, absl::kZeroPad16),
+                                          ".", rng.Pick(kExtensions));
+    if (host < 5) {
+      image.url = absl::StrFormat("https://media.%s/uploads/%04d/%02d/%s",
+                                  domain, when.year(), when.month(), file);
+    } else if (host < 8) {
+      image.url = absl::StrCat("https://images.", domain, "/im-",
+                               rng.Between(100000, 999999), "/", file);
+    } else {
+      image.url = absl::StrCat("https://cdn.newsmeta-img.net/", domain, "/",
+                               file, "?w=1200&q=80");
+    }
+    if (!rng.PerMille(20)) {
+      image.sized = true;
+      image.width =
+          rng.PerMille(300) ? rng.Between(300, 4000) : rng.Pick(kWidths);
+      const auto& aspect = rng.Pick(kAspects);
+      image.height = image.width * aspect[1] / aspect[0];
+    }
+    image.cached = rng.PerMille(850);
+    if (rng.PerMille(20)) image.caption = RandomSentence(rng, 4, 10);
+  }
+  return images;
+}
+
+std::vector<RelatedDraw> DrawRelated(const CorpusOptions& options, int index,
+                                     const Header& header, Rng& rng,
+                                     bool* empty_list) {
+  const Tables& tables = GetTables();
+  // 0-8 links, most articles some.
+  static constexpr int kLinkCounts[] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 3,
+                                        3, 3, 4, 4, 4, 5, 5, 6, 7, 8};
+  static constexpr const char* kTypes[] = {
+      "article", "article", "article", "article", "article",
+      "article", "article", "article", "video",   "slideshow"};
+  const int links = rng.Pick(kLinkCounts);
+  *empty_list = links == 0 && rng.PerMille(300);
+  std::vector<RelatedDraw> related(links);
+  for (RelatedDraw& link : related) {
+    const vocabulary::ProviderInfo* provider;
+    absl::CivilSecond when;
+    if (options.count > 1 && rng.PerMille(kInternalLinkPerMille)) {
+      int target = static_cast<int>(rng.Below(options.count - 1));
+      if (target >= index) ++target;
+      Header linked = MakeHeader(options, target);
+      provider = linked.provider;
+      link.title = std::move(linked.title);
+      link.instant = linked.instant;
+      link.offset = linked.offset;
+      link.web_url = std::move(linked.original_url);
+    } else {
+      provider = &tables.providers[tables.provider_table.Pick(rng)];
+      link.title =
+          MakeTitle(rng, *header.topics[rng.Below(header.topics.size())]);
+      link.instant.unix_seconds = header.instant.unix_seconds +
+                                  static_cast<int64_t>(rng.Below(6 * 86400)) -
+                                  3 * 86400;
+      if (rng.PerMille(80)) {
+        link.instant.fraction_digits = 3;
+        link.instant.nanos = static_cast<int>(rng.Below(1000)) * 1000000;
+      }
+      link.offset = &vocabulary::kOffsets[tables.offset_table.Pick(rng)];
+      const char* section = rng.Pick(vocabulary::kSections);
+      const uint64_t id = rng.Next() >> 24;
+      link.web_url =
+          absl::StrCat("https://www.", provider->domain, "/", section, "/",
+                       Slugify(link.title, 8), "-", absl::Hex(id));
+    }
+    when = CivilAt(link.instant.unix_seconds);
+    link.has_excerpt = rng.PerMille(950);
+    if (link.has_excerpt) link.excerpt = MakeExcerpt(rng, *header.topics[0]);
+    if (rng.PerMille(200)) {
+      absl::string_view rest = link.web_url;
+      rest.remove_prefix(rest.find("://") + 3);
+      const std::string host(rest.substr(0, rest.find('/')));
+      link.amp_url = absl::StrCat(
+          link.web_url, absl::EndsWith(link.web_url, "/") ? "" : "/", "amp/");
+      link.cdn_amp_url =
+          absl::StrCat("https://", absl::StrReplaceAll(host, {{".", "-"}}),
+                       ".cdn.ampproject.org/c/s/",
+                       link.amp_url.substr(link.amp_url.find("://") + 3));
+    }
+    link.type = rng.Pick(kTypes);
+    link.provider = DrawProvider(*provider, rng);
+    link.quality = static_cast<int>(rng.Below(101));
+    if (rng.PerMille(800)) {
+      link.images = DrawImages(1, provider->domain, when, rng);
+    }
+    link.sponsored = rng.PerMille(10);
+  }
+  return related;
+}
+
+Document DrawDocument(const CorpusOptions& options, int index) {
+  static constexpr const char* kCategories[] = {
+      "news",  "news",   "news",      "news",          "news",   "news",
+      "money", "sports", "lifestyle", "entertainment", "health", "autos"};
+  static constexpr const char* kTypes[] = {
+      "article", "article", "article", "article",   "article",
+      "article", "article", "article", "article",   "article",
+      "article", "article", "article", "article",   "article",
+      "article", "article", "video",   "slideshow", "gallery"};
+  static constexpr int kImageCounts[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
+                                         1, 1, 1, 2, 2, 2, 2, 3, 3, 1};
+
+  Document doc;
+  doc.header = MakeHeader(options, index);
+  const Header& header = doc.header;
+  Rng rng = StreamRng(options.seed, Stream::kBody, index);
+  const absl::string_view topic = *header.topics[0];
+
+  doc.category = rng.Pick(kCategories);
+  doc.excerpt_form = rng.Below(100);
+  if (doc.excerpt_form >= 3) doc.excerpt = MakeExcerpt(rng, topic);
+  if (rng.PerMille(400)) {
+    doc.web_url = header.original_url;
+  } else {
+    doc.web_url = absl::StrCat(
+        "https://www.msn.com/", rng.Pick(vocabulary::kLocales), "/news/",
+        header.section, "/", Slugify(header.title, 8), "/ar-AA",
+        Base36(static_cast<uint64_t>(index) + uint64_t{36} * 36 * 36 * 36));
+  }
+  doc.type = rng.Pick(kTypes);
+  // Humped around 50.
+  const uint64_t quality_a = rng.Below(101);
+  const uint64_t quality_b = rng.Below(101);
+  doc.quality = static_cast<int>((quality_a + quality_b) / 2);
+  // A third never rated; the rest skewed towards small values.
+  doc.heat = rng.PerMille(350)
+                 ? -1
+                 : static_cast<int64_t>(rng.Below(rng.Below(1001) + 1));
+  doc.published = rng.PerMille(750);
+  doc.provider = DrawProvider(*header.provider, rng);
+
+  const int images = rng.Pick(kImageCounts);
+  if (images > 0) {
+    doc.images = DrawImages(images, header.provider->domain,
+                            CivilAt(header.instant.unix_seconds), rng);
+  } else {
+    doc.empty_images = rng.PerMille(500);
+  }
+  doc.related = DrawRelated(options, index, header, rng, &doc.empty_related);
+
+  doc.language = rng.PerMille(50);
+  if (rng.PerMille(20)) doc.word_count = rng.Between(80, 4000);
+  if (rng.PerMille(20)) {
+    doc.analytics = true;
+    doc.score = rng.Between(10, 99);
+    doc.retries = rng.Below(4);
+    // Between 2^60 and 2^63: too large for a double to hold exactly, so the
+    // loader keeps it a string.
+    doc.trace_id = (rng.Next() >> 1) | (uint64_t{1} << 60);
+  }
+  doc.secured = MakeSecured(rng);
+  if (rng.PerMille(350)) doc.body = MakeBody(rng, topic);
+  doc.crlf = rng.PerMille(5);
+  doc.bom = rng.PerMille(5);
+  return doc;
+}
+
+// ---------------------------------------------------------------------------
+// Documents as YAML.
+
+void WriteProvider(std::string* out, absl::string_view indent,
+                   const ProviderDraw& provider) {
+  absl::StrAppend(out, indent, "provider:\n", indent,
+                  "  name: ", YamlScalar(provider.info->name), "\n", indent,
+                  "  domain: ", provider.info->domain, "\n");
+  if (provider.country) {
+    absl::StrAppend(out, indent, "  country: ", CountryCode(*provider.info),
+                    "\n");
+  }
+}
+
+void WriteImages(std::string* out, absl::string_view indent,
+                 const std::vector<ImageDraw>& images) {
+  for (const ImageDraw& image : images) {
+    absl::StrAppend(out, indent, "- url: ", YamlQuote(image.url), "\n");
+    if (image.sized) {
+      absl::StrAppend(out, indent, "  width: ", image.width, "\n", indent,
+                      "  height: ", image.height, "\n");
+    }
+    absl::StrAppend(out, indent,
+                    "  isCached: ", image.cached ? "true" : "false", "\n");
+    if (!image.caption.empty()) {
+      absl::StrAppend(out, indent, "  caption: ", YamlQuote(image.caption),
+                      "\n");
+    }
+  }
+}
+
+void WriteRelated(std::string* out, const Document& doc) {
+  if (doc.related.empty()) {
+    if (doc.empty_related) out->append("\nrelated: []\n");
+    return;
+  }
+  out->append("\nrelated:\n");
+  for (const RelatedDraw& link : doc.related) {
+    absl::StrAppend(out, "  - title: ", YamlQuote(link.title), "\n");
+    if (link.has_excerpt) {
+      absl::StrAppend(out, "    excerpt: ", YamlQuote(link.excerpt), "\n");
+    }
+    absl::StrAppend(out, "    publishedDateTime: ",
+                    FormatInstant(link.instant, *link.offset), "\n",
+                    "    webUrl: ", YamlQuote(link.web_url), "\n");
+    if (!link.amp_url.empty()) {
+      absl::StrAppend(out, "    ampWebUrl: ", YamlQuote(link.amp_url), "\n",
+                      "    cdnAmpWebUrl: ", YamlQuote(link.cdn_amp_url), "\n");
+    }
+    absl::StrAppend(out, "    type: ", link.type, "\n");
+    WriteProvider(out, "    ", link.provider);
+    absl::StrAppend(out, "    quality: ", link.quality, "\n");
+    if (!link.images.empty()) {
+      out->append("    images:\n");
+      WriteImages(out, "      ", link.images);
+    }
+    if (link.sponsored) out->append("    sponsored: false\n");
+  }
+}
+
+void WriteExtras(std::string* out, const Document& doc) {
+  if (doc.language) {
+    absl::StrAppend(out, "language: ", doc.header.provider->language, "\n");
+  }
+  if (doc.word_count != 0) {
+    absl::StrAppend(out, "wordCount: ", doc.word_count, "\n");
+  }
+  if (doc.analytics) {
+    absl::StrAppend(out,
+                    "analytics:\n"
+                    "  source: rss\n"
+                    "  score: 0.",
+                    doc.score,
+                    "\n"
+                    "  tags: [",
+                    YamlScalar(*doc.header.topics[0]),
+                    ", \"énergie\"]\n"
+                    "  pipeline:\n"
+                    "    stage: enrich\n"
+                    "    retries: ",
+                    doc.retries,
+                    "\n"
+                    "    traceId: ",
+                    doc.trace_id, "\n");
+  }
+}
+
+std::string WriteSeed(const Document& doc) {
+  const Header& header = doc.header;
+  std::string out;
+  out.reserve(6144);
+  out.append("---\n");
+  absl::StrAppend(&out, "category: ", doc.category, "\n");
+  absl::StrAppend(&out, "title: ", YamlQuote(header.title), "\n");
+  if (doc.excerpt_form >= 3) {
+    absl::StrAppend(&out, "excerpt: ", YamlQuote(doc.excerpt), "\n");
+  } else if (doc.excerpt_form == 0) {
+    out.append("excerpt:\n");  // Given without a value: left unset.
+  }
+  absl::StrAppend(&out, "publishedDateTime: ",
+                  FormatInstant(header.instant, *header.offset), "\n",
+                  "originalUrl: ", YamlQuote(header.original_url), "\n");
+  absl::StrAppend(&out, "webUrl: ", YamlQuote(doc.web_url), "\n");
+  absl::StrAppend(&out, "type: ", doc.type, "\n");
+  absl::StrAppend(&out, "quality: ", doc.quality, "\n");
+  absl::StrAppend(&out, "heat: ", doc.heat, "\n");
+  absl::StrAppend(&out, "published: ", doc.published ? "true" : "false", "\n");
+
+  out.append("\n");
+  WriteProvider(&out, "", doc.provider);
+
+  out.append("\ntopics:\n");
+  for (const std::string* name : header.topics) {
+    absl::StrAppend(&out, "  - ", YamlScalar(*name), "\n");
+  }
+
+  if (!doc.images.empty()) {
+    out.append("\nimages:\n");
+    WriteImages(&out, "  ", doc.images);
+  } else if (doc.empty_images) {
+    out.append("\nimages: []\n");
+  }
+
+  WriteRelated(&out, doc);
+
+  out.append("\n");
+  WriteExtras(&out, doc);
+  absl::StrAppend(&out, "secured: ", YamlQuote(doc.secured), "\n");
+  out.append("---\n");
+  out.append(doc.body);
+
+  if (doc.crlf) out = absl::StrReplaceAll(out, {{"\n", "\r\n"}});
+  if (doc.bom) out.insert(0, "\xEF\xBB\xBF");
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Documents as the Article the loader reads from their YAML (see
+// server/loader/seed_parser.cc): unknown keys go to extra_fields as
+// google.protobuf.Value (plain numbers as numbers unless a double cannot hold
+// them exactly, `true`/`false` as booleans, everything else as strings), and
+// a message-typed field is set only when the seed has it.
+
+google::protobuf::Timestamp TimestampOf(const Instant& instant) {
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(instant.unix_seconds);
+  timestamp.set_nanos(instant.nanos);
+  return timestamp;
+}
+
+google::protobuf::Value StringValue(absl::string_view text) {
+  google::protobuf::Value value;
+  value.set_string_value(std::string(text));
+  return value;
+}
+
+google::protobuf::Value NumberValue(double number) {
+  google::protobuf::Value value;
+  value.set_number_value(number);
+  return value;
+}
+
+void BuildProvider(const ProviderDraw& draw, newsmeta::v1::Provider* provider) {
+  provider->set_name(draw.info->name);
+  provider->set_domain(draw.info->domain);
+  if (draw.country) {
+    (*provider->mutable_extra_fields()->mutable_fields())["country"] =
+        StringValue(CountryCode(*draw.info));
+  }
+}
+
+void BuildImages(const std::vector<ImageDraw>& draws,
+                 google::protobuf::RepeatedPtrField<newsmeta::v1::Image>* out) {
+  for (const ImageDraw& draw : draws) {
+    newsmeta::v1::Image* image = out->Add();
+    image->set_url(draw.url);
+    if (draw.sized) {
+      image->set_width(draw.width);
+      image->set_height(draw.height);
+    }
+    image->set_cached(draw.cached);
+    if (!draw.caption.empty()) {
+      (*image->mutable_extra_fields()->mutable_fields())["caption"] =
+          StringValue(draw.caption);
+    }
+  }
+}
+
+void BuildExtras(const Document& doc, newsmeta::v1::Article* article) {
+  if (!doc.language && doc.word_count == 0 && !doc.analytics) return;
+  auto& fields = *article->mutable_extra_fields()->mutable_fields();
+  if (doc.language) {
+    fields["language"] = StringValue(doc.header.provider->language);
+  }
+  if (doc.word_count != 0) fields["wordCount"] = NumberValue(doc.word_count);
+  if (doc.analytics) {
+    // The loader reads "0.NN" with SimpleAtod; so does this, bit for bit.
+    double score = 0;
+    absl::SimpleAtod(absl::StrCat("0.", doc.score), &score);
+    auto& analytics =
+        *fields["analytics"].mutable_struct_value()->mutable_fields();
+    analytics["source"] = StringValue("rss");
+    analytics["score"] = NumberValue(score);
+    auto* tags = analytics["tags"].mutable_list_value();
+    *tags->add_values() = StringValue(*doc.header.topics[0]);
+    *tags->add_values() = StringValue("énergie");
+    auto& pipeline =
+        *analytics["pipeline"].mutable_struct_value()->mutable_fields();
+    pipeline["stage"] = StringValue("enrich");
+    pipeline["retries"] = NumberValue(static_cast<double>(doc.retries));
+    pipeline["traceId"] = StringValue(absl::StrCat(doc.trace_id));
+  }
+}
+
+newsmeta::v1::Article BuildArticle(const Document& doc,
+                                   const std::string& file_name) {
+  const Header& header = doc.header;
+  newsmeta::v1::Article article;
+  article.set_name(ArticleNameForUrl(header.original_url));
+  article.set_category(doc.category);
+  article.set_title(header.title);
+  if (doc.excerpt_form >= 3) article.set_excerpt(doc.excerpt);
+  *article.mutable_publish_time() = TimestampOf(header.instant);
+  article.set_original_url(header.original_url);
+  article.set_web_url(doc.web_url);
+  article.set_type(doc.type);
+  article.set_quality(doc.quality);
+  article.set_heat(static_cast<int32_t>(doc.heat));
+  article.set_published(doc.published);
+  BuildProvider(doc.provider, article.mutable_provider());
+  for (const std::string* topic : header.topics) article.add_topics(*topic);
+  BuildImages(doc.images, article.mutable_images());
+  article.set_source_file(file_name);
+  for (const RelatedDraw& draw : doc.related) {
+    newsmeta::v1::RelatedLink* link = article.add_related();
+    link->set_title(draw.title);
+    if (draw.has_excerpt) link->set_excerpt(draw.excerpt);
+    *link->mutable_publish_time() = TimestampOf(draw.instant);
+    link->set_web_url(draw.web_url);
+    link->set_amp_url(draw.amp_url);
+    link->set_cdn_amp_url(draw.cdn_amp_url);
+    link->set_type(draw.type);
+    BuildProvider(draw.provider, link->mutable_provider());
+    link->set_quality(draw.quality);
+    BuildImages(draw.images, link->mutable_images());
+    if (draw.sponsored) {
+      google::protobuf::Value value;
+      value.set_bool_value(false);
+      (*link->mutable_extra_fields()->mutable_fields())["sponsored"] = value;
+    }
+  }
+  article.set_secured(doc.secured);
+  BuildExtras(doc, &article);
+  article.set_body(doc.crlf ? absl::StrReplaceAll(doc.body, {{"\n", "\r\n"}})
+                            : doc.body);
+  return article;
+}
+
+std::string FileName(int index) {
+  return absl::StrFormat("%04d/%08d.txt", index / 1000, index);
 }
 
 }  // namespace
@@ -801,93 +1156,14 @@ std::string YamlQuote(absl::string_view text) {
 }
 
 SeedDocument GenerateSeed(const CorpusOptions& options, int index) {
-  const Header header = MakeHeader(options, index);
-  Rng rng = StreamRng(options.seed, Stream::kBody, index);
-  const absl::string_view topic = *header.topics[0];
-
   SeedDocument document;
-  document.file_name = absl::StrFormat("%04d/%08d.txt", index / 1000, index);
-  std::string& out = document.content;
-  out.reserve(6144);
-
-  static constexpr const char* kCategories[] = {
-      "news",  "news",   "news",      "news",          "news",   "news",
-      "money", "sports", "lifestyle", "entertainment", "health", "autos"};
-  static constexpr const char* kTypes[] = {
-      "article", "article", "article", "article",   "article",
-      "article", "article", "article", "article",   "article",
-      "article", "article", "article", "article",   "article",
-      "article", "article", "video",   "slideshow", "gallery"};
-
-  out.append("---\n");
-  absl::StrAppend(&out, "category: ", rng.Pick(kCategories), "\n");
-  absl::StrAppend(&out, "title: ", YamlQuote(header.title), "\n");
-  const uint64_t excerpt_form = rng.Below(100);
-  if (excerpt_form >= 3) {
-    absl::StrAppend(&out, "excerpt: ", YamlQuote(MakeExcerpt(rng, topic)),
-                    "\n");
-  } else if (excerpt_form == 0) {
-    out.append("excerpt:\n");  // Given without a value: left unset.
-  }
-  absl::StrAppend(&out, "publishedDateTime: ",
-                  FormatInstant(header.instant, *header.offset), "\n",
-                  "originalUrl: ", YamlQuote(header.original_url), "\n");
-  std::string web_url;
-  if (rng.PerMille(400)) {
-    web_url = header.original_url;
-  } else {
-    web_url = absl::StrCat(
-        "https://www.msn.com/", rng.Pick(vocabulary::kLocales), "/news/",
-        header.section, "/", Slugify(header.title, 8), "/ar-AA",
-        Base36(static_cast<uint64_t>(index) + uint64_t{36} * 36 * 36 * 36));
-  }
-  absl::StrAppend(&out, "webUrl: ", YamlQuote(web_url), "\n");
-  absl::StrAppend(&out, "type: ", rng.Pick(kTypes), "\n");
-  // Humped around 50.
-  const uint64_t quality_a = rng.Below(101);
-  const uint64_t quality_b = rng.Below(101);
-  absl::StrAppend(&out, "quality: ", (quality_a + quality_b) / 2, "\n");
-  // A third never rated; the rest skewed towards small values.
-  const int64_t heat =
-      rng.PerMille(350) ? -1
-                        : static_cast<int64_t>(rng.Below(rng.Below(1001) + 1));
-  absl::StrAppend(&out, "heat: ", heat, "\n");
-  absl::StrAppend(&out, "published: ", rng.PerMille(750) ? "true" : "false",
-                  "\n");
-
-  out.append("\n");
-  AppendProvider(&out, "", *header.provider, rng);
-
-  out.append("\ntopics:\n");
-  for (const std::string* name : header.topics) {
-    absl::StrAppend(&out, "  - ", YamlScalar(*name), "\n");
-  }
-
-  static constexpr int kImageCounts[] = {0, 0, 0, 1, 1, 1, 1, 1, 1, 1,
-                                         1, 1, 1, 2, 2, 2, 2, 3, 3, 1};
-  const int images = rng.Pick(kImageCounts);
-  if (images > 0) {
-    out.append("\nimages:\n");
-    AppendImages(&out, "  ", images, header.provider->domain,
-                 CivilAt(header.instant.unix_seconds), rng);
-  } else if (rng.PerMille(500)) {
-    out.append("\nimages: []\n");
-  }
-
-  AppendRelated(&out, options, index, header, rng);
-
-  out.append("\n");
-  AppendExtras(&out, header, rng);
-  absl::StrAppend(&out, "secured: ", YamlQuote(MakeSecured(rng)), "\n");
-  out.append("---\n");
-  if (rng.PerMille(350)) out.append(MakeBody(rng, topic));
-
-  // A few were saved by other tools.
-  if (rng.PerMille(5)) {
-    out = absl::StrReplaceAll(out, {{"\n", "\r\n"}});
-  }
-  if (rng.PerMille(5)) out.insert(0, "\xEF\xBB\xBF");
+  document.file_name = FileName(index);
+  document.content = WriteSeed(DrawDocument(options, index));
   return document;
+}
+
+newsmeta::v1::Article GenerateArticle(const CorpusOptions& options, int index) {
+  return BuildArticle(DrawDocument(options, index), FileName(index));
 }
 
 absl::Status WriteCorpus(const CorpusOptions& options,
