@@ -23,7 +23,7 @@ def row(name, unit, value, ceiling, target=None, higher_is_better=True,
     met = None
     if target is not None and r is not None:
         met = r >= target if higher_is_better else r <= target
-    return {
+    result = {
         "name": name,
         "value": value,
         "unit": unit,
@@ -31,10 +31,11 @@ def row(name, unit, value, ceiling, target=None, higher_is_better=True,
         "vs_value": ceiling,
         "ratio": r,
         "ratio_meaning": ratio_meaning,
-        "target": None if target is None else
-        ("≥ " if higher_is_better else "≤ ") + f"{target:g}",
         "met": met,
     }
+    if target is not None:
+        result["target"] = ("≥ " if higher_is_better else "≤ ") + f"{target:g}"
+    return result
 
 
 def main(argv):
