@@ -45,12 +45,9 @@
 #include "catalog/catalog.h"
 #include "catalog/catalog_holder.h"
 #include "gen_seeds/corpus.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/article_queries.h"
-#include "query/request.h"
 
 namespace newsmeta {
 namespace {
@@ -212,10 +209,9 @@ Corpus BuildCorpus(int count, Facts* facts) {
   const Catalog& catalog = *corpus.catalog;
   // What the catalog serves (Build sets RelatedLink.article): FULL view.
   int64_t serialized = 0;
-  int64_t space_used = 0;
   for (ArticleIndex i = 0; i < catalog.size(); ++i) {
-    serialized += static_cast<int64_t>(catalog.article(i).ByteSizeLong());
-    space_used += static_cast<int64_t>(catalog.article(i).SpaceUsedLong());
+    serialized += static_cast<int64_t>(
+        catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL).size());
   }
   const double n = static_cast<double>(catalog.size());
   facts->Integer("articles", static_cast<int64_t>(catalog.size()));
@@ -224,7 +220,6 @@ Corpus BuildCorpus(int count, Facts* facts) {
   facts->Integer("peak_rss_after_build_bytes", ProcStatusBytes("VmHWM"));
   facts->Number("resident_bytes_per_article", (rss_after - rss_before) / n);
   facts->Number("serialized_bytes_per_article", serialized / n);
-  facts->Number("message_space_used_per_article", space_used / n);
 
   absl::flat_hash_map<std::string, int64_t> merged;
   for (const auto& counts : topic_counts) {
@@ -314,18 +309,6 @@ class Statement {
 
 int64_t UnixNanos(absl::Time time) { return absl::ToUnixNanos(time); }
 
-std::string BasicBytes(const Article& article) {
-  Article basic = article;
-  ApplyView(newsmeta::v1::ARTICLE_VIEW_BASIC, &basic);
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  basic.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return bytes;
-}
-
 // Binds `text`, which must outlive the statement's next step.
 void BindText(sqlite3_stmt* statement, int slot, absl::string_view text) {
   sqlite3_bind_text(statement, slot, text.data(), static_cast<int>(text.size()),
@@ -372,7 +355,8 @@ sqlite3* BuildSqlite(const Catalog& catalog, Facts* facts) {
       sqlite3_bind_int64(s, 7, a.published() ? 1 : 0);
       BindText(s, 8, a.title());
       BindText(s, 9, a.excerpt());
-      const std::string basic = BasicBytes(a);
+      const absl::string_view basic =
+          catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_BASIC);
       sqlite3_bind_blob(s, 10, basic.data(), static_cast<int>(basic.size()),
                         SQLITE_STATIC);
       Check(sqlite3_step(s), db, "insert article");

@@ -32,7 +32,10 @@ def median_cpu_us(gbench, name):
     """The median CPU time of benchmark `name` in µs, or None."""
     single = None
     for run in gbench.get("benchmarks", []):
-        if run.get("run_name") != name and run.get("name") != name:
+        # A benchmark run with fixed iterations is called
+        # "NAME/iterations:1/repeats:1".
+        run_name = run.get("run_name", run.get("name", ""))
+        if run_name != name and not run_name.startswith(name + "/"):
             continue
         if run.get("error_occurred"):
             return None
@@ -151,10 +154,8 @@ def main(argv):
         f"Memory: RSS {fmt((facts.get('rss_before_bytes') or 0) / 2**20, 0)} "
         f"MiB before generating, "
         f"{fmt((facts.get('rss_after_build_bytes') or 0) / 2**30, 2)} GiB "
-        "after Catalog::Build with the input vector freed and malloc_trim; "
-        "the articles as protobuf messages take "
-        f"{fmt(facts.get('message_space_used_per_article'), 0)} B each "
-        "(SpaceUsedLong).",
+        "after Catalog::Build with the input vector freed and malloc_trim "
+        "(the catalog is then the only live data).",
     ]
     print(json.dumps({
         "part": "query",
