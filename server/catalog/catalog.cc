@@ -128,45 +128,96 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   LinkRelated(&unique);
 
   std::shared_ptr<Catalog> catalog(new Catalog());
-  catalog->articles_ = std::move(unique);
-  const auto& all = catalog->articles_;
-  TextIndex::Builder text;
-  catalog->times_.reserve(all.size());
-  catalog->domain_keys_.reserve(all.size());
-  catalog->by_name_.reserve(all.size());
-  for (ArticleIndex i = 0; i < all.size(); ++i) {
-    catalog->times_.push_back(ToAbslTime(all[i].publish_time()));
-    catalog->by_name_.emplace(all[i].name(), i);
-    text.Add(i, all[i].title(), all[i].excerpt());
-    for (const std::string& topic : all[i].topics()) {
-      std::string key = NormalizeKey(topic);
-      catalog->topic_names_.try_emplace(key, topic);
-      std::vector<ArticleIndex>& postings = catalog->by_topic_[key];
-      // An article that lists a topic twice is posted once.
-      if (postings.empty() || postings.back() != i) postings.push_back(i);
-    }
-    catalog->domain_keys_.push_back(NormalizeKey(all[i].provider().domain()));
-    if (!catalog->domain_keys_.back().empty()) {
-      catalog->by_domain_[catalog->domain_keys_.back()].push_back(i);
-      catalog->provider_names_.try_emplace(catalog->domain_keys_.back(),
-                                           all[i].provider().name());
-    }
-  }
-  catalog->text_index_ = std::move(text).Build();
-  catalog->wire_.reserve(all.size());
-  catalog->basic_sizes_.reserve(all.size());
-  for (const Article& article : all) {
+  catalog->wire_.reserve(unique.size());
+  catalog->basic_sizes_.reserve(unique.size());
+  for (Article& article : unique) {
     catalog->wire_.push_back(SerializeDeterministically(article));
     catalog->basic_sizes_.push_back(BasicPrefixSize(catalog->wire_.back()));
+    article = Article();  // only the bytes are kept
   }
+  unique = std::vector<Article>();
+  catalog->Index();
   catalog->version_ = ContentVersion(catalog->wire_);
   result.catalog = std::move(catalog);
   return result;
 }
 
-const Article* Catalog::Find(absl::string_view name) const {
-  const auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : &articles_[it->second];
+void Catalog::Index() {
+  const size_t n = wire_.size();
+  fields_.resize(n);
+  std::vector<uint32_t> topic_view_begin(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    topic_view_begin[i] = static_cast<uint32_t>(topic_views_.size());
+    // The bytes come from SerializeDeterministically: they always scan.
+    ScanFields(wire_[i], &fields_[i], &topic_views_);
+  }
+  topic_view_begin[n] = static_cast<uint32_t>(topic_views_.size());
+
+  TextIndex::Builder text;
+  times_.reserve(n);
+  by_name_.reserve(n);
+  domain_ids_.reserve(n);
+  topic_begin_.reserve(n + 1);
+  std::vector<uint32_t> ids;
+  for (ArticleIndex i = 0; i < n; ++i) {
+    ArticleFields& fields = fields_[i];
+    fields.topics = absl::MakeConstSpan(topic_views_)
+                        .subspan(topic_view_begin[i],
+                                 topic_view_begin[i + 1] - topic_view_begin[i]);
+    times_.push_back(fields.publish_time);
+    by_name_.emplace(fields.name, i);
+    text.Add(i, fields.title, fields.excerpt);
+
+    ids.clear();
+    for (const absl::string_view topic : fields.topics) {
+      std::string key = NormalizeKey(topic);
+      const auto [it, added] = topic_ids_.try_emplace(
+          key, static_cast<uint32_t>(topic_keys_.size()));
+      if (added) {
+        topic_keys_.push_back(std::move(key));
+        topic_names_.emplace_back(topic);
+        topic_postings_.emplace_back();
+      }
+      ids.push_back(it->second);
+    }
+    // An article that lists a topic twice is counted and posted once.
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
+    for (const uint32_t id : ids) {
+      article_topics_.push_back(id);
+      topic_postings_[id].push_back(i);
+    }
+
+    std::string domain = NormalizeKey(fields.provider_domain);
+    if (domain.empty()) {
+      domain_ids_.push_back(kNoDomain);
+      continue;
+    }
+    const auto [it, added] = domain_id_by_key_.try_emplace(
+        domain, static_cast<uint32_t>(domain_keys_.size()));
+    if (added) {
+      domain_keys_.push_back(std::move(domain));
+      provider_names_.emplace_back(fields.provider_name);
+      domain_postings_.emplace_back();
+    }
+    domain_ids_.push_back(it->second);
+    domain_postings_[it->second].push_back(i);
+  }
+  topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
+  text_index_ = std::move(text).Build();
+}
+
+Article Catalog::article(ArticleIndex i) const {
+  Article article;
+  article.ParseFromString(wire_[i]);
+  return article;
+}
+
+std::optional<Article> Catalog::Find(absl::string_view name) const {
+  const std::optional<ArticleIndex> index = IndexOf(name);
+  if (!index) return std::nullopt;
+  return article(*index);
 }
 
 std::optional<ArticleIndex> Catalog::IndexOf(absl::string_view name) const {
@@ -183,27 +234,40 @@ absl::string_view Catalog::ArticleBytes(ArticleIndex i,
              : full.substr(0, basic_sizes_[i]);
 }
 
+absl::string_view Catalog::domain_key(ArticleIndex i) const {
+  return domain_ids_[i] == kNoDomain ? absl::string_view()
+                                     : domain_keys_[domain_ids_[i]];
+}
+
+absl::Span<const uint32_t> Catalog::TopicIds(ArticleIndex i) const {
+  return absl::MakeConstSpan(article_topics_)
+      .subspan(topic_begin_[i], topic_begin_[i + 1] - topic_begin_[i]);
+}
+
 const std::vector<ArticleIndex>* Catalog::TopicPostings(
     absl::string_view key) const {
-  const auto it = by_topic_.find(key);
-  return it == by_topic_.end() ? nullptr : &it->second;
+  const auto it = topic_ids_.find(key);
+  return it == topic_ids_.end() ? nullptr : &topic_postings_[it->second];
 }
 
 const std::vector<ArticleIndex>* Catalog::DomainPostings(
     absl::string_view key) const {
-  const auto it = by_domain_.find(key);
-  return it == by_domain_.end() ? nullptr : &it->second;
+  const auto it = domain_id_by_key_.find(key);
+  return it == domain_id_by_key_.end() ? nullptr
+                                       : &domain_postings_[it->second];
 }
 
 absl::string_view Catalog::TopicName(absl::string_view key) const {
-  const auto it = topic_names_.find(key);
-  return it == topic_names_.end() ? key : absl::string_view(it->second);
+  const auto it = topic_ids_.find(key);
+  return it == topic_ids_.end() ? key
+                                : absl::string_view(topic_names_[it->second]);
 }
 
 absl::string_view Catalog::ProviderName(absl::string_view domain_key) const {
-  const auto it = provider_names_.find(domain_key);
-  return it == provider_names_.end() ? absl::string_view()
-                                     : absl::string_view(it->second);
+  const auto it = domain_id_by_key_.find(domain_key);
+  return it == domain_id_by_key_.end()
+             ? absl::string_view()
+             : absl::string_view(provider_names_[it->second]);
 }
 
 ArticleIndex Catalog::LowerBound(absl::Time time) const {
@@ -214,11 +278,11 @@ ArticleIndex Catalog::LowerBound(absl::Time time) const {
 ArticleIndex Catalog::LowerBound(absl::Time time,
                                  absl::string_view name) const {
   ArticleIndex lo = 0;
-  ArticleIndex hi = static_cast<ArticleIndex>(articles_.size());
+  ArticleIndex hi = static_cast<ArticleIndex>(size());
   while (lo < hi) {
     const ArticleIndex mid = lo + (hi - lo) / 2;
     if (times_[mid] < time ||
-        (times_[mid] == time && articles_[mid].name() < name)) {
+        (times_[mid] == time && fields_[mid].name < name)) {
       lo = mid + 1;
     } else {
       hi = mid;
@@ -230,8 +294,7 @@ ArticleIndex Catalog::LowerBound(absl::Time time,
 ArticleIndex Catalog::UpperBound(absl::Time time,
                                  absl::string_view name) const {
   ArticleIndex i = LowerBound(time, name);
-  if (i < articles_.size() && times_[i] == time &&
-      articles_[i].name() == name) {
+  if (i < size() && times_[i] == time && fields_[i].name == name) {
     ++i;
   }
   return i;

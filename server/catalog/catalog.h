@@ -12,6 +12,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "catalog/article_fields.h"
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "text/text_index.h"
@@ -27,8 +29,11 @@ using ArticleIndex = uint32_t;
 std::string NormalizeKey(absl::string_view key);
 
 // Articles sorted by (publish_time, name) ascending, with an index from name
-// and posting lists from topic and provider domain. A Catalog never changes
-// after Build; share it as std::shared_ptr<const Catalog>.
+// and posting lists from topic and provider domain. Each article is kept as
+// its wire bytes (serialized once, at Build) plus views of the fields queries
+// use (ArticleFields), so answers are sent without serializing anything and
+// the catalog takes little more memory than the bytes themselves. A Catalog
+// never changes after Build; share it as std::shared_ptr<const Catalog>.
 class Catalog {
  public:
   struct BuildResult {
@@ -46,28 +51,29 @@ class Catalog {
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
-  size_t size() const { return articles_.size(); }
+  size_t size() const { return wire_.size(); }
   // Names the catalog's content: 16 hex digits of a SHA-256 over every
   // article, the same on every replica and across restarts for the same
   // articles, and different when any article differs.
   const std::string& version() const { return version_; }
-  const newsmeta::v1::Article& article(ArticleIndex i) const {
-    return articles_[i];
-  }
-  absl::Time publish_time(ArticleIndex i) const { return times_[i]; }
-  // The article's provider domain in NormalizeKey form ("" when unknown).
-  const std::string& domain_key(ArticleIndex i) const {
-    return domain_keys_[i];
-  }
 
-  // The article's wire bytes (deterministic serialization), made once at
-  // Build: the FULL view, or the BASIC view, which is a prefix of them
-  // (fields numbered 100 and up are FULL-only and serialize last).
+  // The article's wire bytes (deterministic serialization): the FULL view,
+  // or the BASIC view, which is a prefix of them (fields numbered 100 and up
+  // are FULL-only and serialize last).
   absl::string_view ArticleBytes(ArticleIndex i,
                                  newsmeta::v1::ArticleView view) const;
+  // The fields queries use, as views into ArticleBytes.
+  const ArticleFields& fields(ArticleIndex i) const { return fields_[i]; }
+  // The whole article, parsed from its bytes: for tests and tools, not for
+  // the serving path.
+  newsmeta::v1::Article article(ArticleIndex i) const;
 
-  // The article called `name`, or nullptr.
-  const newsmeta::v1::Article* Find(absl::string_view name) const;
+  absl::Time publish_time(ArticleIndex i) const { return times_[i]; }
+  // The article's provider domain in NormalizeKey form ("" when unknown).
+  absl::string_view domain_key(ArticleIndex i) const;
+
+  // The article called `name`, parsed (see article()), or nullopt.
+  std::optional<newsmeta::v1::Article> Find(absl::string_view name) const;
   // The index of the article called `name`, or nullopt.
   std::optional<ArticleIndex> IndexOf(absl::string_view name) const;
 
@@ -76,8 +82,27 @@ class Catalog {
   const std::vector<ArticleIndex>* TopicPostings(absl::string_view key) const;
   const std::vector<ArticleIndex>* DomainPostings(absl::string_view key) const;
 
+  // Topics and provider domains by number, for counting: the distinct topic
+  // numbers of an article, ascending; its domain number (kNoDomain when it
+  // has none); and what each number stands for.
+  static constexpr uint32_t kNoDomain = UINT32_MAX;
+  absl::Span<const uint32_t> TopicIds(ArticleIndex i) const;
+  uint32_t DomainId(ArticleIndex i) const { return domain_ids_[i]; }
+  size_t topic_count() const { return topic_keys_.size(); }
+  size_t domain_count() const { return domain_keys_.size(); }
+  // NormalizeKey form, and the spelling first met in catalog order.
+  const std::string& topic_key(uint32_t id) const { return topic_keys_[id]; }
+  const std::string& topic_name(uint32_t id) const { return topic_names_[id]; }
+  const std::string& domain_key_of(uint32_t id) const {
+    return domain_keys_[id];
+  }
+  const std::string& provider_name(uint32_t id) const {
+    return provider_names_[id];
+  }
+
   // The topic / provider name as first spelled in catalog order, for a key
-  // in NormalizeKey form; the key itself when unknown.
+  // in NormalizeKey form; the key itself (topics) or "" (providers) when
+  // unknown.
   absl::string_view TopicName(absl::string_view key) const;
   absl::string_view ProviderName(absl::string_view domain_key) const;
 
@@ -93,17 +118,30 @@ class Catalog {
 
  private:
   Catalog() = default;
+  void Index();
 
-  std::vector<newsmeta::v1::Article> articles_;
-  std::vector<std::string> wire_;      // FULL view bytes
-  std::vector<uint32_t> basic_sizes_;  // BASIC view: a prefix of wire_
+  std::vector<std::string> wire_;               // FULL view bytes
+  std::vector<uint32_t> basic_sizes_;           // BASIC view: a prefix of wire_
+  std::vector<ArticleFields> fields_;           // views into wire_
+  std::vector<absl::string_view> topic_views_;  // fields_[i].topics
   std::vector<absl::Time> times_;
+  absl::flat_hash_map<absl::string_view, ArticleIndex> by_name_;
+
+  // Topics: per article, its distinct topic numbers in
+  // article_topics_[topic_begin_[i], topic_begin_[i + 1]).
+  std::vector<uint32_t> article_topics_;
+  std::vector<uint32_t> topic_begin_;
+  std::vector<std::string> topic_keys_;
+  std::vector<std::string> topic_names_;
+  absl::flat_hash_map<std::string, uint32_t> topic_ids_;
+  std::vector<std::vector<ArticleIndex>> topic_postings_;
+
+  std::vector<uint32_t> domain_ids_;
   std::vector<std::string> domain_keys_;
-  absl::flat_hash_map<std::string, ArticleIndex> by_name_;
-  absl::flat_hash_map<std::string, std::vector<ArticleIndex>> by_topic_;
-  absl::flat_hash_map<std::string, std::vector<ArticleIndex>> by_domain_;
-  absl::flat_hash_map<std::string, std::string> topic_names_;
-  absl::flat_hash_map<std::string, std::string> provider_names_;
+  std::vector<std::string> provider_names_;
+  absl::flat_hash_map<std::string, uint32_t> domain_id_by_key_;
+  std::vector<std::vector<ArticleIndex>> domain_postings_;
+
   TextIndex text_index_;
   std::string version_;
 };

@@ -57,6 +57,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "catalog/article_fields.h"
 #include "newsmeta/v1/article.pb.h"
 
 namespace newsmeta {
@@ -117,6 +118,7 @@ absl::StatusOr<FilterExpr> ParseFilter(absl::string_view filter,
                                        const FilterLimits& limits = {});
 
 // Whether `article` satisfies `filter`.
+bool Matches(const FilterExpr& filter, const ArticleFields& article);
 bool Matches(const FilterExpr& filter, const newsmeta::v1::Article& article);
 
 // Conditions implied by a filter that the catalog's indexes can evaluate.

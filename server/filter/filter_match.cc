@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
+#include "catalog/article_fields.h"
 #include "catalog/catalog.h"
 #include "filter/filter.h"
 #include "text/normalize.h"
@@ -33,10 +34,10 @@ bool CompareStrings(absl::string_view field, const Restriction& restriction,
   }
 }
 
-bool MatchesTopics(const Article& article, const Restriction& restriction,
+bool MatchesTopics(const ArticleFields& article, const Restriction& restriction,
                    const std::string& value) {
-  const bool any = std::any_of(article.topics().begin(), article.topics().end(),
-                               [&](const std::string& topic) {
+  const bool any = std::any_of(article.topics.begin(), article.topics.end(),
+                               [&](absl::string_view topic) {
                                  const std::string folded = FoldText(topic);
                                  return restriction.prefix
                                             ? absl::StartsWith(folded, value)
@@ -74,7 +75,7 @@ bool CompareOrdered(const T& field, FilterOp op, const T& value) {
 }
 
 bool MatchesRestriction(const Restriction& restriction,
-                        const Article& article) {
+                        const ArticleFields& article) {
   const auto* text = std::get_if<std::string>(&restriction.value);
   const auto* number = std::get_if<int64_t>(&restriction.value);
   switch (restriction.field) {
@@ -82,38 +83,37 @@ bool MatchesRestriction(const Restriction& restriction,
       return text != nullptr && MatchesTopics(article, restriction, *text);
     case FilterField::kProviderDomain:
       return text != nullptr &&
-             CompareStrings(article.provider().domain(), restriction, *text);
+             CompareStrings(article.provider_domain, restriction, *text);
     case FilterField::kProviderName:
       return text != nullptr &&
-             CompareStrings(article.provider().name(), restriction, *text);
+             CompareStrings(article.provider_name, restriction, *text);
     case FilterField::kCategory:
       return text != nullptr &&
-             CompareStrings(article.category(), restriction, *text);
+             CompareStrings(article.category, restriction, *text);
     case FilterField::kType:
       return text != nullptr &&
-             CompareStrings(article.type(), restriction, *text);
+             CompareStrings(article.type, restriction, *text);
     case FilterField::kTitle:
       return text != nullptr &&
-             CompareStrings(article.title(), restriction, *text);
+             CompareStrings(article.title, restriction, *text);
     case FilterField::kExcerpt:
       return text != nullptr &&
-             CompareStrings(article.excerpt(), restriction, *text);
+             CompareStrings(article.excerpt, restriction, *text);
     case FilterField::kQuality:
       return number != nullptr &&
-             CompareOrdered<int64_t>(article.quality(), restriction.op,
-                                     *number);
+             CompareOrdered<int64_t>(article.quality, restriction.op, *number);
     case FilterField::kHeat:
       return number != nullptr &&
-             CompareOrdered<int64_t>(article.heat(), restriction.op, *number);
+             CompareOrdered<int64_t>(article.heat, restriction.op, *number);
     case FilterField::kPublished: {
       const bool* flag = std::get_if<bool>(&restriction.value);
       if (flag == nullptr) return false;
       switch (restriction.op) {
         case FilterOp::kEq:
         case FilterOp::kHas:
-          return article.published() == *flag;
+          return article.published == *flag;
         case FilterOp::kNe:
-          return article.published() != *flag;
+          return article.published != *flag;
         default:
           return false;  // The parser rejects ordering on published.
       }
@@ -121,8 +121,7 @@ bool MatchesRestriction(const Restriction& restriction,
     case FilterField::kPublishTime: {
       const absl::Time* time = std::get_if<absl::Time>(&restriction.value);
       return time != nullptr &&
-             CompareOrdered(ToAbslTime(article.publish_time()), restriction.op,
-                            *time);
+             CompareOrdered(article.publish_time, restriction.op, *time);
     }
   }
   return false;
@@ -131,6 +130,11 @@ bool MatchesRestriction(const Restriction& restriction,
 }  // namespace
 
 bool Matches(const FilterExpr& filter, const Article& article) {
+  std::vector<absl::string_view> topics;
+  return Matches(filter, FieldsOf(article, &topics));
+}
+
+bool Matches(const FilterExpr& filter, const ArticleFields& article) {
   switch (filter.kind) {
     case FilterExpr::Kind::kAnd:
       return std::all_of(

@@ -5,9 +5,9 @@
 
 namespace newsmeta {
 Position PositionOf(const Catalog& catalog, ArticleIndex index) {
-  const newsmeta::v1::Article& article = catalog.article(index);
-  return {catalog.publish_time(index), article.quality(), article.heat(),
-          article.name()};
+  const ArticleFields& article = catalog.fields(index);
+  return {catalog.publish_time(index), article.quality, article.heat,
+          std::string(article.name)};
 }
 
 QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
@@ -48,14 +48,12 @@ QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
   }
   if (!query.text.empty()) {
     const TextIndex& index = catalog.text_index();
-    text_matches_ =
-        std::make_shared<const std::vector<ArticleIndex>>(index.Match(
-            query.text, static_cast<uint32_t>(catalog.size()),
-            [&catalog](uint32_t doc) {
-              const newsmeta::v1::Article& article = catalog.article(doc);
-              return std::make_pair(absl::string_view(article.title()),
-                                    absl::string_view(article.excerpt()));
-            }));
+    text_matches_ = std::make_shared<const std::vector<ArticleIndex>>(
+        index.Match(query.text, static_cast<uint32_t>(catalog.size()),
+                    [&catalog](uint32_t doc) {
+                      const ArticleFields& article = catalog.fields(doc);
+                      return std::make_pair(article.title, article.excerpt);
+                    }));
     const std::vector<ArticleIndex>* list = text_matches_.get();
     required.push_back(RunsOf(&list, 1));
   }
@@ -129,7 +127,7 @@ bool QueryCursor::Accepts(ArticleIndex index) const {
         });
     if (!member) return false;
   }
-  return !check_filter_ || Matches(query_->filter, catalog_->article(index));
+  return !check_filter_ || Matches(query_->filter, catalog_->fields(index));
 }
 
 std::optional<ArticleIndex> QueryCursor::Next() {

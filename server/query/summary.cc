@@ -13,19 +13,28 @@
 namespace newsmeta {
 namespace {
 
-// Keeps the `top_n` largest counts, largest first, ties by key.
-std::vector<Summary::Count> Top(
-    const absl::flat_hash_map<std::string, int64_t>& counts, int top_n) {
-  std::vector<Summary::Count> all;
-  all.reserve(counts.size());
-  for (const auto& [key, count] : counts) all.push_back({key, "", count});
-  const auto before = [](const Summary::Count& a, const Summary::Count& b) {
-    return a.count != b.count ? a.count > b.count : a.key < b.key;
+// Keeps the `top_n` largest of `counts` (by id; zero counts left out),
+// largest first, ties by key; `key` names an id.
+template <typename KeyOf>
+std::vector<Summary::Count> Top(const std::vector<int64_t>& counts, int top_n,
+                                const KeyOf& key) {
+  std::vector<std::pair<int64_t, uint32_t>> all;
+  for (uint32_t id = 0; id < counts.size(); ++id) {
+    if (counts[id] > 0) all.emplace_back(counts[id], id);
+  }
+  const auto before = [&key](const std::pair<int64_t, uint32_t>& a,
+                             const std::pair<int64_t, uint32_t>& b) {
+    return a.first != b.first ? a.first > b.first
+                              : key(a.second) < key(b.second);
   };
   const size_t keep = std::min(all.size(), static_cast<size_t>(top_n));
   std::partial_sort(all.begin(), all.begin() + keep, all.end(), before);
-  all.resize(keep);
-  return all;
+  std::vector<Summary::Count> top;
+  top.reserve(keep);
+  for (size_t i = 0; i < keep; ++i) {
+    top.push_back({key(all[i].second), "", all[i].first});
+  }
+  return top;
 }
 
 int64_t BucketCount(absl::Time first, absl::Time last,
@@ -90,35 +99,46 @@ absl::StatusOr<int> EffectiveTopN(int64_t requested) {
 
 absl::StatusOr<Summary> Summarize(const Catalog& catalog, const Query& query,
                                   int top_n, HistogramInterval interval) {
-  absl::flat_hash_map<std::string, int64_t> topic_counts;
-  absl::flat_hash_map<std::string, int64_t> provider_counts;
+  std::vector<int64_t> topic_counts(catalog.topic_count());
+  std::vector<int64_t> provider_counts(catalog.domain_count());
   std::map<absl::Time, int64_t> buckets;
+  // The bucket of the last match: matches come in time order, so most fall
+  // in the same bucket as the one before and need no calendar arithmetic.
+  absl::Time bucket_start = absl::InfiniteFuture();
+  absl::Time bucket_end = absl::InfiniteFuture();
+  int64_t* bucket_count = nullptr;
   Summary summary;
-  std::vector<std::string> keys;
   QueryCursor cursor(catalog, query);
   for (std::optional<ArticleIndex> index = cursor.Next(); index;
        index = cursor.Next()) {
     ++summary.total_size;
-    const newsmeta::v1::Article& article = catalog.article(*index);
-    keys.clear();
-    for (const std::string& topic : article.topics()) {
-      keys.push_back(NormalizeKey(topic));
+    for (const uint32_t topic : catalog.TopicIds(*index)) {
+      ++topic_counts[topic];
     }
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    for (std::string& key : keys) ++topic_counts[std::move(key)];
-    if (!catalog.domain_key(*index).empty()) {
-      ++provider_counts[catalog.domain_key(*index)];
+    if (catalog.DomainId(*index) != Catalog::kNoDomain) {
+      ++provider_counts[catalog.DomainId(*index)];
     }
     if (interval != HistogramInterval::kNone) {
-      ++buckets[BucketStart(catalog.publish_time(*index), interval)];
+      const absl::Time time = catalog.publish_time(*index);
+      if (time < bucket_start || time >= bucket_end) {
+        bucket_start = BucketStart(time, interval);
+        bucket_end = NextBucketStart(bucket_start, interval);
+        bucket_count = &buckets[bucket_start];
+      }
+      ++*bucket_count;
     }
   }
-  summary.topics = Top(topic_counts, top_n);
+  summary.topics =
+      Top(topic_counts, top_n, [&catalog](uint32_t id) -> const std::string& {
+        return catalog.topic_key(id);
+      });
   for (Summary::Count& count : summary.topics) {
     count.key = std::string(catalog.TopicName(count.key));
   }
-  summary.providers = Top(provider_counts, top_n);
+  summary.providers = Top(provider_counts, top_n,
+                          [&catalog](uint32_t id) -> const std::string& {
+                            return catalog.domain_key_of(id);
+                          });
   for (Summary::Count& count : summary.providers) {
     count.name = std::string(catalog.ProviderName(count.key));
   }

@@ -1,6 +1,7 @@
 // Tests of the catalog: order, duplicates, lookups, posting lists, bounds.
 #include "catalog/catalog.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,7 @@ TEST(CatalogTest, EmptyCatalogHasNothing) {
   ASSERT_NE(result.catalog, nullptr);
   EXPECT_THAT(result.rejections, IsEmpty());
   EXPECT_EQ(result.catalog->size(), 0u);
-  EXPECT_EQ(result.catalog->Find(Name(1)), nullptr);
+  EXPECT_EQ(result.catalog->Find(Name(1)), std::nullopt);
   EXPECT_EQ(result.catalog->TopicPostings("ai"), nullptr);
   EXPECT_EQ(result.catalog->LowerBound(absl::UnixEpoch()), 0u);
   EXPECT_EQ(result.catalog->UpperBound(absl::UnixEpoch(), Name(1)), 0u);
@@ -117,8 +118,8 @@ TEST(CatalogTest, DuplicateKeepsSmallestSourceFileAndReportsTheOther) {
 
     const Catalog& catalog = *result.catalog;
     EXPECT_EQ(catalog.size(), 2u);
-    const Article* kept = catalog.Find(Name(0xabc));
-    ASSERT_NE(kept, nullptr);
+    const std::optional<Article> kept = catalog.Find(Name(0xabc));
+    ASSERT_TRUE(kept.has_value());
     EXPECT_EQ(kept->source_file(), "news/a.md");
     EXPECT_EQ(kept->title(), "from a");
     // The dropped article left nothing in the indexes.
@@ -219,13 +220,15 @@ TEST(CatalogTest, FindReturnsTheArticleOrNull) {
       Catalog::Build({MakeArticle(Name(1), "2023-07-02T00:00:00Z"), article});
   const Catalog& catalog = *result.catalog;
 
-  const Article* found = catalog.Find(Name(0x1234));
-  ASSERT_NE(found, nullptr);
+  const std::optional<Article> found = catalog.Find(Name(0x1234));
+  ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->title(), "Chips");
-  EXPECT_EQ(found, &catalog.article(0));
-  EXPECT_EQ(catalog.Find(Name(0x1235)), nullptr);
-  EXPECT_EQ(catalog.Find(""), nullptr);
-  EXPECT_EQ(catalog.Find("articles/0000000000001234 "), nullptr);
+  EXPECT_EQ(catalog.IndexOf(Name(0x1234)), 0u);
+  EXPECT_EQ(found->SerializeAsString(), catalog.article(0).SerializeAsString());
+  EXPECT_EQ(catalog.Find(Name(0x1235)), std::nullopt);
+  EXPECT_EQ(catalog.Find(""), std::nullopt);
+  EXPECT_EQ(catalog.Find("articles/0000000000001234 "), std::nullopt);
+  EXPECT_EQ(catalog.IndexOf(Name(0x1235)), std::nullopt);
 }
 
 TEST(CatalogTest, TopicPostingsAreKeyedByNormalizedTopic) {

@@ -66,7 +66,10 @@ struct Facts {
 
 struct World {
   std::shared_ptr<const Catalog> catalog;
-  // Parallel to the catalog's indexes.
+  // Parallel to the catalog's indexes: each article parsed back from the
+  // catalog's bytes (the brute force filters these protos, not the catalog's
+  // field views), and what the brute force needs of it.
+  std::vector<Article> articles;
   std::vector<Facts> facts;
   // Every distinct spelling of a topic (most frequent first), provider
   // domain and category.
@@ -118,8 +121,9 @@ std::unique_ptr<World> BuildWorld() {
   std::set<std::string> domains;
   std::set<std::string> categories;
   world->facts.reserve(catalog.size());
+  world->articles.reserve(catalog.size());
   for (ArticleIndex i = 0; i < catalog.size(); ++i) {
-    const Article& article = catalog.article(i);
+    const Article& article = world->articles.emplace_back(catalog.article(i));
     Facts facts;
     facts.time = absl::FromUnixSeconds(article.publish_time().seconds()) +
                  absl::Nanoseconds(article.publish_time().nanos());
@@ -280,7 +284,7 @@ std::vector<std::string> BruteForce(const World& world, const Case& c,
       continue;
     }
     if (!MatchesText(facts, c.text, tokens)) continue;
-    if (has_filter && !Matches(filter, catalog.article(i))) continue;
+    if (has_filter && !Matches(filter, world.articles[i])) continue;
     matches.push_back(&facts);
   }
   const std::vector<OrderKey>& keys = OrderCases()[c.order].keys;
@@ -370,8 +374,8 @@ class RequestMaker {
     return items[Uniform(0, static_cast<int>(items.size()) - 1)];
   }
   const Article& RandomArticle() {
-    return world_.catalog->article(
-        Uniform(0, static_cast<int>(world_.catalog->size()) - 1));
+    return world_
+        .articles[Uniform(0, static_cast<int>(world_.articles.size()) - 1)];
   }
   absl::Time RandomArticleTime() {
     return world_.facts[Uniform(0, static_cast<int>(world_.facts.size()) - 1)]
@@ -860,7 +864,7 @@ class DifferentialTest : public testing::Test {
           failed = true;
         }
         for (const ArticleIndex index : page->articles) {
-          got.push_back(catalog.article(index).name());
+          got.push_back(world_->articles[index].name());
         }
         if (page->next_page_token.empty()) break;
         if (page->articles.size() != static_cast<size_t>(page_size) ||

@@ -416,8 +416,8 @@ newsmeta::v1::RelatedLink* AddLink(Article* article,
 std::vector<std::string> LinkTargets(const Catalog& catalog,
                                      const std::string& name) {
   std::vector<std::string> targets;
-  const Article* article = catalog.Find(name);
-  if (article == nullptr) {
+  const std::optional<Article> article = catalog.Find(name);
+  if (!article.has_value()) {
     ADD_FAILURE() << "no article " << name;
     return targets;
   }

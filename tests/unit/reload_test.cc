@@ -121,6 +121,12 @@ TEST(SeedWatcherTest, AMissingFolderIsAnError) {
   EXPECT_THAT(std::string(watcher.status().message()), HasSubstr(missing));
 }
 
+CatalogReloaderOptions Options(const std::string& seeds) {
+  CatalogReloaderOptions options;
+  options.seeds = seeds;
+  return options;
+}
+
 // Records a reloader's publications and reports.
 class Loads {
  public:
@@ -170,7 +176,8 @@ TEST(CatalogReloaderTest, LoadsAtStartThenAgainOnRequest) {
   folder.Write("a.txt", Seed("a"));
   folder.Write("b.txt", Seed("b"));
   Loads loads;
-  CatalogReloader reloader({folder.root()}, loads.Publish(), loads.Report());
+  CatalogReloader reloader(Options(folder.root()), loads.Publish(),
+                           loads.Report());
   reloader.Start();
   const LoadReport first = loads.Await(1);
   ASSERT_TRUE(first.status.ok()) << first.status;
@@ -219,7 +226,7 @@ TEST(CatalogReloaderTest, StrictReloadWithARejectedFileKeepsThePrevious) {
 TEST(CatalogReloaderTest, AMissingFolderIsReportedAndNothingPublished) {
   TempFolder folder;
   Loads loads;
-  CatalogReloader reloader({folder.root() + "/missing"}, loads.Publish(),
+  CatalogReloader reloader(Options(folder.root() + "/missing"), loads.Publish(),
                            loads.Report());
   reloader.Start();
   const LoadReport first = loads.Await(1);
@@ -232,7 +239,8 @@ TEST(CatalogReloaderTest, RequestsMadeWhileOneWaitsAreMergedIntoIt) {
   TempFolder folder;
   folder.Write("a.txt", Seed("a"));
   Loads loads;
-  CatalogReloader reloader({folder.root()}, loads.Publish(), loads.Report());
+  CatalogReloader reloader(Options(folder.root()), loads.Publish(),
+                           loads.Report());
   reloader.RequestReload("SIGHUP");
   reloader.RequestReload("SIGHUP");
   reloader.RequestReload("seeds folder changed");

@@ -1,0 +1,186 @@
+#include "catalog/article_fields.h"
+
+#include "catalog/catalog.h"
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+
+// Field numbers (article.proto).
+constexpr uint32_t kName = Article::kNameFieldNumber;
+constexpr uint32_t kCategory = Article::kCategoryFieldNumber;
+constexpr uint32_t kTitle = Article::kTitleFieldNumber;
+constexpr uint32_t kExcerpt = Article::kExcerptFieldNumber;
+constexpr uint32_t kPublishTime = Article::kPublishTimeFieldNumber;
+constexpr uint32_t kType = Article::kTypeFieldNumber;
+constexpr uint32_t kQuality = Article::kQualityFieldNumber;
+constexpr uint32_t kHeat = Article::kHeatFieldNumber;
+constexpr uint32_t kPublished = Article::kPublishedFieldNumber;
+constexpr uint32_t kProvider = Article::kProviderFieldNumber;
+constexpr uint32_t kTopics = Article::kTopicsFieldNumber;
+constexpr uint32_t kProviderName = newsmeta::v1::Provider::kNameFieldNumber;
+constexpr uint32_t kProviderDomain = newsmeta::v1::Provider::kDomainFieldNumber;
+constexpr uint32_t kSeconds = google::protobuf::Timestamp::kSecondsFieldNumber;
+constexpr uint32_t kNanos = google::protobuf::Timestamp::kNanosFieldNumber;
+
+// Reads protobuf wire format from a string_view.
+class WireReader {
+ public:
+  explicit WireReader(absl::string_view data) : data_(data) {}
+
+  bool done() const { return data_.empty(); }
+
+  bool ReadVarint(uint64_t* value) {
+    *value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (data_.empty()) return false;
+      const uint8_t byte = static_cast<uint8_t>(data_[0]);
+      data_.remove_prefix(1);
+      *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
+  }
+
+  // Reads a tag, then the field's value: a varint into `*varint`, or a
+  // length-delimited value into `*bytes`; fixed-size values are skipped.
+  bool ReadField(uint32_t* number, uint32_t* wire_type, uint64_t* varint,
+                 absl::string_view* bytes) {
+    uint64_t tag;
+    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) {
+      return false;
+    }
+    *number = static_cast<uint32_t>(tag >> 3);
+    *wire_type = static_cast<uint32_t>(tag & 7);
+    switch (*wire_type) {
+      case 0:
+        return ReadVarint(varint);
+      case 1:
+        return Skip(8);
+      case 2: {
+        uint64_t size;
+        if (!ReadVarint(&size) || size > data_.size()) return false;
+        *bytes = data_.substr(0, size);
+        data_.remove_prefix(size);
+        return true;
+      }
+      case 5:
+        return Skip(4);
+      default:
+        return false;  // groups are not used by newsmeta's messages
+    }
+  }
+
+ private:
+  bool Skip(size_t n) {
+    if (n > data_.size()) return false;
+    data_.remove_prefix(n);
+    return true;
+  }
+
+  absl::string_view data_;
+};
+
+bool ScanProvider(absl::string_view wire, ArticleFields* fields) {
+  WireReader reader(wire);
+  while (!reader.done()) {
+    uint32_t number, wire_type;
+    uint64_t varint = 0;
+    absl::string_view bytes;
+    if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
+    if (wire_type != 2) continue;
+    if (number == kProviderName) fields->provider_name = bytes;
+    if (number == kProviderDomain) fields->provider_domain = bytes;
+  }
+  return true;
+}
+
+bool ScanTimestamp(absl::string_view wire, absl::Time* time) {
+  WireReader reader(wire);
+  int64_t seconds = 0;
+  int64_t nanos = 0;
+  while (!reader.done()) {
+    uint32_t number, wire_type;
+    uint64_t varint = 0;
+    absl::string_view bytes;
+    if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
+    if (wire_type != 0) continue;
+    if (number == kSeconds) seconds = static_cast<int64_t>(varint);
+    if (number == kNanos) nanos = static_cast<int32_t>(varint);
+  }
+  *time = absl::FromUnixSeconds(seconds) + absl::Nanoseconds(nanos);
+  return true;
+}
+
+}  // namespace
+
+ArticleFields FieldsOf(const Article& article,
+                       std::vector<absl::string_view>* topics) {
+  topics->assign(article.topics().begin(), article.topics().end());
+  ArticleFields fields;
+  fields.name = article.name();
+  fields.category = article.category();
+  fields.title = article.title();
+  fields.excerpt = article.excerpt();
+  fields.type = article.type();
+  fields.provider_name = article.provider().name();
+  fields.provider_domain = article.provider().domain();
+  fields.topics = *topics;
+  fields.publish_time = ToAbslTime(article.publish_time());
+  fields.quality = article.quality();
+  fields.heat = article.heat();
+  fields.published = article.published();
+  return fields;
+}
+
+bool ScanFields(absl::string_view wire, ArticleFields* fields,
+                std::vector<absl::string_view>* topics) {
+  *fields = ArticleFields();
+  fields->publish_time = absl::UnixEpoch();
+  WireReader reader(wire);
+  while (!reader.done()) {
+    uint32_t number, wire_type;
+    uint64_t varint = 0;
+    absl::string_view bytes;
+    if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
+    if (wire_type == 0) {
+      if (number == kQuality) fields->quality = static_cast<int32_t>(varint);
+      if (number == kHeat) fields->heat = static_cast<int32_t>(varint);
+      if (number == kPublished) fields->published = varint != 0;
+      continue;
+    }
+    if (wire_type != 2) continue;
+    switch (number) {
+      case kName:
+        fields->name = bytes;
+        break;
+      case kCategory:
+        fields->category = bytes;
+        break;
+      case kTitle:
+        fields->title = bytes;
+        break;
+      case kExcerpt:
+        fields->excerpt = bytes;
+        break;
+      case kType:
+        fields->type = bytes;
+        break;
+      case kTopics:
+        topics->push_back(bytes);
+        break;
+      case kProvider:
+        if (!ScanProvider(bytes, fields)) return false;
+        break;
+      case kPublishTime:
+        if (!ScanTimestamp(bytes, &fields->publish_time)) return false;
+        break;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace newsmeta
