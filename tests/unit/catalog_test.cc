@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "gen_seeds/corpus.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
@@ -20,6 +21,7 @@ using ::newsmeta::v1::Article;
 namespace v1 = ::newsmeta::v1;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Pointee;
@@ -200,6 +202,46 @@ TEST(CatalogTest, ArticleBytesAreTheFullViewAndTheBasicViewIsTheirPrefix) {
   EXPECT_EQ(basic.secured(), "");
   EXPECT_EQ(basic.body(), "");
   EXPECT_FALSE(basic.has_extra_fields());
+}
+
+TEST(CatalogTest, FieldViewsScannedFromTheBytesEqualTheArticlesFields) {
+  CorpusOptions options;
+  options.count = 300;
+  std::vector<Article> articles;
+  for (int i = 0; i < options.count; ++i) {
+    articles.push_back(GenerateArticle(options, i));
+  }
+  const auto catalog = Catalog::Build(articles).catalog;
+  ASSERT_EQ(catalog->size(), articles.size());
+  for (ArticleIndex i = 0; i < catalog->size(); ++i) {
+    const Article article = catalog->article(i);
+    std::vector<absl::string_view> topics;
+    const ArticleFields want = FieldsOf(article, &topics);
+    const ArticleFields& got = catalog->fields(i);
+    SCOPED_TRACE(article.name());
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.category, want.category);
+    EXPECT_EQ(got.title, want.title);
+    EXPECT_EQ(got.excerpt, want.excerpt);
+    EXPECT_EQ(got.type, want.type);
+    EXPECT_EQ(got.provider_name, want.provider_name);
+    EXPECT_EQ(got.provider_domain, want.provider_domain);
+    EXPECT_THAT(got.topics, ElementsAreArray(want.topics));
+    EXPECT_EQ(got.publish_time, want.publish_time);
+    EXPECT_EQ(got.quality, want.quality);
+    EXPECT_EQ(got.heat, want.heat);
+    EXPECT_EQ(got.published, want.published);
+  }
+}
+
+TEST(CatalogTest, ScanFieldsRefusesTruncatedBytes) {
+  Article article = MakeArticle("articles/a", "2024-01-01T00:00:00Z", {"AI"});
+  const std::string bytes = article.SerializeAsString();
+  ArticleFields fields;
+  std::vector<absl::string_view> topics;
+  EXPECT_TRUE(ScanFields(bytes, &fields, &topics));
+  EXPECT_EQ(fields.name, "articles/a");
+  EXPECT_FALSE(ScanFields(bytes.substr(0, bytes.size() - 1), &fields, &topics));
 }
 
 TEST(CatalogTest, VersionDoesNotDependOnMapOrderInExtraFields) {
