@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "catalog/catalog_diff.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_http_server.h"
 #include "reload/catalog_reloader.h"
@@ -136,6 +137,10 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
   const std::string& version = report.catalog->version();
   const bool unchanged =
       report.previous != nullptr && report.previous->version() == version;
+  const CatalogDiff diff =
+      report.previous == nullptr
+          ? CatalogDiff()
+          : DiffCatalogs(*report.previous, *report.catalog);
   Log(LogLevel::kInfo,
       absl::StrCat(first ? "loaded " : "reloaded ", report.catalog->size(),
                    " articles, catalog version ", version,
@@ -147,6 +152,9 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
        {"version", version},
        {"previous_version",
         report.previous == nullptr ? "" : report.previous->version()},
+       {"added", diff.added.size()},
+       {"changed", diff.changed.size()},
+       {"removed", diff.removed.size()},
        {"rejected_files", report.rejections.size()},
        {"took", absl::FormatDuration(report.took)}});
   if (first) LogInfo("health is SERVING");

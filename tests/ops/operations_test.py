@@ -223,6 +223,12 @@ class ReloadTest(ServerTestCase):
         # The same articles as at start: the same version again.
         self.assertEqual(client.get(names[0])[1], version)
 
+        # Each reload logs its diff (one JSON object per line).
+        reloads = [line for line in map(json.loads, server.log().splitlines())
+                   if line['message'].startswith('reloaded ')]
+        diffs = {(r['added'], r['changed'], r['removed']) for r in reloads}
+        self.assertLessEqual({(1, 0, 0), (0, 1, 0), (0, 0, 1)}, diffs)
+
         metrics = server.metrics()
         self.assertGreaterEqual(metrics['newsmeta_catalog_reloads_total'], 3)
         self.assertEqual(
