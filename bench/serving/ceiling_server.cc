@@ -15,11 +15,16 @@
 // Query fields (topics, time range, filter, ...) are ignored: the benchmark
 // asks for the whole corpus.
 //
+// --interceptor and --version_header add, for diagnosis (variants.sh), what
+// newsmeta-server does on every call besides answering: a server interceptor
+// and a response header.
+//
 // Usage: newsmeta-serving-ceiling --source HOST:PORT [--host 127.0.0.1]
-//        [--port 0]
+//        [--port 0] [--interceptor] [--version_header]
 // Logs `listening on HOST:PORT` (a JSON line on stderr) once every answer is
 // ready; stops on SIGTERM or SIGINT.
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -51,6 +56,12 @@ ABSL_FLAG(std::string, source, "",
           "newsmeta-server (HOST:PORT) to copy the articles from.");
 ABSL_FLAG(std::string, host, "127.0.0.1", "Address to listen on.");
 ABSL_FLAG(int, port, 0, "Port to listen on; 0 picks a free one.");
+ABSL_FLAG(bool, interceptor, false,
+          "Diagnosis: run a server interceptor that does nothing on every "
+          "call, as newsmeta-server runs its metrics interceptor.");
+ABSL_FLAG(bool, version_header, false,
+          "Diagnosis: send a newsmeta-catalog-version header (16 hex digits) "
+          "with every answer, as newsmeta-server does.");
 
 namespace newsmeta {
 namespace {
@@ -150,6 +161,27 @@ Answers BuildAnswers(const std::vector<Article>& articles) {
   return answers;
 }
 
+// Lets every hook proceed: what any server interceptor costs by itself.
+class NoopInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+};
+
+class NoopInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* /*info*/) override {
+    return new NoopInterceptor();
+  }
+};
+
+constexpr char kVersionHeader[] = "newsmeta-catalog-version";
+constexpr char kVersion[] = "0123456789abcdef";
+
 template <typename Message>
 bool Parse(const grpc::ByteBuffer& bytes, Message* message) {
   grpc::ByteBuffer copy(bytes);  // shares the slices
@@ -201,12 +233,14 @@ using RawService = ArticleService::WithRawCallbackMethod_GetArticle<
 
 class CeilingService final : public RawService {
  public:
-  explicit CeilingService(const Answers* answers) : answers_(answers) {}
+  CeilingService(const Answers* answers, bool version_header)
+      : answers_(answers), version_header_(version_header) {}
 
   grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
                                        grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    AddHeader(context);
     newsmeta::v1::GetArticleRequest parsed;
     if (!Parse(*request, &parsed)) {
       reactor->Finish(
@@ -230,6 +264,7 @@ class CeilingService final : public RawService {
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    AddHeader(context);
     newsmeta::v1::ListArticlesRequest parsed;
     if (!Parse(*request, &parsed) ||
         (parsed.page_size() != 0 && parsed.page_size() != kPageSize)) {
@@ -254,8 +289,9 @@ class CeilingService final : public RawService {
   }
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamArticles(
-      grpc::CallbackServerContext* /*context*/,
+      grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override {
+    AddHeader(context);
     newsmeta::v1::StreamArticlesRequest parsed;
     if (!Parse(*request, &parsed)) {
       return new FailedStreamReactor(
@@ -267,7 +303,12 @@ class CeilingService final : public RawService {
   }
 
  private:
+  void AddHeader(grpc::CallbackServerContext* context) const {
+    if (version_header_) context->AddInitialMetadata(kVersionHeader, kVersion);
+  }
+
   const Answers* answers_;
+  const bool version_header_;
 };
 
 int Run() {
@@ -291,8 +332,15 @@ int Run() {
                    answers.pages.size(), " pages"),
       {{"took", absl::FormatDuration(absl::Now() - start)}});
 
-  CeilingService service(&answers);
+  CeilingService service(&answers, absl::GetFlag(FLAGS_version_header));
   grpc::ServerBuilder builder;
+  if (absl::GetFlag(FLAGS_interceptor)) {
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(std::make_unique<NoopInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
   int port = 0;
   const std::string address =
       absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
