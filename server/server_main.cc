@@ -16,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
@@ -279,6 +280,10 @@ int Run() {
 }  // namespace newsmeta
 
 int main(int argc, char** argv) {
+  // Debian's Abseil checks every absl::Mutex acquisition for lock-order
+  // cycles (a debug aid that gRPC's own locking pays for on every call);
+  // turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "Serves news-article metadata loaded from seed documents over gRPC.\n"
       "Each flag may also be set by the environment variable NEWSMETA_<FLAG>, "

@@ -45,6 +45,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "newsmeta/v1/article.pb.h"
@@ -364,6 +365,10 @@ int Run() {
 }  // namespace newsmeta
 
 int main(int argc, char** argv) {
+  // Debian's Abseil checks every absl::Mutex acquisition for lock-order
+  // cycles (a debug aid that gRPC's own locking pays for on every call);
+  // turn it off.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "The ceiling of the serving benchmark: answers GetArticle, ListArticles "
       "and StreamArticles with pre-serialized bytes.\n"
