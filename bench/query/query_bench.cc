@@ -203,6 +203,9 @@ Corpus BuildCorpus(int count, Facts* facts) {
   articles = std::vector<Article>();
   malloc_trim(0);
   const int64_t rss_after = ProcStatusBytes("VmRSS");
+  // What of it the catalog's own allocations hold, and what is free space
+  // the allocator keeps between them (holes left by the generated messages).
+  const struct mallinfo2 heap = mallinfo2();
 
   Corpus corpus;
   corpus.catalog = std::move(built.catalog);
@@ -219,6 +222,10 @@ Corpus BuildCorpus(int count, Facts* facts) {
   facts->Integer("rss_after_build_bytes", rss_after);
   facts->Integer("peak_rss_after_build_bytes", ProcStatusBytes("VmHWM"));
   facts->Number("resident_bytes_per_article", (rss_after - rss_before) / n);
+  facts->Number("heap_in_use_bytes_per_article",
+                static_cast<double>(heap.uordblks + heap.hblkhd) / n);
+  facts->Number("heap_free_bytes_per_article",
+                static_cast<double>(heap.fordblks) / n);
   facts->Number("serialized_bytes_per_article", serialized / n);
 
   absl::flat_hash_map<std::string, int64_t> merged;
@@ -784,6 +791,7 @@ int main(int argc, char** argv) {
     // Written before the timings too, so a crash still leaves them.
     std::ofstream(facts_out) << facts.Json();
   }
+  std::fprintf(stderr, "query bench: timing\n");
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   facts.Integer("peak_rss_bytes", ProcStatusBytes("VmHWM"));
