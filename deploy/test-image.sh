@@ -139,7 +139,7 @@ pod tag docker.io/library/debian:bookworm-slim docker.io/library/debian:bookworm
 ls -lh "$cache/base.tar" | awk '{print "base.tar: " $5}'
 
 if $build; then
-  step "build $image (a C++ Release build: expect 10-20 minutes on 2 cores)"
+  step "build $image (a C++ Release build: 15-25 minutes on 2 cores)"
   build_started=$SECONDS
   # No --layers: vfs stores every layer as a whole copy of the file system,
   # and copying and deleting the builder's (the node and C++ toolchains) after
