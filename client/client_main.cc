@@ -10,14 +10,18 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/output.h"
@@ -58,6 +62,22 @@ ABSL_FLAG(bool, json, false,
 ABSL_FLAG(std::string, service, "", "health: the service to check.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
           "Deadline of each call; 0 for none.");
+ABSL_FLAG(bool, tls, false,
+          "Connect with TLS, trusting the system's roots (implied by the "
+          "other --tls_* flags).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificates to trust for the server's certificate "
+          "(default: the system's roots).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate chain, for servers that require one "
+          "(mutual TLS); with --tls_key.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_server_name, "",
+          "Name to check the server's certificate against, instead of the "
+          "target's host.");
+ABSL_FLAG(std::string, token, "",
+          "Bearer token sent as 'authorization: Bearer <token>' (default: "
+          "$NEWSMETA_TOKEN, which keeps it out of the process list).");
 
 namespace newsmeta {
 namespace {
@@ -102,7 +122,19 @@ int UsageError(absl::string_view message) {
   return kExitUsage;
 }
 
-void SetDeadline(grpc::ClientContext* context) {
+// The bearer token, from --token or $NEWSMETA_TOKEN; empty: none.
+std::string Token() {
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty()) {
+    if (const char* env = std::getenv("NEWSMETA_TOKEN")) token = env;
+  }
+  return token;
+}
+
+// Sets the deadline and the bearer token of a call.
+void PrepareCall(grpc::ClientContext* context) {
+  static const std::string token = Token();
+  if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
   const absl::Duration timeout = absl::GetFlag(FLAGS_timeout);
   if (timeout > absl::ZeroDuration()) {
     context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
@@ -194,7 +226,7 @@ int List(v1::ArticleService::Stub& stub) {
   int printed = 0;
   while (true) {
     grpc::ClientContext context;
-    SetDeadline(&context);
+    PrepareCall(&context);
     v1::ListArticlesResponse response;
     const grpc::Status status = stub.ListArticles(&context, request, &response);
     if (!status.ok()) return Fail(status);
@@ -223,7 +255,7 @@ int Stream(v1::ArticleService::Stub& stub) {
     return UsageError(status.message());
   }
   grpc::ClientContext context;
-  SetDeadline(&context);
+  PrepareCall(&context);
   std::unique_ptr<grpc::ClientReader<v1::Article>> reader =
       stub.StreamArticles(&context, request);
   Printer printer;
@@ -245,7 +277,7 @@ int Get(v1::ArticleService::Stub& stub, const std::vector<std::string>& names) {
                                    ? v1::ARTICLE_VIEW_BASIC
                                    : v1::ARTICLE_VIEW_UNSPECIFIED;
   grpc::ClientContext context;
-  SetDeadline(&context);
+  PrepareCall(&context);
   std::vector<v1::Article> articles;
   if (names.size() == 1) {
     v1::GetArticleRequest request;
@@ -294,7 +326,7 @@ int Summary(v1::ArticleService::Stub& stub) {
     return UsageError("--interval must be day, week, month or none");
   }
   grpc::ClientContext context;
-  SetDeadline(&context);
+  PrepareCall(&context);
   v1::SummarizeArticlesResponse response;
   const grpc::Status status =
       stub.SummarizeArticles(&context, request, &response);
@@ -340,7 +372,7 @@ int Check(const std::shared_ptr<grpc::Channel>& channel) {
   HealthCheckRequest request;
   request.set_service(absl::GetFlag(FLAGS_service));
   grpc::ClientContext context;
-  SetDeadline(&context);
+  PrepareCall(&context);
   HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) return Fail(status);
@@ -348,6 +380,46 @@ int Check(const std::shared_ptr<grpc::Channel>& channel) {
             << "\n";
   return response.status() == HealthCheckResponse::SERVING ? EXIT_SUCCESS
                                                            : EXIT_FAILURE;
+}
+
+absl::StatusOr<std::string> ReadPemFlag(absl::string_view flag,
+                                        const std::string& path) {
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " ", path, ": cannot read the file"));
+  }
+  return text.str();
+}
+
+// Plaintext, or TLS when any --tls* flag is given.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
+    grpc::ChannelArguments* channel_args) {
+  const std::string ca = absl::GetFlag(FLAGS_tls_ca);
+  const std::string cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string key = absl::GetFlag(FLAGS_tls_key);
+  const std::string server_name = absl::GetFlag(FLAGS_tls_server_name);
+  if (!absl::GetFlag(FLAGS_tls) && ca.empty() && cert.empty() && key.empty() &&
+      server_name.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key must be given together");
+  }
+  grpc::SslCredentialsOptions ssl;
+  for (auto [flag, path, pem] :
+       {std::make_tuple("tls_ca", ca, &ssl.pem_root_certs),
+        std::make_tuple("tls_cert", cert, &ssl.pem_cert_chain),
+        std::make_tuple("tls_key", key, &ssl.pem_private_key)}) {
+    absl::StatusOr<std::string> text = ReadPemFlag(flag, path);
+    if (!text.ok()) return text.status();
+    *pem = *std::move(text);
+  }
+  if (!server_name.empty()) channel_args->SetSslTargetNameOverride(server_name);
+  return grpc::SslCredentials(ssl);
 }
 
 int Run(const std::vector<char*>& args) {
@@ -362,9 +434,11 @@ int Run(const std::vector<char*>& args) {
   }
   grpc::ChannelArguments channel_args;
   channel_args.SetLoadBalancingPolicyName(load_balancing);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      Credentials(&channel_args);
+  if (!credentials.ok()) return UsageError(credentials.status().message());
   const std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-      absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(),
-      channel_args);
+      absl::GetFlag(FLAGS_target), *credentials, channel_args);
   std::unique_ptr<v1::ArticleService::Stub> stub =
       v1::ArticleService::NewStub(channel);
   if (command == "list" && args.size() == 2) return List(*stub);

@@ -25,6 +25,8 @@
 #include "metrics/metrics_http_server.h"
 #include "reload/catalog_reloader.h"
 #include "reload/seed_watcher.h"
+#include "security/bearer_tokens.h"
+#include "security/tls_files.h"
 #include "service/metrics_interceptor.h"
 #include "service/newsmeta_server.h"
 #include "util/flag_env.h"
@@ -72,6 +74,25 @@ ABSL_FLAG(absl::Duration, keepalive_timeout, absl::Seconds(20),
 ABSL_FLAG(absl::Duration, keepalive_min_client_interval, absl::Seconds(10),
           "Clients may send keepalive pings this often (even with no call "
           "open); more often is answered with GOAWAY too_many_pings.");
+ABSL_FLAG(int, max_request_bytes, 1 << 20,
+          "Larger request messages are refused with RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_concurrent_streams, 100,
+          "Calls a client may have open at once on one connection; gRPC "
+          "clients queue more until one ends.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain (leaf first); with --tls_key, --port speaks "
+          "TLS only.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA certificates: clients must present a certificate they "
+          "signed (mutual TLS). Needs --tls_cert.");
+ABSL_FLAG(int, health_port, -1,
+          "Plaintext port serving only grpc.health.v1.Health (Kubernetes "
+          "gRPC probes cannot speak TLS), same host; -1: 50052 with TLS, "
+          "none without; 0 picks a free one.");
+ABSL_FLAG(std::string, auth_tokens_file, "",
+          "Bearer tokens, one per line (# comments): every call but health "
+          "must send 'authorization: Bearer <token>'. Re-read on change.");
 
 namespace newsmeta {
 namespace {
@@ -101,7 +122,56 @@ ConnectionOptions ConnectionOptionsFromFlags() {
   connection.min_client_ping_interval =
       absl::GetFlag(FLAGS_keepalive_min_client_interval);
   connection.permit_keepalive_without_calls = true;
+  connection.max_receive_message_bytes = absl::GetFlag(FLAGS_max_request_bytes);
+  connection.max_concurrent_streams =
+      absl::GetFlag(FLAGS_max_concurrent_streams);
   return connection;
+}
+
+// TLS, the plaintext health port and bearer tokens, from the flags; logs
+// what is on (never a token). `tokens` must outlive the server.
+absl::Status ConfigureAccess(NewsmetaServerOptions* options,
+                             std::unique_ptr<TokenFile>* tokens) {
+  const TlsFiles files{{absl::GetFlag(FLAGS_tls_cert), "--tls_cert"},
+                       {absl::GetFlag(FLAGS_tls_key), "--tls_key"},
+                       {absl::GetFlag(FLAGS_tls_client_ca), "--tls_client_ca"}};
+  if (!files.cert.path.empty() || !files.key.path.empty() ||
+      !files.client_ca.path.empty()) {
+    absl::StatusOr<TlsPem> tls = LoadTlsFiles(files);
+    if (!tls.ok()) return tls.status();
+    options->tls = *std::move(tls);
+    LogInfo("TLS on --port with ", files.cert.path,
+            files.client_ca.path.empty()
+                ? ""
+                : absl::StrCat("; client certificates signed by ",
+                               files.client_ca.path, " required"));
+  }
+  int health_port = absl::GetFlag(FLAGS_health_port);
+  if (health_port == -1 && options->tls.has_value()) health_port = 50052;
+  if (health_port >= 0) {
+    options->health_address =
+        absl::StrCat(absl::GetFlag(FLAGS_host), ":", health_port);
+  }
+  const std::string path = absl::GetFlag(FLAGS_auth_tokens_file);
+  if (path.empty()) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<TokenFile>> loaded =
+      TokenFile::Start({path}, [path](const TokenFileReload& reload) {
+        if (reload.status.ok()) {
+          LogInfo("bearer tokens reloaded: ", reload.tokens, " from ", path);
+        } else {
+          LogWarning("bearer tokens file refused, still using the previous ",
+                     reload.tokens, " tokens: ", reload.status.message());
+        }
+      });
+  if (!loaded.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--auth_tokens_file ", loaded.status().message()));
+  }
+  *tokens = *std::move(loaded);
+  options->tokens = tokens->get();
+  LogInfo("bearer tokens: ", (*tokens)->size(), " loaded from ", path,
+          "; calls but health need one");
+  return absl::OkStatus();
 }
 
 // Logs a load and counts it; the first one decides whether the server goes
@@ -207,6 +277,12 @@ int Run() {
       absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
   server_options.connection = ConnectionOptionsFromFlags();
   server_options.interceptors.push_back(NewMetricsInterceptorFactory(&metrics));
+  std::unique_ptr<TokenFile> tokens;
+  if (absl::Status access = ConfigureAccess(&server_options, &tokens);
+      !access.ok()) {
+    LogError(access.message());
+    return kExitFailure;
+  }
   absl::StatusOr<std::unique_ptr<NewsmetaServer>> started =
       NewsmetaServer::Start(std::move(server_options));
   if (!started.ok()) {
@@ -214,6 +290,10 @@ int Run() {
     return kExitFailure;
   }
   NewsmetaServer& server = **started;
+  if (server.health_port() != 0) {
+    LogInfo("health on ", absl::GetFlag(FLAGS_host), ":", server.health_port(),
+            " (plaintext, grpc.health.v1 only)");
+  }
   LogInfo("listening on ", absl::GetFlag(FLAGS_host), ":", server.port(),
           " (health NOT_SERVING until the seeds are loaded)");
 
@@ -289,11 +369,28 @@ int main(int argc, char** argv) {
       "Each flag may also be set by the environment variable NEWSMETA_<FLAG>, "
       "e.g. NEWSMETA_SEEDS; the command line wins.");
   const absl::Status env = newsmeta::ApplyEnvironmentFallbacks(
-      "NEWSMETA_",
-      {"seeds", "host", "port", "metrics_port", "strict", "max_seed_bytes",
-       "watch_seeds", "reload_quiet_period", "drain_delay", "shutdown_grace",
-       "max_connection_age", "max_connection_age_grace", "keepalive_time",
-       "keepalive_timeout", "keepalive_min_client_interval"});
+      "NEWSMETA_", {"seeds",
+                    "host",
+                    "port",
+                    "metrics_port",
+                    "strict",
+                    "max_seed_bytes",
+                    "watch_seeds",
+                    "reload_quiet_period",
+                    "drain_delay",
+                    "shutdown_grace",
+                    "max_connection_age",
+                    "max_connection_age_grace",
+                    "keepalive_time",
+                    "keepalive_timeout",
+                    "keepalive_min_client_interval",
+                    "max_request_bytes",
+                    "max_concurrent_streams",
+                    "tls_cert",
+                    "tls_key",
+                    "tls_client_ca",
+                    "health_port",
+                    "auth_tokens_file"});
   if (!env.ok()) {
     newsmeta::LogError(env.message());
     return 1;

@@ -11,8 +11,10 @@ stubs are generated at build time (target newsmeta_python_stubs) into the
 folder given by --stubs.
 
 The functions below are the reusable part (the tests import this module):
-load_stubs() first, then query_request(), list_pages(), list_articles(),
-stream_articles(), get_article() and error_details().
+load_stubs() first, then open_channel() (plaintext, or TLS with --tls-ca,
+--tls-cert/--tls-key for mutual TLS, and a bearer token), query_request(),
+list_pages(), list_articles(), stream_articles(), get_article() and
+error_details().
 """
 
 import argparse
@@ -279,6 +281,63 @@ class Printer:
         print(text, file=sys.stderr if self.as_json else sys.stdout)
 
 
+# --- Channel: TLS and bearer token ------------------------------------------
+
+class _CallDetails(
+        collections.namedtuple('_CallDetails', ('method', 'timeout', 'metadata',
+                                                'credentials', 'wait_for_ready',
+                                                'compression')),
+        grpc.ClientCallDetails):
+    pass
+
+
+class BearerToken(grpc.UnaryUnaryClientInterceptor,
+                  grpc.UnaryStreamClientInterceptor):
+    """Adds `authorization: Bearer <token>` to every call. (On a TLS channel,
+    grpc.access_token_call_credentials(token) does the same; gRPC refuses
+    call credentials on plaintext channels, hence this interceptor.)"""
+
+    def __init__(self, token):
+        self._header = ('authorization', f'Bearer {token}')
+
+    def _with_token(self, details):
+        return _CallDetails(details.method, details.timeout,
+                            [*(details.metadata or ()), self._header],
+                            details.credentials, details.wait_for_ready,
+                            details.compression)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._with_token(details), request)
+
+
+def open_channel(target, tls_ca=None, tls_cert=None, tls_key=None,
+                 tls_server_name=None, token=None, tls=False):
+    """A channel to `target`: TLS when any tls* argument is given (PEM file
+    paths; no CA: the system's roots), with `token` sent on every call."""
+    def read(path):
+        if not path:
+            return None
+        with open(path, 'rb') as f:
+            return f.read()
+
+    options = []
+    if tls_server_name:
+        options.append(('grpc.ssl_target_name_override', tls_server_name))
+    if tls or tls_ca or tls_cert or tls_key or tls_server_name:
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=read(tls_ca), private_key=read(tls_key),
+            certificate_chain=read(tls_cert))
+        channel = grpc.secure_channel(target, credentials, options)
+    else:
+        channel = grpc.insecure_channel(target, options)
+    if token:
+        channel = grpc.intercept_channel(channel, BearerToken(token))
+    return channel
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description='Queries a newsmeta server (Python sample client).')
@@ -289,6 +348,20 @@ def parse_args(argv):
                              '(build/client/python/gen)')
     parser.add_argument('--target', default='localhost:50051',
                         help='server address, HOST:PORT')
+    parser.add_argument('--tls', action='store_true',
+                        help="TLS with the system's roots (implied by the "
+                             'other --tls options)')
+    parser.add_argument('--tls-ca', '--tls_ca', dest='tls_ca',
+                        help='PEM CA certificates to trust for the server')
+    parser.add_argument('--tls-cert', '--tls_cert', dest='tls_cert',
+                        help='PEM client certificate (mutual TLS)')
+    parser.add_argument('--tls-key', '--tls_key', dest='tls_key',
+                        help='PEM private key of --tls-cert')
+    parser.add_argument('--tls-server-name', '--tls_server_name',
+                        dest='tls_server_name',
+                        help="name to check the server's certificate against")
+    parser.add_argument('--token', default=os.environ.get('NEWSMETA_TOKEN'),
+                        help='bearer token (default: $NEWSMETA_TOKEN)')
     commands = parser.add_subparsers(dest='command', required=True)
 
     # Options of every command, given after it.
@@ -375,7 +448,13 @@ def main(argv=None):
         parser.exit(2, f'error: {error}\n')
     timeout = args.timeout if args.timeout > 0 else None
     printer = Printer(getattr(args, 'json', False))
-    with grpc.insecure_channel(args.target) as channel:
+    try:
+        channel = open_channel(args.target, args.tls_ca, args.tls_cert,
+                               args.tls_key, args.tls_server_name, args.token,
+                               args.tls)
+    except OSError as error:
+        parser.exit(2, f'error: {error}\n')
+    with channel:
         stub = v1_grpc.ArticleServiceStub(channel)
         try:
             if args.command == 'list':

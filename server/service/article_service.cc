@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "query/article_queries.h"
+#include "service/call_auth.h"
 #include "service/status_conversion.h"
 #include "util/errors.h"
 
@@ -41,13 +42,19 @@ grpc::ByteBuffer ToByteBuffer(absl::string_view bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
-// Runs a domain *Wire function on a raw unary call.
+// Runs a domain *Wire function on a raw unary call, unless `access` (the
+// caller's authentication) failed.
 template <typename Request>
 grpc::ServerUnaryReactor* AnswerRaw(
     absl::Status (*wire)(const CatalogHolder&, const Request&, std::string*),
-    const CatalogHolder& catalogs, grpc::CallbackServerContext* context,
-    const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+    const absl::Status& access, const CatalogHolder& catalogs,
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!access.ok()) {
+    reactor->Finish(ToGrpcStatus(access));
+    return reactor;
+  }
   absl::StatusOr<Request> parsed = ParseRequest<Request>(*request);
   if (!parsed.ok()) {
     reactor->Finish(ToGrpcStatus(parsed.status()));
@@ -106,23 +113,31 @@ class FailedStreamReactor final
 
 }  // namespace
 
+absl::Status ArticleServiceImpl::Authenticate(
+    const grpc::CallbackServerContext& context) const {
+  if (tokens_ == nullptr) return absl::OkStatus();
+  return tokens_->Check(AuthorizationHeader(context.client_metadata()));
+}
+
 grpc::ServerUnaryReactor* ArticleServiceImpl::GetArticle(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return AnswerRaw(GetArticleWire, *catalogs_, context, request, response);
+  return AnswerRaw(GetArticleWire, Authenticate(*context), *catalogs_, context,
+                   request, response);
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::ListArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return AnswerRaw(ListArticlesWire, *catalogs_, context, request, response);
+  return AnswerRaw(ListArticlesWire, Authenticate(*context), *catalogs_,
+                   context, request, response);
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return AnswerRaw(BatchGetArticlesWire, *catalogs_, context, request,
-                   response);
+  return AnswerRaw(BatchGetArticlesWire, Authenticate(*context), *catalogs_,
+                   context, request, response);
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
@@ -130,6 +145,10 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
     const newsmeta::v1::SummarizeArticlesRequest* request,
     newsmeta::v1::SummarizeArticlesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status access = Authenticate(*context); !access.ok()) {
+    reactor->Finish(ToGrpcStatus(access));
+    return reactor;
+  }
   reactor->Finish(ToGrpcStatus(newsmeta::SummarizeArticles(
       PinCatalog(*catalogs_, context), *request, response)));
   return reactor;
@@ -137,6 +156,9 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::StreamArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  if (absl::Status access = Authenticate(*context); !access.ok()) {
+    return new FailedStreamReactor(ToGrpcStatus(access));
+  }
   absl::StatusOr<newsmeta::v1::StreamArticlesRequest> parsed =
       ParseRequest<newsmeta::v1::StreamArticlesRequest>(*request);
   if (!parsed.ok()) {

@@ -4,6 +4,7 @@
 
 #include "catalog/catalog_holder.h"
 #include "newsmeta/v1/article_service.grpc.pb.h"
+#include "security/bearer_tokens.h"
 
 namespace newsmeta {
 
@@ -25,9 +26,12 @@ using ArticleServiceBase =
 
 class ArticleServiceImpl final : public ArticleServiceBase {
  public:
-  // `catalogs` must outlive the service.
-  explicit ArticleServiceImpl(const CatalogHolder* catalogs)
-      : catalogs_(catalogs) {}
+  // `catalogs` must outlive the service; so must `tokens`, which, when
+  // given, every call must present one of (UNAUTHENTICATED otherwise,
+  // before the request is looked at).
+  explicit ArticleServiceImpl(const CatalogHolder* catalogs,
+                              const TokenFile* tokens = nullptr)
+      : catalogs_(catalogs), tokens_(tokens) {}
 
   grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -51,7 +55,10 @@ class ArticleServiceImpl final : public ArticleServiceBase {
       newsmeta::v1::SummarizeArticlesResponse* response) override;
 
  private:
+  absl::Status Authenticate(const grpc::CallbackServerContext& context) const;
+
   const CatalogHolder* catalogs_;
+  const TokenFile* tokens_;
 };
 
 }  // namespace newsmeta

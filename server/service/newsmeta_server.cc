@@ -1,17 +1,22 @@
 #include "service/newsmeta_server.h"
 
+#include <grpcpp/ext/health_check_service_server_builder_option.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/security/server_credentials.h>
 
 #include <climits>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.pb.h"
+#include "service/call_auth.h"
 
 namespace newsmeta {
 
@@ -42,7 +47,33 @@ void ApplyConnectionOptions(const ConnectionOptions& connection,
   // Pings carry no data; without this limit of 0 (none), the server would
   // stop sending keepalive pings on a connection with no calls after two.
   builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder->SetMaxReceiveMessageSize(connection.max_receive_message_bytes);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                              connection.max_concurrent_streams);
 }
+
+std::shared_ptr<grpc::ServerCredentials> Credentials(
+    const std::optional<TlsPem>& tls) {
+  if (!tls.has_value()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(
+      tls->client_ca.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = tls->client_ca;
+  ssl.pem_key_cert_pairs.push_back({tls->private_key, tls->cert_chain});
+  return grpc::SslServerCredentials(ssl);
+}
+
+// Leaves out the server builder plugins (reflection), so that a server
+// built with it serves only what is registered.
+class WithoutPlugins final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    plugins->clear();
+  }
+};
 
 }  // namespace
 
@@ -60,14 +91,17 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
     (void)google::rpc::BadRequest::descriptor();
     (void)google::rpc::Status::descriptor();
   });
-  std::unique_ptr<NewsmetaServer> server(new NewsmetaServer());
+  std::unique_ptr<NewsmetaServer> server(new NewsmetaServer(options.tokens));
   grpc::ServerBuilder builder;
   const std::string& address = options.address;
   if (!address.empty()) {
-    builder.AddListeningPort(address, grpc::InsecureServerCredentials(),
-                             &server->port_);
+    builder.AddListeningPort(address, Credentials(options.tls), &server->port_);
   }
   ApplyConnectionOptions(options.connection, &builder);
+  if (options.tokens != nullptr) {
+    options.interceptors.push_back(
+        NewTokenCheckInterceptorFactory(options.tokens));
+  }
   if (!options.interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(
         std::move(options.interceptors));
@@ -76,6 +110,24 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || (!address.empty() && server->port_ == 0)) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+  }
+  if (!options.health_address.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options.health_address,
+                                    grpc::InsecureServerCredentials(),
+                                    &server->health_port_);
+    health_builder.SetOption(std::make_unique<WithoutPlugins>());
+    health_builder.SetOption(
+        std::make_unique<grpc::HealthCheckServiceServerBuilderOption>(nullptr));
+    server->health_service_ = std::make_unique<HealthService>(
+        std::vector<std::string>{kArticleServiceName});
+    health_builder.RegisterService(server->health_service_.get());
+    ApplyConnectionOptions(options.connection, &health_builder);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || server->health_port_ == 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "cannot listen on ", options.health_address, " (health port)"));
+    }
   }
   server->SetServing(false);
   return server;
@@ -91,6 +143,7 @@ void NewsmetaServer::SetServing(bool serving) {
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus("", serving);
   health->SetServingStatus(kArticleServiceName, serving);
+  if (health_service_ != nullptr) health_service_->SetServing(serving);
 }
 
 void NewsmetaServer::ServeCatalog(std::shared_ptr<const Catalog> catalog) {
@@ -106,12 +159,17 @@ void NewsmetaServer::StartDraining() {
 }
 
 void NewsmetaServer::Shutdown(absl::Duration grace) {
-  if (stopped_) return;
+  if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
   StartDraining();
   server_->GetHealthCheckService()->Shutdown();
+  if (health_service_ != nullptr) health_service_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown(absl::ToChronoTime(absl::Now()));
+    health_server_->Wait();
+  }
 }
 
 }  // namespace newsmeta

@@ -6,6 +6,7 @@
 #include <grpcpp/support/server_interceptor.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,10 @@
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_holder.h"
+#include "security/bearer_tokens.h"
+#include "security/tls_files.h"
 #include "service/article_service.h"
+#include "service/health_service.h"
 
 namespace newsmeta {
 
@@ -38,12 +42,26 @@ struct ConnectionOptions {
   // GOAWAY ("too_many_pings").
   absl::Duration min_client_ping_interval = absl::Minutes(5);
   bool permit_keepalive_without_calls = false;
+  // Larger request messages are refused by gRPC with RESOURCE_EXHAUSTED.
+  int max_receive_message_bytes = 1 << 20;
+  // Streams (calls) a client may have open at once on one connection
+  // (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). gRPC clients queue further
+  // calls until one ends; they do not fail.
+  int max_concurrent_streams = 100;
 };
 
 struct NewsmetaServerOptions {
   // "host:port" to listen on (port 0 picks a free one); empty serves only
   // in process.
   std::string address;
+  // TLS on `address` (mutual TLS when `client_ca` is set); unset: plaintext.
+  std::optional<TlsPem> tls;
+  // "host:port" of a plaintext port that serves only grpc.health.v1.Health,
+  // with the same statuses, for probes that cannot speak TLS; empty: none.
+  std::string health_address;
+  // When set, every call but health must carry one of these bearer tokens.
+  // Must outlive the server.
+  const TokenFile* tokens = nullptr;
   ConnectionOptions connection;
   // Run on every call, e.g. to count them.
   std::vector<
@@ -62,6 +80,8 @@ class NewsmetaServer {
 
   // The port it listens on; 0 when in process only.
   int port() const { return port_; }
+  // The plaintext health port; 0 when there is none.
+  int health_port() const { return health_port_; }
 
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
@@ -80,13 +100,19 @@ class NewsmetaServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  NewsmetaServer() : service_(&catalogs_) {}
+  explicit NewsmetaServer(const TokenFile* tokens)
+      : service_(&catalogs_, tokens) {}
   void SetServing(bool serving);
 
   CatalogHolder catalogs_;
   ArticleServiceImpl service_;
   std::unique_ptr<grpc::Server> server_;
+  // The health port's service, kept equal to server_'s default one, and
+  // the server that serves only it.
+  std::unique_ptr<HealthService> health_service_;
+  std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;
+  int health_port_ = 0;
   // Orders health changes, so a catalog published while draining starts
   // cannot turn health back to SERVING.
   absl::Mutex health_mutex_;
