@@ -4,15 +4,20 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "catalog/catalog.h"
 #include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
 
 namespace newsmeta {
+
+class SeedCache;
 
 struct LoaderOptions {
   // Files larger than this are rejected unread.
@@ -22,6 +27,9 @@ struct LoaderOptions {
   int threads = 0;
   // When set and true, loading stops early with CANCELLED.
   const std::atomic<bool>* cancel = nullptr;
+  // When set, files unchanged since the load that filled it are not parsed
+  // again (see SeedCache), and the load refills it.
+  SeedCache* cache = nullptr;
 };
 
 struct LoadResult {
@@ -30,6 +38,13 @@ struct LoadResult {
   // One INVALID_ARGUMENT per file that was skipped; each message starts with
   // the file's path relative to the seeds folder.
   std::vector<absl::Status> rejections;
+  // Files read from disk, files parsed, and files whose earlier outcome (an
+  // article or a rejection) was reused from the cache without parsing; a
+  // file reused without being read is one whose size and times had not
+  // changed.
+  int64_t files_read = 0;
+  int64_t files_parsed = 0;
+  int64_t files_reused = 0;
 };
 
 // Reads every regular file below `root`, recursively and following symbolic
@@ -40,6 +55,67 @@ struct LoadResult {
 // file becomes a rejection and the other files still load.
 absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
                                           const LoaderOptions& options = {});
+
+// What the loads of one seeds folder learned of each file: its size, times
+// and content hash (SHA-256), and what it gave. A later load with the cache
+// reuses a file's article or rejection without reading it when its size,
+// mtime, ctime and inode are unchanged; when any of them changed it reads
+// the file and still reuses the outcome when the content hash is unchanged;
+// otherwise it parses the file. A file modified within a couple of seconds
+// of being read is always read again (its time may not show a second change
+// made within the same tick).
+//
+// The articles themselves are not copied into the cache: after building the
+// catalog from a load's articles, call Attach with it, and the next load
+// copies unchanged articles from that catalog. Articles the catalog left out
+// (duplicates) are parsed again. Use from one thread at a time.
+class SeedCache {
+ public:
+  SeedCache();
+  ~SeedCache();
+  SeedCache(const SeedCache&) = delete;
+  SeedCache& operator=(const SeedCache&) = delete;
+
+  // The catalog built from the last load's articles.
+  void Attach(std::shared_ptr<const Catalog> catalog);
+  // Forgets everything.
+  void Clear();
+  // Files known.
+  size_t size() const { return entries_.size(); }
+
+ private:
+  friend absl::StatusOr<LoadResult> LoadSeedFolder(const std::string&,
+                                                   const LoaderOptions&);
+  struct Entry {
+    // The file as stat(2) saw it when it was read.
+    int64_t size = 0;
+    int64_t mtime_ns = 0;
+    int64_t ctime_ns = 0;
+    uint64_t device = 0;
+    uint64_t inode = 0;
+    // Modified too close to when it was read: read it again next time.
+    bool racy = false;
+    std::string sha256;
+    enum class Outcome {
+      kUnknown,    // parse again
+      kArticle,    // parsed to an article, to find in the attached catalog
+      kInCatalog,  // that article is catalog_->article(index)
+      kRejected,   // rejected with `rejection`
+    };
+    Outcome outcome = Outcome::kUnknown;
+    // kArticle, kInCatalog: the article's name.
+    std::string name;
+    ArticleIndex index = 0;
+    absl::Status rejection;
+  };
+
+  // What the cached outcomes depend on besides the files.
+  std::string root_;
+  int64_t max_file_bytes_ = -1;
+  SeedLimits seed_limits_;
+  absl::flat_hash_map<std::string, Entry> entries_;  // by relative path
+  std::shared_ptr<const Catalog> catalog_;
+};
 
 }  // namespace newsmeta
 

@@ -4,12 +4,12 @@
 #include <cmath>
 #include <cstdint>
 #include <exception>
-#include <functional>
 #include <limits>
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -20,9 +20,10 @@
 #include "catalog/article_name.h"
 #include "catalog/catalog.h"
 #include "loader/front_matter.h"
+#include "loader/yaml_tree.h"
 #include "util/status_macros.h"
 #include "util/utf8.h"
-#include "yaml-cpp/yaml.h"
+#include "yaml-cpp/exceptions.h"
 
 namespace newsmeta {
 namespace {
@@ -61,7 +62,7 @@ std::string Quote(absl::string_view value) {
   return absl::StrCat("\"", shown, value.size() > kMaxShown ? "...\"" : "\"");
 }
 
-const char* KindName(const YAML::Node& node) {
+const char* KindName(YamlNode node) {
   switch (node.Type()) {
     case YAML::NodeType::Map:
       return "a map";
@@ -109,6 +110,33 @@ bool IsHttpUrl(absl::string_view url) {
   return true;
 }
 
+// As yaml-cpp's convert<bool>::decode: y/n, yes/no, true/false, on/off, each
+// lowercase, UPPERCASE or Capitalized.
+bool DecodeBool(absl::string_view text, bool* value) {
+  const auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  if (!text.empty()) {
+    const absl::string_view rest = text.substr(1);
+    const bool all_lower = std::all_of(text.begin(), text.end(), lower);
+    const bool capitalized =
+        upper(text[0]) && (std::all_of(rest.begin(), rest.end(), lower) ||
+                           std::all_of(rest.begin(), rest.end(), upper));
+    if (!all_lower && !capitalized) return false;
+  }
+  const std::string folded = absl::AsciiStrToLower(text);
+  for (const auto& [yes, no] :
+       {std::pair<absl::string_view, absl::string_view>{"y", "n"},
+        {"yes", "no"},
+        {"true", "false"},
+        {"on", "off"}}) {
+    if (folded == yes || folded == no) {
+      *value = folded == yes;
+      return true;
+    }
+  }
+  return false;
+}
+
 // Reads the YAML of one seed into an Article. Every error names the file,
 // the line and column of the offending node, and the field.
 class SeedReader {
@@ -117,7 +145,7 @@ class SeedReader {
              const SeedLimits& limits)
       : source_file_(source_file), first_line_(first_line), limits_(limits) {}
 
-  absl::Status ReadArticle(const YAML::Node& root, Article* article) {
+  absl::Status ReadArticle(YamlNode root, Article* article) {
     if (!root.IsMap()) {
       return Error(root, "",
                    absl::StrCat("the front matter must be a map of "
@@ -126,7 +154,7 @@ class SeedReader {
     }
     RETURN_IF_ERROR(ForEachField(
         root, "",
-        [&](const std::string& key, const YAML::Node& value,
+        [&](absl::string_view key, YamlNode value,
             const std::string& field) -> absl::Status {
           if (key == "category")
             return ReadString(value, field, article->mutable_category());
@@ -177,18 +205,17 @@ class SeedReader {
   }
 
  private:
-  using FieldFn = std::function<absl::Status(const std::string& key,
-                                             const YAML::Node& value,
-                                             const std::string& field)>;
+  using FieldFn = absl::FunctionRef<absl::Status(
+      absl::string_view key, YamlNode value, const std::string& field)>;
 
-  std::string Location(const YAML::Node& node) const {
+  std::string Location(YamlNode node) const {
     const YAML::Mark mark = node.Mark();
     if (mark.line < 0) return std::string(source_file_);
     return absl::StrCat(source_file_, ":", mark.line + first_line_, ":",
                         mark.column + 1);
   }
 
-  absl::Status Error(const YAML::Node& node, absl::string_view field,
+  absl::Status Error(YamlNode node, absl::string_view field,
                      absl::string_view why) const {
     if (field.empty()) {
       return absl::InvalidArgumentError(
@@ -200,46 +227,49 @@ class SeedReader {
 
   // Calls `fn` for each entry of the map `node`, in document order. Rejects
   // non-maps, keys that are not scalars, and keys given twice.
-  absl::Status ForEachField(const YAML::Node& node, absl::string_view prefix,
-                            const FieldFn& fn) {
+  absl::Status ForEachField(YamlNode node, absl::string_view prefix,
+                            FieldFn fn) {
     if (!node.IsMap()) {
       return Error(node, prefix,
                    absl::StrCat("must be a map, not ", KindName(node)));
     }
-    absl::flat_hash_map<std::string, int> seen_at_line;
-    for (const auto& entry : node) {
-      const YAML::Node& key_node = entry.first;
+    // Maps of seeds are small: a linear search finds keys given twice.
+    absl::InlinedVector<YamlNode, 16> seen;
+    const size_t size = node.size();
+    for (size_t i = 0; i < size; ++i) {
+      const YamlNode key_node = node.key(i);
       if (!key_node.IsScalar()) {
         return Error(key_node, prefix, "has a key that is not a string");
       }
-      const std::string& key = key_node.Scalar();
+      const absl::string_view key = key_node.Scalar();
       const std::string field =
-          prefix.empty() ? key : absl::StrCat(prefix, ".", key);
-      const int line = key_node.Mark().line + first_line_;
-      auto [it, inserted] = seen_at_line.emplace(key, line);
-      if (!inserted) {
-        return Error(
-            key_node, field,
-            absl::StrCat("is given twice (first on line ", it->second, ")"));
+          prefix.empty() ? std::string(key) : absl::StrCat(prefix, ".", key);
+      for (const YamlNode& earlier : seen) {
+        if (earlier.Scalar() == key) {
+          return Error(key_node, field,
+                       absl::StrCat("is given twice (first on line ",
+                                    earlier.Mark().line + first_line_, ")"));
+        }
       }
-      RETURN_IF_ERROR(fn(key, entry.second, field));
+      seen.push_back(key_node);
+      RETURN_IF_ERROR(fn(key, node.value(i), field));
     }
     return absl::OkStatus();
   }
 
   // Null (`key:` with no value, `~`) leaves the field unset.
-  absl::Status ReadString(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadString(YamlNode node, absl::string_view field,
                           std::string* out) {
     if (node.IsNull()) return absl::OkStatus();
     if (!node.IsScalar()) {
       return Error(node, field,
                    absl::StrCat("must be a string, not ", KindName(node)));
     }
-    *out = node.Scalar();
+    out->assign(node.Scalar().data(), node.Scalar().size());
     return absl::OkStatus();
   }
 
-  absl::Status ReadUrl(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadUrl(YamlNode node, absl::string_view field,
                        std::string* out) {
     RETURN_IF_ERROR(ReadString(node, field, out));
     if (!out->empty() && !IsHttpUrl(*out)) {
@@ -251,7 +281,7 @@ class SeedReader {
   }
 
   template <typename Message>
-  absl::Status ReadInt32(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadInt32(YamlNode node, absl::string_view field,
                          Message* message, void (Message::*set)(int32_t)) {
     if (node.IsNull()) return absl::OkStatus();
     int32_t value;
@@ -266,11 +296,11 @@ class SeedReader {
   }
 
   template <typename Message>
-  absl::Status ReadBool(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadBool(YamlNode node, absl::string_view field,
                         Message* message, void (Message::*set)(bool)) {
     if (node.IsNull()) return absl::OkStatus();
     bool value;
-    if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
+    if (!node.IsScalar() || !DecodeBool(node.Scalar(), &value)) {
       return Error(node, field,
                    absl::StrCat("must be true or false, got ",
                                 node.IsScalar() ? Quote(node.Scalar())
@@ -280,7 +310,7 @@ class SeedReader {
     return absl::OkStatus();
   }
 
-  absl::Status ReadTime(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadTime(YamlNode node, absl::string_view field,
                         Timestamp* out) {
     if (node.IsNull()) return absl::OkStatus();
     absl::Time time;
@@ -301,12 +331,12 @@ class SeedReader {
     return absl::OkStatus();
   }
 
-  absl::Status ReadProvider(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadProvider(YamlNode node, absl::string_view field,
                             Provider* provider) {
     if (node.IsNull()) return absl::OkStatus();
     return ForEachField(
         node, field,
-        [&](const std::string& key, const YAML::Node& value,
+        [&](absl::string_view key, YamlNode value,
             const std::string& path) -> absl::Status {
           if (key == "name")
             return ReadString(value, path, provider->mutable_name());
@@ -318,9 +348,8 @@ class SeedReader {
 
   // Calls `fn` with each item of the list `node` and its field path.
   absl::Status ForEachItem(
-      const YAML::Node& node, absl::string_view field,
-      const std::function<absl::Status(const YAML::Node&, const std::string&)>&
-          fn) {
+      YamlNode node, absl::string_view field,
+      absl::FunctionRef<absl::Status(YamlNode, const std::string&)> fn) {
     if (node.IsNull()) return absl::OkStatus();
     if (!node.IsSequence()) {
       return Error(node, field,
@@ -332,10 +361,10 @@ class SeedReader {
     return absl::OkStatus();
   }
 
-  absl::Status ReadTopics(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadTopics(YamlNode node, absl::string_view field,
                           Article* article) {
     return ForEachItem(node, field,
-                       [&](const YAML::Node& item, const std::string& path) {
+                       [&](YamlNode item, const std::string& path) {
                          std::string topic;
                          RETURN_IF_ERROR(ReadString(item, path, &topic));
                          if (absl::StripAsciiWhitespace(topic).empty()) {
@@ -346,14 +375,14 @@ class SeedReader {
                        });
   }
 
-  absl::Status ReadImages(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadImages(YamlNode node, absl::string_view field,
                           google::protobuf::RepeatedPtrField<Image>* images) {
     return ForEachItem(
-        node, field, [&](const YAML::Node& item, const std::string& path) {
+        node, field, [&](YamlNode item, const std::string& path) {
           Image* image = images->Add();
           return ForEachField(
               item, path,
-              [&](const std::string& key, const YAML::Node& value,
+              [&](absl::string_view key, YamlNode value,
                   const std::string& sub) -> absl::Status {
                 if (key == "url")
                   return ReadUrl(value, sub, image->mutable_url());
@@ -369,14 +398,14 @@ class SeedReader {
         });
   }
 
-  absl::Status ReadRelated(const YAML::Node& node, absl::string_view field,
+  absl::Status ReadRelated(YamlNode node, absl::string_view field,
                            Article* article) {
     return ForEachItem(
-        node, field, [&](const YAML::Node& item, const std::string& path) {
+        node, field, [&](YamlNode item, const std::string& path) {
           RelatedLink* link = article->add_related();
           return ForEachField(
               item, path,
-              [&](const std::string& key, const YAML::Node& value,
+              [&](absl::string_view key, YamlNode value,
                   const std::string& sub) -> absl::Status {
                 if (key == "title")
                   return ReadString(value, sub, link->mutable_title());
@@ -406,16 +435,16 @@ class SeedReader {
   }
 
   // Keeps a key the schema does not know, converting its YAML value.
-  absl::Status ReadExtra(const std::string& key, const YAML::Node& node,
+  absl::Status ReadExtra(absl::string_view key, YamlNode node,
                          absl::string_view field, Struct* extra) {
     Value value;
     RETURN_IF_ERROR(ToValue(node, field, /*depth=*/0, &value));
-    (*extra->mutable_fields())[key] = std::move(value);
+    (*extra->mutable_fields())[std::string(key)] = std::move(value);
     return absl::OkStatus();
   }
 
-  absl::Status ToValue(const YAML::Node& node, absl::string_view field,
-                       int depth, Value* out) {
+  absl::Status ToValue(YamlNode node, absl::string_view field, int depth,
+                       Value* out) {
     if (++extra_values_ > limits_.max_extra_values) {
       return Error(node, field,
                    absl::StrCat("makes the seed's unknown fields hold more "
@@ -448,10 +477,10 @@ class SeedReader {
       case YAML::NodeType::Map: {
         auto* fields = out->mutable_struct_value()->mutable_fields();
         return ForEachField(node, field,
-                            [&](const std::string& key, const YAML::Node& value,
+                            [&](absl::string_view key, YamlNode value,
                                 const std::string& path) {
                               return ToValue(value, path, depth + 1,
-                                             &(*fields)[key]);
+                                             &(*fields)[std::string(key)]);
                             });
       }
     }
@@ -461,8 +490,8 @@ class SeedReader {
   // Plain scalars follow YAML 1.2's core schema (null, booleans, numbers);
   // quoted or tagged scalars stay strings. Numbers a double cannot hold
   // exactly stay strings, so no digit is lost.
-  static void ScalarToValue(const YAML::Node& node, Value* out) {
-    const std::string& text = node.Scalar();
+  static void ScalarToValue(YamlNode node, Value* out) {
+    const absl::string_view text = node.Scalar();
     if (node.Tag() == "?") {
       if (text == "~" || text == "null" || text == "Null" || text == "NULL") {
         out->set_null_value(google::protobuf::NULL_VALUE);
@@ -492,7 +521,7 @@ class SeedReader {
         return;
       }
     }
-    out->set_string_value(text);
+    out->set_string_value(std::string(text));
   }
 
   absl::string_view source_file_;
@@ -521,9 +550,11 @@ absl::StatusOr<Article> ParseSeed(absl::string_view content,
   }
   Article article;
   try {
-    const YAML::Node root = YAML::Load(front_matter->yaml);
+    // One tree per thread, reused: its buffers outlive the documents.
+    thread_local YamlTree tree;
+    tree.Parse(front_matter->yaml);
     SeedReader reader(source_file, front_matter->first_line, limits);
-    RETURN_IF_ERROR(reader.ReadArticle(root, &article));
+    RETURN_IF_ERROR(reader.ReadArticle(tree.root(), &article));
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(

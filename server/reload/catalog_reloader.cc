@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "loader/snapshot.h"
 
 namespace newsmeta {
 
@@ -67,14 +68,33 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
   report.reason = std::move(reason);
   report.previous = published_;
 
+  if (generation == 1 && !options_.snapshot.empty()) {
+    absl::StatusOr<std::shared_ptr<const Catalog>> restored =
+        LoadSnapshotCatalog(options_.snapshot, nullptr,
+                            options_.loader.threads);
+    if (restored.ok()) {
+      report.source = absl::StrCat("snapshot ", options_.snapshot);
+      report.catalog = *std::move(restored);
+      Finish(std::move(report), start);
+      return;
+    }
+    report.snapshot_error = restored.status();
+  }
+
+  report.source = "seeds";
   LoaderOptions loader = options_.loader;
   loader.cancel = &cancel_;
+  loader.cache = &cache_;
   absl::StatusOr<LoadResult> loaded = LoadSeedFolder(options_.seeds, loader);
   if (!loaded.ok() && absl::IsCancelled(loaded.status())) return;
   if (!loaded.ok()) {
     report.status = loaded.status();
+    cache_.Clear();
   } else {
+    report.files_parsed = loaded->files_parsed;
+    report.files_reused = loaded->files_reused;
     Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+    cache_.Attach(built.catalog);
     report.rejections = std::move(loaded->rejections);
     for (absl::Status& rejection : built.rejections) {
       report.rejections.push_back(std::move(rejection));
@@ -89,6 +109,10 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
                                                published_->version())));
     }
   }
+  Finish(std::move(report), start);
+}
+
+void CatalogReloader::Finish(LoadReport report, absl::Time start) {
   report.took = absl::Now() - start;
   report.finished = absl::Now();
   if (report.status.ok()) {

@@ -22,6 +22,10 @@ namespace newsmeta {
 
 struct CatalogReloaderOptions {
   std::string seeds;
+  // When set, the load at start reads this snapshot (loader/snapshot.h)
+  // instead of the seeds; when the snapshot is refused, it loads the seeds.
+  // Reloads always read the seeds.
+  std::string snapshot;
   LoaderOptions loader;
   // When set, a load that rejects any seed file is not published: at start
   // the server has no catalog; on reload the previous catalog stays.
@@ -46,6 +50,15 @@ struct LoadReport {
   std::shared_ptr<const Catalog> previous;
   // Files (and duplicate articles) left out, each naming the file and why.
   std::vector<absl::Status> rejections;
+  // Where the catalog came from: "seeds", or "snapshot FILE".
+  std::string source;
+  // Why the snapshot given was refused (the seeds were loaded instead); OK
+  // when none was given or it was used.
+  absl::Status snapshot_error;
+  // Seed files parsed, and reused unchanged from the previous load without
+  // parsing (only files that changed are parsed again).
+  int64_t files_parsed = 0;
+  int64_t files_reused = 0;
   absl::Duration took;
   absl::Time finished;
 };
@@ -79,12 +92,16 @@ class CatalogReloader {
  private:
   void Run();
   void LoadOnce(int64_t generation, std::string reason);
+  // Publishes the catalog of an OK report, then reports.
+  void Finish(LoadReport report, absl::Time start);
 
   const CatalogReloaderOptions options_;
   const Publish publish_;
   const Report report_;
   std::atomic<bool> cancel_{false};
-  std::shared_ptr<const Catalog> published_;  // only the thread touches it
+  // Only the thread touches these.
+  std::shared_ptr<const Catalog> published_;
+  SeedCache cache_;
 
   absl::Mutex mutex_;
   std::vector<std::string> pending_reasons_ ABSL_GUARDED_BY(mutex_);

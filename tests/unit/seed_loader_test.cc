@@ -1,10 +1,13 @@
 #include "loader/seed_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,16 +16,21 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "catalog/catalog.h"
+#include "gen_seeds/corpus.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
 #include "test_util.h"
+#include "yaml-cpp/yaml.h"
 
 namespace newsmeta {
 namespace {
 
 namespace fs = std::filesystem;
 
+using ::newsmeta::v1::Article;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -323,6 +331,226 @@ TEST(SeedLoaderTest, LoadsWhenCancelFlagIsClear) {
   absl::StatusOr<LoadResult> result = LoadSeedFolder(folder.root(), options);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(SourceFiles(*result), ElementsAre("a.txt"));
+}
+
+// Sets the file's modification time (and so changes its ctime).
+void SetModified(const TempFolder& folder, const std::string& relative,
+                 absl::Time time) {
+  const timespec times[2] = {absl::ToTimespec(time), absl::ToTimespec(time)};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (folder.path() / relative).c_str(), times, 0),
+            0);
+}
+
+// Loads `folder` with `cache` and attaches the catalog built from it, as the
+// reloader does; returns the result (articles moved into `*catalog`).
+LoadResult LoadWithCache(const TempFolder& folder, SeedCache* cache,
+                         std::shared_ptr<const Catalog>* catalog = nullptr) {
+  LoaderOptions options;
+  options.cache = cache;
+  absl::StatusOr<LoadResult> result = LoadSeedFolder(folder.root(), options);
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (!result.ok()) return {};
+  LoadResult copy = *result;
+  Catalog::BuildResult built = Catalog::Build(std::move(result->articles));
+  cache->Attach(built.catalog);
+  if (catalog != nullptr) *catalog = built.catalog;
+  return copy;
+}
+
+const absl::Time kLongAgo = absl::Now() - absl::Hours(1);
+
+TEST(SeedCacheTest, UnchangedFilesAreNeitherReadNorParsedAgain) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("m/b.txt", Seed("b"));
+  folder.Write("bad.txt", "---\ntitle: [unclosed\n---\n");
+  for (const char* file : {"a.txt", "m/b.txt", "bad.txt"}) {
+    SetModified(folder, file, kLongAgo);
+  }
+  SeedCache cache;
+  const LoadResult first = LoadWithCache(folder, &cache);
+  EXPECT_EQ(first.files_read, 3);
+  EXPECT_EQ(first.files_parsed, 3);
+  EXPECT_EQ(first.files_reused, 0);
+
+  const LoadResult second = LoadWithCache(folder, &cache);
+  EXPECT_EQ(second.files_read, 0);
+  EXPECT_EQ(second.files_parsed, 0);
+  EXPECT_EQ(second.files_reused, 3);
+  EXPECT_THAT(SourceFiles(second), ElementsAre("a.txt", "m/b.txt"));
+  EXPECT_EQ(second.articles[1].title(), "Article b");
+  ASSERT_THAT(Messages(second), SizeIs(1));
+  EXPECT_THAT(Messages(second)[0], StartsWith("bad.txt:3:1: invalid YAML"));
+}
+
+TEST(SeedCacheTest, FileChangedAtTheSameSizeIsParsedAgain) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("b.txt", Seed("b"));
+  SetModified(folder, "a.txt", kLongAgo);
+  SetModified(folder, "b.txt", kLongAgo);
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+
+  folder.Write("a.txt", Seed("x"));  // same size, other content
+  SetModified(folder, "a.txt", kLongAgo + absl::Seconds(1));
+  const LoadResult second = LoadWithCache(folder, &cache);
+  EXPECT_EQ(second.files_read, 1);
+  EXPECT_EQ(second.files_parsed, 1);
+  EXPECT_EQ(second.files_reused, 1);
+  ASSERT_THAT(second.articles, SizeIs(2));
+  EXPECT_EQ(second.articles[0].title(), "Article x");
+  EXPECT_EQ(second.articles[1].title(), "Article b");
+}
+
+TEST(SeedCacheTest, FileTouchedWithoutChangeIsReadButNotParsed) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  SetModified(folder, "a.txt", kLongAgo);
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+
+  SetModified(folder, "a.txt", kLongAgo + absl::Seconds(5));
+  const LoadResult second = LoadWithCache(folder, &cache);
+  EXPECT_EQ(second.files_read, 1);
+  EXPECT_EQ(second.files_parsed, 0);
+  EXPECT_EQ(second.files_reused, 1);
+  EXPECT_THAT(SourceFiles(second), ElementsAre("a.txt"));
+}
+
+TEST(SeedCacheTest, FileModifiedJustBeforeTheLoadIsReadAgain) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));  // modified now: within the racy window
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+  const LoadResult second = LoadWithCache(folder, &cache);
+  EXPECT_EQ(second.files_read, 1);
+  EXPECT_EQ(second.files_parsed, 0);
+  EXPECT_EQ(second.files_reused, 1);
+}
+
+TEST(SeedCacheTest, RemovedAndAddedFilesAreSeen) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("b.txt", Seed("b"));
+  SetModified(folder, "a.txt", kLongAgo);
+  SetModified(folder, "b.txt", kLongAgo);
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+
+  fs::remove(folder.path() / "a.txt");
+  folder.Write("c.txt", Seed("c"));
+  const LoadResult second = LoadWithCache(folder, &cache);
+  EXPECT_THAT(SourceFiles(second), ElementsAre("b.txt", "c.txt"));
+  EXPECT_EQ(second.files_parsed, 1);
+  EXPECT_EQ(second.files_reused, 1);
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(SeedCacheTest, DuplicateLeftOutOfTheCatalogIsParsedAgain) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("same"));
+  folder.Write("b.txt", Seed("same"));
+  SetModified(folder, "a.txt", kLongAgo);
+  SetModified(folder, "b.txt", kLongAgo);
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+  const LoadResult second = LoadWithCache(folder, &cache);
+  EXPECT_EQ(second.files_parsed, 1);  // b.txt, the duplicate
+  EXPECT_EQ(second.files_reused, 1);  // a.txt, in the catalog
+  EXPECT_THAT(SourceFiles(second), ElementsAre("a.txt", "b.txt"));
+}
+
+TEST(SeedCacheTest, OtherOptionsStartAfresh) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  SetModified(folder, "a.txt", kLongAgo);
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+  LoaderOptions options;
+  options.cache = &cache;
+  options.max_file_bytes = 10;
+  absl::StatusOr<LoadResult> result = LoadSeedFolder(folder.root(), options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->files_reused, 0);
+  EXPECT_THAT(Messages(*result), ElementsAre(HasSubstr("more than the limit")));
+}
+
+TEST(SeedCacheTest, IncrementalLoadBuildsTheCatalogAFullLoadBuilds) {
+  // Generated seeds link to each other (RelatedLink.article, set by the
+  // catalog); remove one that others link to and change another.
+  TempFolder folder;
+  CorpusOptions corpus;
+  corpus.count = 60;
+  ASSERT_TRUE(WriteCorpus(corpus, folder.root()).ok());
+  for (const auto& entry : fs::recursive_directory_iterator(folder.path())) {
+    if (entry.is_regular_file()) {
+      SetModified(folder, fs::relative(entry.path(), folder.path()).string(),
+                  kLongAgo);
+    }
+  }
+  SeedCache cache;
+  std::shared_ptr<const Catalog> first;
+  LoadWithCache(folder, &cache, &first);
+  int linked = 0;
+  std::string target;  // a source file some article links to
+  for (ArticleIndex i = 0; i < first->size(); ++i) {
+    const Article article = first->article(i);
+    for (const auto& link : article.related()) {
+      if (!link.article().empty() && target.empty()) {
+        for (ArticleIndex j = 0; j < first->size(); ++j) {
+          if (first->article(j).name() == link.article()) {
+            target = first->article(j).source_file();
+          }
+        }
+      }
+      linked += link.article().empty() ? 0 : 1;
+    }
+  }
+  ASSERT_GT(linked, 0);
+  ASSERT_FALSE(target.empty());
+  fs::remove(folder.path() / target);
+  const std::string changed = first->article(0).source_file() == target
+                                  ? first->article(1).source_file()
+                                  : first->article(0).source_file();
+  CorpusOptions other = corpus;
+  other.seed = 7;
+  folder.Write(changed, GenerateSeed(other, 0).content);
+
+  std::shared_ptr<const Catalog> incremental;
+  const LoadResult second = LoadWithCache(folder, &cache, &incremental);
+  EXPECT_EQ(second.files_parsed, 1);
+  EXPECT_EQ(second.files_reused, 58);
+  absl::StatusOr<LoadResult> full = LoadSeedFolder(folder.root());
+  ASSERT_TRUE(full.ok()) << full.status();
+  const std::shared_ptr<const Catalog> fresh =
+      Catalog::Build(std::move(full->articles)).catalog;
+  EXPECT_EQ(incremental->version(), fresh->version());
+  EXPECT_NE(incremental->version(), first->version());
+}
+
+// The parser reads YAML through its own tree (loader/yaml_tree.h); booleans
+// must still read as yaml-cpp's convert<bool> reads them.
+TEST(SeedParserBoolTest, ReadsBooleansAsYamlCppDoes) {
+  for (const std::string text :
+       {"true", "True",  "TRUE",     "tRUE", "false", "FALSE", "fAlse", "yes",
+        "Yes",  "YES",   "no",       "NO",   "on",    "On",    "ON",    "off",
+        "Off",  "OFF",   "y",        "Y",    "n",     "N",     "1",     "0",
+        "",     "truee", "\"true\"", "'no'", "t"}) {
+    const std::string seed = absl::StrCat(
+        "---\ntitle: T\npublishedDateTime: 2023-07-24T09:05:00Z\n"
+        "originalUrl: https://example.com/a\npublished: ",
+        text, "\n---\n");
+    const absl::StatusOr<Article> article = ParseSeed(seed, "a.txt");
+    const YAML::Node node = YAML::Load(text);
+    bool expected = false;
+    const bool decodes =
+        node.IsNull() || YAML::convert<bool>::decode(node, expected);
+    EXPECT_EQ(article.ok(), decodes) << text << ": " << article.status();
+    if (article.ok()) {
+      EXPECT_EQ(article->published(), expected) << text;
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,75 @@
+// Snapshots: the articles of a catalog in one binary file, so that a server
+// can start without parsing the seeds (newsmeta-server --write_snapshot=FILE,
+// then --snapshot=FILE).
+//
+// Layout, integers little-endian:
+//   "NMSNAP"                   6 bytes, the magic
+//   format version             uint16, kSnapshotFormatVersion
+//   article count              uint64
+//   payload size               uint64, bytes after the header
+//   catalog version            uint16 length, then the bytes (Catalog::version)
+//   newsmeta version           uint16 length, then the bytes (the writer's)
+//   checksum                   64 bytes: SHA-256, in lowercase hex, of every
+//                              other byte of the file (the header before it
+//                              and the payload after it)
+//   payload                    per article, in catalog order: its size as a
+//                              varint, then the Article serialized
+//                              deterministically
+// A file that is truncated, corrupt, foreign or of another format version is
+// refused with an error naming it and the problem.
+#ifndef NEWSMETA_SERVER_LOADER_SNAPSHOT_H_
+#define NEWSMETA_SERVER_LOADER_SNAPSHOT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "catalog/catalog.h"
+#include "newsmeta/v1/article.pb.h"
+
+namespace newsmeta {
+
+inline constexpr absl::string_view kSnapshotMagic = "NMSNAP";
+inline constexpr uint16_t kSnapshotFormatVersion = 1;
+
+struct SnapshotInfo {
+  std::string catalog_version;
+  // Version of the newsmeta that wrote the file.
+  std::string newsmeta_version;
+  int64_t articles = 0;
+  // Size of the whole file.
+  int64_t bytes = 0;
+};
+
+// Writes the articles of `catalog` (their wire bytes) to `path`, through a
+// temporary file beside it that is renamed into place, so readers never see
+// half a snapshot.
+absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
+                                           const std::string& path,
+                                           absl::string_view newsmeta_version);
+
+struct Snapshot {
+  SnapshotInfo info;
+  // In the order they were written (catalog order).
+  std::vector<newsmeta::v1::Article> articles;
+};
+
+// Reads and checks a snapshot; `threads` parse articles (0: one per core).
+// Errors name the file: NOT_FOUND when it is missing, INVALID_ARGUMENT when
+// it is not a snapshot, FAILED_PRECONDITION for another format version,
+// DATA_LOSS when it is truncated or corrupt.
+absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads = 0);
+
+// Reads the snapshot at `path` and builds its catalog; fails (DATA_LOSS) also
+// when the catalog built is not the one that was written (its version
+// differs).
+absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
+    const std::string& path, SnapshotInfo* info = nullptr, int threads = 0);
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_LOADER_SNAPSHOT_H_

@@ -1,0 +1,256 @@
+#include "loader/snapshot.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "catalog/catalog.h"
+#include "gen_seeds/corpus.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "reload/catalog_reloader.h"
+#include "test_util.h"
+
+namespace newsmeta {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::newsmeta::v1::Article;
+using ::testing::HasSubstr;
+
+std::shared_ptr<const Catalog> CorpusCatalog(int count) {
+  CorpusOptions options;
+  options.count = count;
+  std::vector<Article> articles;
+  for (int i = 0; i < count; ++i) {
+    articles.push_back(GenerateArticle(options, i));
+  }
+  return Catalog::Build(std::move(articles)).catalog;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+// The snapshot of a 40-article corpus, written to a fresh folder.
+class SnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    catalog_ = CorpusCatalog(40);
+    path_ = (folder_.path() / "catalog.nmsnap").string();
+    absl::StatusOr<SnapshotInfo> written =
+        WriteSnapshot(*catalog_, path_, "9.8.7");
+    ASSERT_TRUE(written.ok()) << written.status();
+    bytes_ = ReadBytes(path_);
+    ASSERT_EQ(static_cast<int64_t>(bytes_.size()), written->bytes);
+  }
+
+  // Expects reading the snapshot to fail with `code` and a message that
+  // names the file and says `why`.
+  void ExpectRefused(absl::StatusCode code, const std::string& why) {
+    absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+        LoadSnapshotCatalog(path_);
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.status().code(), code) << loaded.status();
+    EXPECT_THAT(std::string(loaded.status().message()),
+                HasSubstr(absl::StrCat("snapshot \"", path_, "\": ")));
+    EXPECT_THAT(std::string(loaded.status().message()), HasSubstr(why));
+  }
+
+  TempFolder folder_;
+  std::shared_ptr<const Catalog> catalog_;
+  std::string path_;
+  std::string bytes_;
+};
+
+TEST_F(SnapshotTest, RoundTripGivesTheSameCatalog) {
+  SnapshotInfo info;
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_, &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  const Catalog& catalog = **loaded;
+  EXPECT_EQ(catalog.version(), catalog_->version());
+  EXPECT_EQ(info.catalog_version, catalog_->version());
+  EXPECT_EQ(info.newsmeta_version, "9.8.7");
+  EXPECT_EQ(info.articles, 40);
+  ASSERT_EQ(catalog.size(), catalog_->size());
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    EXPECT_TRUE(
+        MessageDifferencer::Equals(catalog.article(i), catalog_->article(i)))
+        << "article " << i;
+  }
+}
+
+TEST_F(SnapshotTest, SameCatalogWritesTheSameBytes) {
+  const std::string again = path_ + ".again";
+  ASSERT_TRUE(WriteSnapshot(*catalog_, again, "9.8.7").ok());
+  EXPECT_EQ(ReadBytes(again), bytes_);
+}
+
+TEST_F(SnapshotTest, EmptyCatalogRoundTrips) {
+  const std::shared_ptr<const Catalog> empty = Catalog::Build({}).catalog;
+  ASSERT_TRUE(WriteSnapshot(*empty, path_, "9.8.7").ok());
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->size(), 0u);
+  EXPECT_EQ((*loaded)->version(), empty->version());
+}
+
+TEST_F(SnapshotTest, CorruptPayloadByteIsRefused) {
+  std::string corrupt = bytes_;
+  corrupt[corrupt.size() - 100] ^= 0x20;
+  WriteBytes(path_, corrupt);
+  ExpectRefused(absl::StatusCode::kDataLoss, "corrupt");
+}
+
+TEST_F(SnapshotTest, CorruptHeaderByteIsRefused) {
+  // The first byte of the catalog version string.
+  std::string corrupt = bytes_;
+  corrupt[26] ^= 0x01;
+  WriteBytes(path_, corrupt);
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "the checksum does not match its content");
+}
+
+TEST_F(SnapshotTest, CorruptArticleCountIsRefused) {
+  std::string corrupt = bytes_;
+  corrupt[8] = 41;
+  WriteBytes(path_, corrupt);
+  ExpectRefused(absl::StatusCode::kDataLoss, "40 articles, the header says 41");
+}
+
+TEST_F(SnapshotTest, TruncatedFileIsRefused) {
+  WriteBytes(path_, bytes_.substr(0, bytes_.size() - 1));
+  ExpectRefused(absl::StatusCode::kDataLoss, "truncated");
+}
+
+TEST_F(SnapshotTest, FileCutInItsHeaderIsRefused) {
+  WriteBytes(path_, bytes_.substr(0, 30));
+  ExpectRefused(absl::StatusCode::kDataLoss, "truncated");
+}
+
+TEST_F(SnapshotTest, EmptyFileIsRefused) {
+  WriteBytes(path_, "");
+  ExpectRefused(absl::StatusCode::kInvalidArgument, "not a newsmeta snapshot");
+}
+
+TEST_F(SnapshotTest, WrongMagicIsRefused) {
+  std::string foreign = bytes_;
+  foreign.replace(0, 6, "PK\x03\x04zz");
+  WriteBytes(path_, foreign);
+  ExpectRefused(absl::StatusCode::kInvalidArgument, "not a newsmeta snapshot");
+}
+
+TEST_F(SnapshotTest, WrongFormatVersionIsRefused) {
+  std::string newer = bytes_;
+  newer[6] = 2;
+  WriteBytes(path_, newer);
+  ExpectRefused(absl::StatusCode::kFailedPrecondition,
+                "format version 2, but this server reads version 1");
+}
+
+TEST_F(SnapshotTest, MissingFileIsNotFound) {
+  std::filesystem::remove(path_);
+  ExpectRefused(absl::StatusCode::kNotFound, "No such file");
+}
+
+// A seed whose article URL is https://example.com/<slug>.
+std::string Seed(const std::string& slug) {
+  return absl::StrCat("---\ntitle: Article ", slug,
+                      "\npublishedDateTime: 2023-07-24T09:05:00Z\n"
+                      "originalUrl: https://example.com/",
+                      slug, "\n---\n");
+}
+
+// Records a reloader's reports.
+class Reports {
+ public:
+  CatalogReloader::Report Report() {
+    return [this](const LoadReport& report) {
+      absl::MutexLock lock(&mutex_);
+      reports_.push_back(report);
+    };
+  }
+  // The `n`th report (1-based), waiting for it.
+  LoadReport Await(int n) {
+    absl::MutexLock lock(&mutex_);
+    auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return static_cast<int>(reports_.size()) >= n;
+    };
+    if (!mutex_.AwaitWithTimeout(absl::Condition(&reached),
+                                 absl::Seconds(30))) {
+      ADD_FAILURE() << "no report " << n;
+      return {};
+    }
+    return reports_[n - 1];
+  }
+
+ private:
+  absl::Mutex mutex_;
+  std::vector<LoadReport> reports_ ABSL_GUARDED_BY(mutex_);
+};
+
+TEST_F(SnapshotTest, ReloaderStartsFromTheSnapshotThenReloadsTheSeeds) {
+  folder_.Write("seeds/a.txt", Seed("a"));
+  CatalogReloaderOptions options;
+  options.seeds = (folder_.path() / "seeds").string();
+  options.snapshot = path_;
+  Reports reports;
+  CatalogReloader reloader(
+      options, [](std::shared_ptr<const Catalog>) {}, reports.Report());
+  reloader.Start();
+
+  const LoadReport start = reports.Await(1);
+  ASSERT_TRUE(start.status.ok()) << start.status;
+  EXPECT_TRUE(start.snapshot_error.ok()) << start.snapshot_error;
+  EXPECT_EQ(start.source, absl::StrCat("snapshot ", path_));
+  EXPECT_EQ(start.catalog->version(), catalog_->version());
+  EXPECT_EQ(start.catalog->size(), 40u);
+
+  reloader.RequestReload("test");
+  const LoadReport reload = reports.Await(2);
+  ASSERT_TRUE(reload.status.ok()) << reload.status;
+  EXPECT_EQ(reload.source, "seeds");
+  ASSERT_EQ(reload.catalog->size(), 1u);
+  EXPECT_EQ(reload.catalog->article(0).source_file(), "a.txt");
+}
+
+TEST_F(SnapshotTest, ReloaderFallsBackToTheSeedsWhenTheSnapshotIsCorrupt) {
+  std::string corrupt = bytes_;
+  corrupt[corrupt.size() / 2] ^= 0x01;
+  WriteBytes(path_, corrupt);
+  folder_.Write("seeds/a.txt", Seed("a"));
+  CatalogReloaderOptions options;
+  options.seeds = (folder_.path() / "seeds").string();
+  options.snapshot = path_;
+  Reports reports;
+  CatalogReloader reloader(
+      options, [](std::shared_ptr<const Catalog>) {}, reports.Report());
+  reloader.Start();
+
+  const LoadReport start = reports.Await(1);
+  ASSERT_TRUE(start.status.ok()) << start.status;
+  EXPECT_EQ(start.snapshot_error.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(start.snapshot_error.message()), HasSubstr(path_));
+  EXPECT_EQ(start.source, "seeds");
+  ASSERT_EQ(start.catalog->size(), 1u);
+}
+
+}  // namespace
+}  // namespace newsmeta
