@@ -29,5 +29,12 @@ test: build
 bench: setup
 	bash bench/run.sh
 
+# libFuzzer targets: a clang build with ASan and UBSan in build-fuzz/, each
+# target run for FUZZ_SECONDS (default 60); fails on a crash and says where
+# the input is (see README, "Hostile input and fuzzing").
+.PHONY: fuzz
+fuzz: setup
+	bash fuzz/run.sh
+
 clean:
 	rm -rf $(BUILD_DIR)
