@@ -139,6 +139,11 @@ bool DecodeBool(absl::string_view text, bool* value) {
 
 // Reads the YAML of one seed into an Article. Every error names the file,
 // the line and column of the offending node, and the field.
+// What one value and one list item (a message) cost against
+// SeedLimits::max_expanded_bytes, besides their text.
+constexpr int64_t kValueCost = 8;
+constexpr size_t kItemCost = 128;
+
 class SeedReader {
  public:
   SeedReader(absl::string_view source_file, int first_line,
@@ -257,6 +262,21 @@ class SeedReader {
     return absl::OkStatus();
   }
 
+  // Every value read counts against the seed's expansion budget, with its
+  // text: YAML aliases let a small file repeat content without bound ("billion
+  // laughs"), which must not become a huge article in memory.
+  absl::Status Spend(YamlNode node, absl::string_view field, size_t bytes) {
+    expanded_bytes_ += static_cast<int64_t>(bytes) + kValueCost;
+    if (expanded_bytes_ > limits_.max_expanded_bytes) {
+      return Error(node, field,
+                   absl::StrCat("makes the seed expand to more than ",
+                                limits_.max_expanded_bytes,
+                                " bytes (YAML aliases repeat content each "
+                                "time they are used)"));
+    }
+    return absl::OkStatus();
+  }
+
   // Null (`key:` with no value, `~`) leaves the field unset.
   absl::Status ReadString(YamlNode node, absl::string_view field,
                           std::string* out) {
@@ -265,6 +285,7 @@ class SeedReader {
       return Error(node, field,
                    absl::StrCat("must be a string, not ", KindName(node)));
     }
+    RETURN_IF_ERROR(Spend(node, field, node.Scalar().size()));
     out->assign(node.Scalar().data(), node.Scalar().size());
     return absl::OkStatus();
   }
@@ -356,6 +377,7 @@ class SeedReader {
                    absl::StrCat("must be a list, not ", KindName(node)));
     }
     for (size_t i = 0; i < node.size(); ++i) {
+      RETURN_IF_ERROR(Spend(node, field, kItemCost));
       RETURN_IF_ERROR(fn(node[i], absl::StrCat(field, "[", i, "]")));
     }
     return absl::OkStatus();
@@ -453,6 +475,8 @@ class SeedReader {
                                 " values (YAML aliases count each time they "
                                 "are used)"));
     }
+    RETURN_IF_ERROR(
+        Spend(node, field, node.IsScalar() ? node.Scalar().size() : 0));
     if (depth > limits_.max_depth) {
       return Error(
           node, field,
@@ -528,6 +552,7 @@ class SeedReader {
   int first_line_;
   SeedLimits limits_;
   int extra_values_ = 0;
+  int64_t expanded_bytes_ = 0;
 };
 
 }  // namespace

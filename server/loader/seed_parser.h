@@ -2,6 +2,7 @@
 #ifndef NEWSMETA_SERVER_LOADER_SEED_PARSER_H_
 #define NEWSMETA_SERVER_LOADER_SEED_PARSER_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -22,6 +23,11 @@ struct SeedLimits {
   // Values (scalars, maps, sequences) kept in all `extra_fields` of one seed,
   // counting every expansion of a YAML alias.
   int max_extra_values = 10000;
+  // Bytes a seed may expand to: the text of every value read (a YAML alias
+  // counts each time it is used) plus a small cost per value and per list
+  // item. A seed without aliases stays far below it (files are at most
+  // --max_seed_bytes, 4 MiB by default); alias bombs hit it early.
+  int64_t max_expanded_bytes = 16 << 20;
 };
 
 // Parses `content`, the bytes of the seed at `source_file` (relative to the
