@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_diff.h"
+#include "loader/snapshot.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_http_server.h"
 #include "reload/catalog_reloader.h"
@@ -53,6 +54,16 @@ ABSL_FLAG(bool, watch_seeds, true,
 ABSL_FLAG(absl::Duration, reload_quiet_period, absl::Seconds(1),
           "A change to the seeds folder is reloaded once the folder has been "
           "quiet this long.");
+ABSL_FLAG(std::string, snapshot, "",
+          "Start from this snapshot (written by --write_snapshot) instead of "
+          "parsing the seeds. A missing, corrupt or foreign file, or one of "
+          "another format version, is refused with the reason and the seeds "
+          "are loaded instead. The seeds folder is still watched; reloads "
+          "read it.");
+ABSL_FLAG(std::string, write_snapshot, "",
+          "Load the seeds, write their catalog to this file as a snapshot for "
+          "--snapshot, and exit: 0 when written, 2 when --strict refuses "
+          "rejected seeds, 1 on other errors.");
 ABSL_FLAG(absl::Duration, drain_delay, absl::Seconds(5),
           "On SIGTERM or SIGINT, health turns NOT_SERVING at once and calls "
           "are still served for this long (while load balancers and "
@@ -189,6 +200,11 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
         {{"load", report.generation}});
   }
   const bool first = report.generation == 1;
+  if (!report.snapshot_error.ok()) {
+    Log(LogLevel::kWarning, "not starting from the snapshot; loading the seeds",
+        {{"error", report.snapshot_error.message()},
+         {"seeds", absl::GetFlag(FLAGS_seeds)}});
+  }
   if (!report.status.ok()) {
     Log(LogLevel::kError,
         first ? "cannot load the seeds"
@@ -219,6 +235,9 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
       {{"load", report.generation},
        {"reason", report.reason},
        {"seeds", absl::GetFlag(FLAGS_seeds)},
+       {"source", report.source},
+       {"files_parsed", report.files_parsed},
+       {"files_reused", report.files_reused},
        {"articles", report.catalog->size()},
        {"version", version},
        {"previous_version",
@@ -246,7 +265,45 @@ void SleepUnlessSignalled(const sigset_t& signals, absl::Duration delay) {
   }
 }
 
+// --write_snapshot: loads the seeds and writes their catalog.
+int WriteSnapshotFile(const std::string& path) {
+  LoaderOptions loader;
+  loader.max_file_bytes = absl::GetFlag(FLAGS_max_seed_bytes);
+  absl::StatusOr<LoadResult> loaded =
+      LoadSeedFolder(absl::GetFlag(FLAGS_seeds), loader);
+  if (!loaded.ok()) {
+    LogError("cannot load the seeds: ", loaded.status().message());
+    return kExitFailure;
+  }
+  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+  loaded->rejections.insert(loaded->rejections.end(), built.rejections.begin(),
+                            built.rejections.end());
+  for (const absl::Status& rejection : loaded->rejections) {
+    LogWarning("rejected seed ", rejection.message());
+  }
+  if (absl::GetFlag(FLAGS_strict) && !loaded->rejections.empty()) {
+    LogError("--strict: ", loaded->rejections.size(),
+             " seed files were rejected; no snapshot written");
+    return kExitRejectedSeeds;
+  }
+  absl::StatusOr<SnapshotInfo> written =
+      WriteSnapshot(*built.catalog, path, NEWSMETA_VERSION);
+  if (!written.ok()) {
+    LogError(written.status().message());
+    return kExitFailure;
+  }
+  Log(LogLevel::kInfo,
+      absl::StrCat("wrote snapshot ", path, ": ", written->articles,
+                   " articles, catalog version ", written->catalog_version),
+      {{"seeds", absl::GetFlag(FLAGS_seeds)}, {"bytes", written->bytes}});
+  return kExitOk;
+}
+
 int Run() {
+  if (const std::string path = absl::GetFlag(FLAGS_write_snapshot);
+      !path.empty()) {
+    return WriteSnapshotFile(path);
+  }
   // Signals are taken by sigwait below, never by a handler, so every thread
   // must block them; threads inherit the mask, so block before creating any.
   sigset_t signals;
@@ -300,6 +357,7 @@ int Run() {
   const std::string seeds = absl::GetFlag(FLAGS_seeds);
   CatalogReloaderOptions reload_options;
   reload_options.seeds = seeds;
+  reload_options.snapshot = absl::GetFlag(FLAGS_snapshot);
   reload_options.loader.max_file_bytes = absl::GetFlag(FLAGS_max_seed_bytes);
   reload_options.strict = absl::GetFlag(FLAGS_strict);
   CatalogReloader reloader(
@@ -377,6 +435,8 @@ int main(int argc, char** argv) {
                     "max_seed_bytes",
                     "watch_seeds",
                     "reload_quiet_period",
+                    "snapshot",
+                    "write_snapshot",
                     "drain_delay",
                     "shutdown_grace",
                     "max_connection_age",
