@@ -1,0 +1,246 @@
+// newsmeta-load-bench: times loading a seeds folder, one measurement per
+// process so that each has its own peak RSS. Prints one JSON object.
+//
+//   --mode=cold --seeds=DIR [--snapshot_out=FILE] [--change_one]
+//       LoadSeedFolder (all cores, filling the incremental cache as the
+//       server does) + Catalog::Build: the server's start, ready to serve.
+//       Then, untimed, writes the snapshot; with --change_one, changes one
+//       file and times the incremental reload (then puts the file back).
+//   --mode=bare --seeds=DIR [--every=N]
+//       yaml-cpp's own rate: YAML::Load of each file's front matter (read and
+//       split beforehand, untimed) on one core; every Nth file.
+//   --mode=snapshot --snapshot_in=FILE
+//       LoadSnapshotCatalog: read, check, parse, Catalog::Build.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "catalog/catalog.h"
+#include "loader/front_matter.h"
+#include "loader/seed_loader.h"
+#include "loader/snapshot.h"
+#include "yaml-cpp/yaml.h"
+
+ABSL_FLAG(std::string, mode, "cold", "cold, bare or snapshot");
+ABSL_FLAG(std::string, seeds, "", "Seeds folder (cold, bare).");
+ABSL_FLAG(std::string, snapshot_out, "",
+          "cold: write the catalog's snapshot here afterwards (untimed).");
+ABSL_FLAG(std::string, snapshot_in, "", "snapshot: the file to start from.");
+ABSL_FLAG(bool, change_one, false,
+          "cold: afterwards, change one seed file and time the incremental "
+          "reload.");
+ABSL_FLAG(int, every, 1, "bare: parse every Nth file only.");
+
+namespace newsmeta {
+namespace {
+
+namespace fs = std::filesystem;
+
+// CPU time of this process (all threads) so far, user + system.
+double CpuSeconds() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// Peak resident set size of this process so far (VmHWM), in KiB.
+int64_t PeakRssKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      int64_t kib = 0;
+      absl::SimpleAtoi(
+          absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
+          &kib);
+      return kib;
+    }
+  }
+  return -1;
+}
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Regular files below `root`, in path order, and their total size.
+std::vector<fs::path> SeedFiles(const std::string& root, int64_t* bytes) {
+  std::vector<fs::path> files;
+  *bytes = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file()) continue;
+    files.push_back(entry.path());
+    *bytes += static_cast<int64_t>(entry.file_size());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+int Cold() {
+  const std::string seeds = absl::GetFlag(FLAGS_seeds);
+  int64_t bytes = 0;
+  std::vector<fs::path> files = SeedFiles(seeds, &bytes);
+
+  SeedCache cache;
+  LoaderOptions options;
+  options.cache = &cache;
+  const double cpu_start = CpuSeconds();
+  const absl::Time start = absl::Now();
+  absl::StatusOr<LoadResult> loaded = LoadSeedFolder(seeds, options);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+    return 1;
+  }
+  const size_t rejected = loaded->rejections.size();
+  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+  const absl::Duration took = absl::Now() - start;
+  const double cpu = CpuSeconds() - cpu_start;
+  const int64_t peak_kib = PeakRssKib();
+  cache.Attach(built.catalog);
+  const Catalog& catalog = *built.catalog;
+
+  std::string out = absl::StrFormat(
+      "{\"mode\": \"cold\", \"files\": %d, \"docs\": %d, \"rejected\": %d, "
+      "\"bytes\": %d, \"seconds\": %.4f, \"cpu_seconds\": %.4f, "
+      "\"peak_rss_kib\": %d, \"version\": \"%s\"",
+      files.size(), catalog.size(), rejected + built.rejections.size(), bytes,
+      absl::ToDoubleSeconds(took), cpu, peak_kib, catalog.version());
+
+  const std::string snapshot = absl::GetFlag(FLAGS_snapshot_out);
+  if (!snapshot.empty()) {
+    absl::StatusOr<SnapshotInfo> written =
+        WriteSnapshot(catalog, snapshot, "bench");
+    if (!written.ok()) {
+      std::fprintf(stderr, "%s\n", written.status().ToString().c_str());
+      return 1;
+    }
+    absl::StrAppendFormat(&out, ", \"snapshot_bytes\": %d", written->bytes);
+  }
+
+  if (absl::GetFlag(FLAGS_change_one) && !files.empty()) {
+    built = {};  // as the server: the previous catalog stays in the cache
+    // One file in the middle gets a different title (and size).
+    const fs::path changed = files[files.size() / 2];
+    const std::string original = ReadAll(changed);
+    std::string edited = original;
+    const size_t title = edited.find("\ntitle: ");
+    if (title == std::string::npos) {
+      std::fprintf(stderr, "%s has no title line\n", changed.c_str());
+      return 1;
+    }
+    edited.insert(title + 8, "Changed: ");
+    std::ofstream(changed, std::ios::binary | std::ios::trunc) << edited;
+
+    const absl::Time reload_start = absl::Now();
+    absl::StatusOr<LoadResult> reloaded = LoadSeedFolder(seeds, options);
+    if (!reloaded.ok()) {
+      std::fprintf(stderr, "%s\n", reloaded.status().ToString().c_str());
+      return 1;
+    }
+    const int64_t parsed = reloaded->files_parsed;
+    const int64_t reused = reloaded->files_reused;
+    const int64_t read = reloaded->files_read;
+    Catalog::BuildResult rebuilt =
+        Catalog::Build(std::move(reloaded->articles));
+    cache.Attach(rebuilt.catalog);
+    const absl::Duration reload_took = absl::Now() - reload_start;
+    std::ofstream(changed, std::ios::binary | std::ios::trunc) << original;
+    absl::StrAppendFormat(
+        &out,
+        ", \"reload_seconds\": %.4f, \"reload_files_read\": %d, "
+        "\"reload_files_parsed\": %d, \"reload_files_reused\": %d, "
+        "\"reload_version_changed\": %s",
+        absl::ToDoubleSeconds(reload_took), read, parsed, reused,
+        rebuilt.catalog->version() != catalog.version() ? "true" : "false");
+  }
+  std::printf("%s}\n", out.c_str());
+  return 0;
+}
+
+int Bare() {
+  const std::string seeds = absl::GetFlag(FLAGS_seeds);
+  const int every = std::max(1, absl::GetFlag(FLAGS_every));
+  int64_t all_bytes = 0;
+  const std::vector<fs::path> files = SeedFiles(seeds, &all_bytes);
+  std::vector<std::string> yaml;
+  int64_t file_bytes = 0, yaml_bytes = 0;
+  for (size_t i = 0; i < files.size(); i += every) {
+    const std::string content = ReadAll(files[i]);
+    absl::StatusOr<FrontMatter> split = SplitFrontMatter(content);
+    if (!split.ok()) continue;
+    file_bytes += static_cast<int64_t>(content.size());
+    yaml_bytes += static_cast<int64_t>(split->yaml.size());
+    yaml.push_back(std::move(split->yaml));
+  }
+  size_t nodes = 0;
+  const double cpu_start = CpuSeconds();
+  const absl::Time start = absl::Now();
+  for (const std::string& text : yaml) {
+    const YAML::Node root = YAML::Load(text);
+    nodes += root.size();
+  }
+  const absl::Duration took = absl::Now() - start;
+  const double cpu = CpuSeconds() - cpu_start;
+  std::printf(
+      "{\"mode\": \"bare\", \"docs\": %zu, \"file_bytes\": %lld, "
+      "\"yaml_bytes\": %lld, \"seconds\": %.4f, \"cpu_seconds\": %.4f, "
+      "\"fields\": %zu}\n",
+      yaml.size(), static_cast<long long>(file_bytes),
+      static_cast<long long>(yaml_bytes), absl::ToDoubleSeconds(took), cpu,
+      nodes);
+  return 0;
+}
+
+int RestartFromSnapshot() {
+  const std::string path = absl::GetFlag(FLAGS_snapshot_in);
+  const double cpu_start = CpuSeconds();
+  const absl::Time start = absl::Now();
+  SnapshotInfo info;
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path, &info);
+  const absl::Duration took = absl::Now() - start;
+  const double cpu = CpuSeconds() - cpu_start;
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "%s\n", loaded.status().ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "{\"mode\": \"snapshot\", \"docs\": %zu, \"bytes\": %lld, "
+      "\"seconds\": %.4f, \"cpu_seconds\": %.4f, \"peak_rss_kib\": %lld, "
+      "\"version\": \"%s\"}\n",
+      (*loaded)->size(), static_cast<long long>(info.bytes),
+      absl::ToDoubleSeconds(took), cpu, static_cast<long long>(PeakRssKib()),
+      (*loaded)->version().c_str());
+  return 0;
+}
+
+}  // namespace
+}  // namespace newsmeta
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  if (mode == "cold") return newsmeta::Cold();
+  if (mode == "bare") return newsmeta::Bare();
+  if (mode == "snapshot") return newsmeta::RestartFromSnapshot();
+  std::fprintf(stderr, "unknown --mode %s\n", mode.c_str());
+  return 2;
+}
