@@ -136,6 +136,7 @@ int Cold() {
   }
 
   if (absl::GetFlag(FLAGS_change_one) && !files.empty()) {
+    const std::string version = catalog.version();
     built = {};  // as the server: the previous catalog stays in the cache
     // One file in the middle gets a different title (and size).
     const fs::path changed = files[files.size() / 2];
@@ -146,7 +147,9 @@ int Cold() {
       std::fprintf(stderr, "%s has no title line\n", changed.c_str());
       return 1;
     }
-    edited.insert(title + 8, "Changed: ");
+    // Inside the quotes when the title is quoted, so it stays valid.
+    const size_t at = title + 8 + (edited[title + 8] == '"' ? 1 : 0);
+    edited.insert(at, "Changed ");
     std::ofstream(changed, std::ios::binary | std::ios::trunc) << edited;
 
     const absl::Time reload_start = absl::Now();
@@ -158,6 +161,7 @@ int Cold() {
     const int64_t parsed = reloaded->files_parsed;
     const int64_t reused = reloaded->files_reused;
     const int64_t read = reloaded->files_read;
+    const size_t rejected_again = reloaded->rejections.size();
     const absl::Time reload_loaded = absl::Now();
     Catalog::BuildResult rebuilt =
         Catalog::Build(std::move(reloaded->articles));
@@ -169,11 +173,12 @@ int Cold() {
         ", \"reload_seconds\": %.4f, \"reload_load_seconds\": %.4f, "
         "\"reload_files_read\": %d, "
         "\"reload_files_parsed\": %d, \"reload_files_reused\": %d, "
+        "\"reload_docs\": %d, \"reload_rejected\": %d, "
         "\"reload_version_changed\": %s",
         absl::ToDoubleSeconds(reload_took),
         absl::ToDoubleSeconds(reload_loaded - reload_start), read, parsed,
-        reused,
-        rebuilt.catalog->version() != catalog.version() ? "true" : "false");
+        reused, rebuilt.catalog->size(), rejected_again,
+        rebuilt.catalog->version() != version ? "true" : "false");
   }
   std::printf("%s}\n", out.c_str());
   return 0;

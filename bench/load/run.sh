@@ -133,6 +133,10 @@ notes = [
     f"LoadSeedFolder {cold['reload_load_seconds']:.2f} s + Catalog::Build "
     f"{cold['reload_seconds'] - cold['reload_load_seconds']:.2f} s.",
 ]
+if cold["reload_rejected"] or not cold["reload_version_changed"]:
+    notes.append("WARNING: the reload after the change rejected "
+                 f"{cold['reload_rejected']} files and changed the catalog "
+                 f"version: {cold['reload_version_changed']}.")
 if snap["version"] != cold["version"]:
     notes.append("WARNING: the snapshot's catalog version differs from the "
                  "cold load's.")
