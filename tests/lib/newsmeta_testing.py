@@ -30,6 +30,14 @@ SOURCE_DIR = env('NEWSMETA_SOURCE_DIR')
 STUBS = os.path.join(env('NEWSMETA_BUILD_DIR'), 'client', 'python', 'gen')
 SAMPLE = os.path.join(SOURCE_DIR, 'client', 'python', 'newsmeta_client.py')
 
+# The sanitizers the binaries were built with: '' normally,
+# 'address,undefined' in make test-asan, 'thread' in make test-tsan.
+SANITIZE = os.environ.get('NEWSMETA_SANITIZE', '')
+# A report of ASan, LSan, UBSan or TSan in a server's log.
+SANITIZER_REPORT = re.compile(
+    r'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|'
+    r'WARNING: ThreadSanitizer')
+
 COMMAND_TIMEOUT = 60  # seconds, for every subprocess
 STOP_TIMEOUT = 20  # seconds the server may take to stop after SIGTERM
 
@@ -112,6 +120,19 @@ class Server:
                 return
             time.sleep(0.2)
         raise RuntimeError('health never became SERVING:\n' + self.log())
+
+    def rss_bytes(self):
+        """The server's resident memory (VmRSS), in bytes."""
+        with open(f'/proc/{self.process.pid}/status') as status:
+            for line in status:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError('no VmRSS in /proc/PID/status')
+
+    def sanitizer_reports(self):
+        """Lines of the log that start a sanitizer report."""
+        return [line for line in self.log().splitlines()
+                if SANITIZER_REPORT.search(line)]
 
     def signal(self, number):
         self.process.send_signal(number)

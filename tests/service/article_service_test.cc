@@ -427,5 +427,100 @@ TEST_F(ArticleServiceTest, ShutdownEndsStreamsStillOpenAfterGrace) {
   EXPECT_FALSE(reader->Finish().ok());
 }
 
+// Many streams and calls at once while catalogs are swapped under them:
+// run under ThreadSanitizer by `make test-tsan` (README, "Sanitizers").
+class ArticleServiceConcurrencyTest : public ArticleServiceTest {
+ protected:
+  // Catalog `variant`: kArticles articles, titles prefixed with the variant.
+  static std::shared_ptr<const Catalog> Variant(int variant) {
+    std::vector<v1::Article> articles;
+    for (int i = 0; i < kArticles; ++i) {
+      articles.push_back(MakeArticle(i));
+      articles.back().set_title(absl::StrCat(variant, ": Article ", i));
+    }
+    return Catalog::Build(std::move(articles)).catalog;
+  }
+
+  // The variant every article of `articles` comes from, or -1 when they are
+  // not all from one.
+  static int VariantOf(const std::vector<v1::Article>& articles) {
+    if (articles.empty()) return -1;
+    const std::string prefix = articles[0].title().substr(0, 3);
+    for (const v1::Article& article : articles) {
+      if (article.title().substr(0, 3) != prefix) return -1;
+    }
+    return prefix[0] - '0';
+  }
+};
+
+TEST_F(ArticleServiceConcurrencyTest, ManyStreamsWhileCatalogsSwap) {
+  server_->ServeCatalog(Variant(0));
+  constexpr int kClients = 12;
+  constexpr int kRounds = 4;
+  std::vector<std::string> failures(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([this, c, &failures] {
+      for (int round = 0; round < kRounds && failures[c].empty(); ++round) {
+        grpc::Status status;
+        v1::StreamArticlesRequest request;
+        request.set_order_by("publish_time asc");
+        const std::vector<v1::Article> streamed = StreamAll(request, &status);
+        if (!status.ok() || streamed.size() != size_t{kArticles} ||
+            VariantOf(streamed) < 0) {
+          failures[c] = absl::StrCat("stream: ", status.error_message(), " ",
+                                     streamed.size(), " articles");
+          return;
+        }
+        v1::ListArticlesRequest list;
+        list.set_page_size(40);
+        v1::ListArticlesResponse page;
+        grpc::ClientContext context;
+        status = stub_->ListArticles(&context, list, &page);
+        const std::vector<v1::Article> listed(page.articles().begin(),
+                                              page.articles().end());
+        if (!status.ok() || listed.size() != 40 || VariantOf(listed) < 0) {
+          failures[c] = absl::StrCat("list: ", status.error_message());
+        }
+      }
+    });
+  }
+  for (int swap = 1; swap <= 30; ++swap) {
+    server_->ServeCatalog(Variant(swap % 3));
+  }
+  for (std::thread& client : clients) client.join();
+  for (int c = 0; c < kClients; ++c) {
+    EXPECT_EQ(failures[c], "") << "client " << c;
+  }
+}
+
+TEST_F(ArticleServiceConcurrencyTest, ManyOpenStreamsReadInTurns) {
+  LoadCatalog();
+  constexpr int kStreams = 32;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::Article>>> readers;
+  for (int i = 0; i < kStreams; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(stub_->StreamArticles(contexts.back().get(),
+                                            v1::StreamArticlesRequest()));
+  }
+  // One article from each stream in turn, so every stream stays open.
+  std::vector<int> counts(kStreams, 0);
+  v1::Article article;
+  for (bool more = true; more;) {
+    more = false;
+    for (int i = 0; i < kStreams; ++i) {
+      if (counts[i] >= 0 && readers[i]->Read(&article)) {
+        ++counts[i];
+        more = true;
+      } else if (counts[i] >= 0) {
+        EXPECT_TRUE(readers[i]->Finish().ok()) << "stream " << i;
+        EXPECT_EQ(counts[i], kArticles) << "stream " << i;
+        counts[i] = -1;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace newsmeta
