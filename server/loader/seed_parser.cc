@@ -167,8 +167,11 @@ class SeedReader {
             return ReadString(value, field, article->mutable_title());
           if (key == "excerpt")
             return ReadString(value, field, article->mutable_excerpt());
-          if (key == "publishedDateTime")
+          if (key == "publishedDateTime") {
+            // Not mutable_publish_time() first: no value leaves it unset.
+            if (value.IsNull()) return absl::OkStatus();
             return ReadTime(value, field, article->mutable_publish_time());
+          }
           if (key == "originalUrl")
             return ReadUrl(value, field, article->mutable_original_url());
           if (key == "webUrl")
@@ -249,6 +252,7 @@ class SeedReader {
       const absl::string_view key = key_node.Scalar();
       const std::string field =
           prefix.empty() ? std::string(key) : absl::StrCat(prefix, ".", key);
+      RETURN_IF_ERROR(Spend(key_node, field, key.size()));
       for (const YamlNode& earlier : seen) {
         if (earlier.Scalar() == key) {
           return Error(key_node, field,
@@ -433,8 +437,10 @@ class SeedReader {
                   return ReadString(value, sub, link->mutable_title());
                 if (key == "excerpt")
                   return ReadString(value, sub, link->mutable_excerpt());
-                if (key == "publishedDateTime")
+                if (key == "publishedDateTime") {
+                  if (value.IsNull()) return absl::OkStatus();
                   return ReadTime(value, sub, link->mutable_publish_time());
+                }
                 if (key == "webUrl")
                   return ReadUrl(value, sub, link->mutable_web_url());
                 if (key == "ampWebUrl")
