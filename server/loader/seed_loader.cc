@@ -101,16 +101,36 @@ void WalkFolder(const fs::path& folder, const struct stat& info,
   }
 }
 
-// Reads the file whole into `content`. A rejection when it cannot, or when
-// it does not hold the `stamp.size` bytes the walk saw.
-absl::Status ReadFile(const SeedFile& file, std::string* content) {
+// Reads the file whole into `content`. The walk's stamp may be stale: a
+// seed replaced since the walk (renamed over, as editors and deploy tools
+// write files) is read as the file that was opened, and `stamp` receives
+// that file's. A rejection when it cannot be read, is larger than
+// `max_bytes`, or does not hold the bytes fstat gave (it changed while being
+// read).
+absl::Status ReadFile(const SeedFile& file, int64_t max_bytes, Stamp* stamp,
+                      std::string* content) {
   const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return Rejection(file.relative,
                      absl::StrCat("cannot read: ", std::strerror(errno)));
   }
+  struct stat opened;
+  if (::fstat(fd, &opened) != 0) {
+    const int stat_errno = errno;
+    ::close(fd);
+    return Rejection(file.relative,
+                     absl::StrCat("cannot read: ", std::strerror(stat_errno)));
+  }
+  *stamp = StampOf(opened);
+  if (stamp->size > max_bytes) {
+    ::close(fd);
+    return Rejection(
+        file.relative,
+        absl::StrCat("is ", stamp->size, " bytes, more than the limit of ",
+                     max_bytes, " bytes per seed"));
+  }
   // One byte more than expected, to see a file that grew.
-  const size_t expected = static_cast<size_t>(file.stamp.size);
+  const size_t expected = static_cast<size_t>(stamp->size);
   content->resize(expected + 1);
   size_t filled = 0;
   int read_errno = 0;
@@ -278,10 +298,20 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
       entry.rejection = outcome.status();
       return;
     }
-    if (absl::Status read = ReadFile(file, content); !read.ok()) {
+    Stamp read_stamp;
+    if (absl::Status read =
+            ReadFile(file, options.max_file_bytes, &read_stamp, content);
+        !read.ok()) {
       outcome = std::move(read);  // may pass: not cached
       return;
     }
+    // What was read, when the file was replaced after the walk.
+    entry.size = read_stamp.size;
+    entry.mtime_ns = read_stamp.mtime_ns;
+    entry.ctime_ns = read_stamp.ctime_ns;
+    entry.device = read_stamp.device;
+    entry.inode = read_stamp.inode;
+    entry.racy = entry.racy || read_stamp.mtime_ns >= racy_after_ns;
     ++files_read;
     if (cache != nullptr) entry.sha256 = Sha256Hex(*content);
     if (old != nullptr && old->sha256 == entry.sha256 &&
