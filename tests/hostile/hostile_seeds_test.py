@@ -104,7 +104,6 @@ BAD_FILES = {
 # a form clients cannot read: YAML's \N and \_ escapes, which yaml-cpp
 # turns into lone bytes 0x85 and 0xA0 (not UTF-8).
 MAY_LOAD = {
-    'yaml_escapes.txt': r'UTF-8',
 }
 
 # Made at run time; the unreadable file is added when permissions apply.
