@@ -23,6 +23,7 @@
 #include "loader/yaml_tree.h"
 #include "util/status_macros.h"
 #include "util/utf8.h"
+#include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/exceptions.h"
 
 namespace newsmeta {
@@ -586,6 +587,13 @@ absl::StatusOr<Article> ParseSeed(absl::string_view content,
     tree.Parse(front_matter->yaml);
     SeedReader reader(source_file, front_matter->first_line, limits);
     RETURN_IF_ERROR(reader.ReadArticle(tree.root(), &article));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's guard against a stack overflow; its own message is "bad
+    // file".
+    return absl::InvalidArgumentError(
+        absl::StrCat(source_file, ":", e.mark.line + front_matter->first_line,
+                     ":", e.mark.column + 1, ": YAML nesting deeper than ",
+                     e.depth() - 1, " levels (the parser's limit)"));
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) {
       return absl::InvalidArgumentError(

@@ -1,9 +1,12 @@
 #include "loader/yaml_tree.h"
 
+#include <algorithm>
 #include <istream>
 #include <streambuf>
 
+#include "util/utf8.h"
 #include "yaml-cpp/eventhandler.h"
+#include "yaml-cpp/exceptions.h"
 #include "yaml-cpp/parser.h"
 
 namespace newsmeta {
@@ -19,6 +22,49 @@ class ViewStreamBuf : public std::streambuf {
     setg(begin, begin, begin + text.size());
   }
 };
+
+// Appends a scalar as yaml-cpp decoded it to `out`, as UTF-8. yaml-cpp 0.7
+// decodes the escapes \N (U+0085) and \_ (U+00A0) of double-quoted scalars to
+// the single bytes 0x85 and 0xA0 instead of their UTF-8 (C2 85, C2 A0); every
+// other escape gives ASCII or UTF-8 (\x, \u and \U are encoded), and the rest
+// of a scalar is copied from the text. In UTF-8 text without NUL (Parse
+// refuses NUL) such a byte can only come from one of those two escapes: it
+// follows whole characters, so it is a continuation byte without a lead,
+// which is where FindInvalidUtf8 stops. Those bytes are re-encoded; any other
+// byte that is not UTF-8 (only possible when the text was not UTF-8) throws.
+void AppendAsUtf8(const std::string& value, const YAML::Mark& mark,
+                  std::string* out) {
+  absl::string_view rest(value);
+  while (true) {
+    const size_t bad = FindInvalidUtf8(rest);
+    out->append(rest.data(), bad);
+    if (bad == rest.size()) return;
+    const char byte = rest[bad];
+    if (byte != '\x85' && byte != '\xA0') {
+      throw YAML::ParserException(mark, "a scalar that is not valid UTF-8");
+    }
+    out->push_back('\xC2');
+    out->push_back(byte);
+    rest.remove_prefix(bad + 1);
+  }
+}
+
+// yaml-cpp takes a NUL byte outside quotes as the start of an escape (`a<NUL>b`
+// gives "a\b", `<NUL>N` the lone byte 0x85), and YAML allows no NUL in a
+// stream at all: throws at the first one.
+void RefuseNul(absl::string_view yaml) {
+  const size_t nul = yaml.find('\0');
+  if (nul == absl::string_view::npos) return;
+  const absl::string_view before = yaml.substr(0, nul);
+  const size_t line_start = before.rfind('\n');
+  YAML::Mark mark;
+  mark.pos = static_cast<int>(nul);
+  mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+  mark.column = static_cast<int>(
+      line_start == absl::string_view::npos ? nul : nul - line_start - 1);
+  throw YAML::ParserException(
+      mark, "a NUL byte (YAML allows none; write \"\\0\" in double quotes)");
+}
 
 }  // namespace
 
@@ -44,8 +90,8 @@ class YamlTree::Builder : public YAML::EventHandler {
     const uint32_t id = NewNode(YAML::NodeType::Scalar, mark, tag, anchor);
     Node& node = tree_->nodes_[id];
     node.begin = static_cast<uint32_t>(tree_->text_.size());
-    node.count = static_cast<uint32_t>(value.size());
-    tree_->text_.append(value);
+    AppendAsUtf8(value, mark, &tree_->text_);
+    node.count = static_cast<uint32_t>(tree_->text_.size() - node.begin);
     Add(id);
   }
 
@@ -131,6 +177,7 @@ void YamlTree::Parse(absl::string_view yaml) {
   pending_children_.clear();
   anchors_.clear();
   root_ = kNoNode;
+  RefuseNul(yaml);
 
   ViewStreamBuf buffer(yaml);
   std::istream in(&buffer);

@@ -5,7 +5,10 @@
 // node of their anchor, each node with its mark) in a few flat arrays instead
 // of one reference-counted allocation per node, and a tree reused for the next
 // document keeps its buffers. Parsing is yaml-cpp's own, so what parses, what
-// fails and where are exactly as with YAML::Load.
+// fails and where are as with YAML::Load, with two repairs: a NUL byte (which
+// YAML does not allow and yaml-cpp misreads as an escape) is an error, and
+// the escapes \N and \_ give the UTF-8 of U+0085 and U+00A0, not the lone
+// bytes 0x85 and 0xA0 yaml-cpp 0.7 gives. Scalars of UTF-8 text are UTF-8.
 #ifndef NEWSMETA_SERVER_LOADER_YAML_TREE_H_
 #define NEWSMETA_SERVER_LOADER_YAML_TREE_H_
 
@@ -64,7 +67,8 @@ class YamlTree {
   YamlTree& operator=(const YamlTree&) = delete;
 
   // Parses the first document of `yaml`, replacing what the tree held. Throws
-  // YAML::Exception (with its mark) where YAML::Load would.
+  // YAML::Exception (with its mark) where YAML::Load would, at a NUL byte,
+  // and at a scalar that is not UTF-8 (only when `yaml` is not).
   void Parse(absl::string_view yaml);
 
   // The document's root: a null node when the text holds no document.
