@@ -104,12 +104,15 @@ void WalkFolder(const fs::path& folder, const struct stat& info,
 // Reads the file whole into `content`. The walk's stamp may be stale: a
 // seed replaced since the walk (renamed over, as editors and deploy tools
 // write files) is read as the file that was opened, and `stamp` receives
-// that file's. A rejection when it cannot be read, is larger than
-// `max_bytes`, or does not hold the bytes fstat gave (it changed while being
-// read).
+// that file's. A rejection when it cannot be read, is no longer a regular
+// file, is larger than `max_bytes`, or does not hold the bytes fstat gave
+// (it changed while being read). It opens with O_NONBLOCK, so a FIFO put in
+// the file's place after the walk cannot block the load waiting for a writer
+// (nor a device wait for its hardware); only a regular file is read.
 absl::Status ReadFile(const SeedFile& file, int64_t max_bytes, Stamp* stamp,
                       std::string* content) {
-  const int fd = ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd =
+      ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     return Rejection(file.relative,
                      absl::StrCat("cannot read: ", std::strerror(errno)));
@@ -120,6 +123,12 @@ absl::Status ReadFile(const SeedFile& file, int64_t max_bytes, Stamp* stamp,
     ::close(fd);
     return Rejection(file.relative,
                      absl::StrCat("cannot read: ", std::strerror(stat_errno)));
+  }
+  if (!S_ISREG(opened.st_mode)) {
+    ::close(fd);
+    return Rejection(file.relative,
+                     "not a regular file (replaced since the folder was "
+                     "listed); skipped");
   }
   *stamp = StampOf(opened);
   if (stamp->size > max_bytes) {
@@ -214,6 +223,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
   }
   Walk walk;
   WalkFolder(root, root_info, "", &walk);
+  if (options.after_walk) options.after_walk();
 
   SeedCache* const cache = options.cache;
   if (cache != nullptr &&

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct LoaderOptions {
   // When set, files unchanged since the load that filled it are not parsed
   // again (see SeedCache), and the load refills it.
   SeedCache* cache = nullptr;
+  // For tests: called once the folder has been listed, before any file is
+  // read, to change files in between.
+  std::function<void()> after_walk;
 };
 
 struct LoadResult {

@@ -4,7 +4,13 @@
 // timings.
 #include "security/bearer_tokens.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,6 +156,27 @@ TEST(TokenFileTest, UnreadableOrEmptyFileFailsAtStart) {
     EXPECT_FALSE(file.ok()) << name;
     EXPECT_THAT(file.status().message(), HasSubstr(path));
   }
+}
+
+// A FIFO as the tokens file: opening it must not wait for a writer (the
+// file is read with util/small_file.h, as certificates are).
+TEST(TokenFileTest, FifoFailsAtStartWithoutBlocking) {
+  TempFolder folder;
+  const std::string path = (folder.path() / "tokens").string();
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  std::future<absl::StatusOr<std::unique_ptr<TokenFile>>> start = std::async(
+      std::launch::async, [&] { return TokenFile::Start({path}, nullptr); });
+  // Not a timing assertion: a reader blocked on the FIFO is released by
+  // opening its other end, so the test fails instead of hanging.
+  if (start.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "reading the tokens file blocked on a FIFO";
+    const int writer = ::open(path.c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer >= 0) ::close(writer);
+  }
+  const absl::StatusOr<std::unique_ptr<TokenFile>> file = start.get();
+  ASSERT_FALSE(file.ok());
+  EXPECT_THAT(file.status().message(), HasSubstr("not a regular file"));
+  EXPECT_THAT(file.status().message(), HasSubstr(path));
 }
 
 TEST(TokenFileTest, RenamedFileIsReloaded) {

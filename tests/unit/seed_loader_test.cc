@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -257,6 +259,40 @@ TEST(SeedLoaderTest, ReportsDanglingSymlinkAndLoadsTheOthers) {
   ASSERT_THAT(Messages(*result), SizeIs(1));
   EXPECT_THAT(Messages(*result)[0], StartsWith("gone.txt: "));
   EXPECT_THAT(Messages(*result)[0], HasSubstr("No such file or directory"));
+}
+
+// A FIFO put in a seed's place after the folder was listed: opening it for
+// reading would wait for a writer forever and hang every later reload. It
+// is reported, and the other files load.
+TEST(SeedLoaderTest, FifoSwappedInAfterTheWalkIsReportedWithoutBlocking) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("swapped.txt", Seed("s"));
+  folder.Write("z.txt", Seed("z"));
+  const std::string fifo = (folder.path() / "swapped.txt").string();
+  LoaderOptions options;
+  options.threads = 1;
+  options.after_walk = [&fifo] {
+    ASSERT_EQ(::unlink(fifo.c_str()), 0);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  };
+
+  std::future<absl::StatusOr<LoadResult>> load =
+      std::async(std::launch::async,
+                 [&] { return LoadSeedFolder(folder.root(), options); });
+  // Not a timing assertion: a load blocked on the FIFO is released by
+  // opening its other end, so the test ends and fails instead of hanging.
+  if (load.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    ADD_FAILURE() << "the load blocked opening a FIFO";
+    const int writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer >= 0) ::close(writer);
+  }
+  absl::StatusOr<LoadResult> result = load.get();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(SourceFiles(*result), ElementsAre("a.txt", "z.txt"));
+  EXPECT_THAT(Messages(*result),
+              ElementsAre(AllOf(StartsWith("swapped.txt: "),
+                                HasSubstr("not a regular file"))));
 }
 
 TEST(SeedLoaderTest, LoadsConfigMapVolumeOnce) {
