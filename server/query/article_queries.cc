@@ -77,8 +77,8 @@ absl::Status ListArticlesWire(const CatalogHolder& catalogs,
   ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
   ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
                    CurrentCatalog(catalogs));
-  ASSIGN_OR_RETURN(Page page,
-                   ListPage(*catalog, query, page_size, request.page_token()));
+  ASSIGN_OR_RETURN(Page page, ListPage(*catalog, query, page_size,
+                                       request.page_token(), {view}));
   // ListArticlesResponse: articles = 1, next_page_token = 2, total_size = 3.
   response->clear();
   for (const ArticleIndex index : page.articles) {
@@ -129,6 +129,23 @@ absl::Status BatchGetArticlesWire(
                     {"field", absl::StrCat("names[", i, "]")}});
     }
     found.push_back(*index);
+  }
+  // An answer no client with gRPC's default limits could receive. One
+  // article is answered however large, as GetArticle and a page would.
+  int64_t bytes = 0;
+  for (const ArticleIndex index : found) {
+    bytes += RepeatedElementBytes(catalog->ArticleBytes(index, view).size());
+  }
+  if (found.size() > 1 && bytes > kMaxResponseBytes) {
+    return Error(
+        absl::StatusCode::kFailedPrecondition, "RESPONSE_TOO_LARGE",
+        absl::StrCat("these ", found.size(), " articles weigh ", bytes,
+                     " bytes in the ", newsmeta::v1::ArticleView_Name(view),
+                     " view, more than the ", kMaxResponseBytes,
+                     " bytes one response may carry; ask for fewer names, or "
+                     "for ARTICLE_VIEW_BASIC (no body)"),
+        {{"bytes", absl::StrCat(bytes)},
+         {"limit", absl::StrCat(kMaxResponseBytes)}});
   }
   // BatchGetArticlesResponse: articles = 1.
   response->clear();

@@ -25,8 +25,15 @@ absl::StatusOr<int> EffectivePageSize(int64_t requested) {
   return static_cast<int>(std::min<int64_t>(requested, kMaxPageSize));
 }
 
+int64_t RepeatedElementBytes(size_t article_bytes) {
+  int64_t length_bytes = 1;
+  for (size_t rest = article_bytes >> 7; rest != 0; rest >>= 7) ++length_bytes;
+  return 1 + length_bytes + static_cast<int64_t>(article_bytes);
+}
+
 absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
-                              int page_size, absl::string_view page_token) {
+                              int page_size, absl::string_view page_token,
+                              const PageByteBudget& budget) {
   std::optional<Position> after;
   if (!page_token.empty()) {
     ASSIGN_OR_RETURN(after, DecodePageToken(page_token, query));
@@ -34,12 +41,20 @@ absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
   Page page;
   OrderedMatches matches(catalog, query, after);
   page.total_size = static_cast<int64_t>(matches.TotalSize());
+  int64_t page_bytes = 0;
+  bool full = false;  // stopped by the budget, with more to come
   while (static_cast<int>(page.articles.size()) < page_size) {
     const std::optional<ArticleIndex> index = matches.Next();
     if (!index) return page;
+    page_bytes +=
+        RepeatedElementBytes(catalog.ArticleBytes(*index, budget.view).size());
+    if (!page.articles.empty() && page_bytes > budget.max_bytes) {
+      full = true;
+      break;
+    }
     page.articles.push_back(*index);
   }
-  if (!page.articles.empty() && matches.Next()) {
+  if (!page.articles.empty() && (full || matches.Next())) {
     page.next_page_token =
         EncodePageToken(query, PositionOf(catalog, page.articles.back()));
   }

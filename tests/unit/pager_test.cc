@@ -402,5 +402,90 @@ TEST_F(PagerTest, FirstPageStartsAtTheFirstMatch) {
   EXPECT_THAT(newest.articles, ElementsAre(299u, 298u));
 }
 
+// Big articles (seeds may be 4 MiB each): a FULL page stops before its
+// articles pass the byte budget, with a token for the rest, so no response
+// exceeds what a gRPC client receives by default (4 MiB).
+TEST(PagerByteBudgetTest, PageStopsBeforeTheBudgetAndTheNextPageGoesOn) {
+  std::vector<Article> articles;
+  for (int i = 0; i < 10; ++i) {
+    Article article = MakeArticle(absl::StrFormat("articles/%016x", i),
+                                  kJuly + absl::Minutes(i));
+    // Bodies of 1, 2, ... 10 KiB, all FULL-only.
+    article.set_body(std::string(1024 * (i + 1), 'b'));
+    articles.push_back(std::move(article));
+  }
+  const std::shared_ptr<const Catalog> catalog = Build(std::move(articles));
+  Query query;
+  query.order = OldestFirst();
+  const std::vector<std::string> expected = FullResult(*catalog, query);
+  const PageByteBudget budget{newsmeta::v1::ARTICLE_VIEW_FULL, 12 * 1024};
+
+  std::vector<std::string> names;
+  std::vector<size_t> page_sizes;
+  std::string token;
+  do {
+    const absl::StatusOr<Page> page =
+        ListPage(*catalog, query, 1000, token, budget);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_FALSE(page->articles.empty());
+    int64_t bytes = 0;
+    for (const ArticleIndex index : page->articles) {
+      bytes += RepeatedElementBytes(
+          catalog->ArticleBytes(index, budget.view).size());
+    }
+    // Over the budget only when one article alone is.
+    if (page->articles.size() > 1) EXPECT_LE(bytes, budget.max_bytes);
+    EXPECT_EQ(page->total_size, 10);
+    const std::vector<std::string> page_names = PageNames(*catalog, *page);
+    names.insert(names.end(), page_names.begin(), page_names.end());
+    page_sizes.push_back(page->articles.size());
+    token = page->next_page_token;
+  } while (!token.empty() && page_sizes.size() < 20);
+  EXPECT_EQ(token, "");
+  EXPECT_EQ(names, expected);
+  // Bodies of 1+2+3+4 KiB fit in 12 KiB with the rest of their articles,
+  // then 5+6, then one at a time from 7 KiB on.
+  EXPECT_THAT(page_sizes, ElementsAre(4, 2, 1, 1, 1, 1));
+
+  // The BASIC view carries no body: one page.
+  const absl::StatusOr<Page> basic =
+      ListPage(*catalog, query, 1000, "",
+               PageByteBudget{newsmeta::v1::ARTICLE_VIEW_BASIC, 12 * 1024});
+  ASSERT_TRUE(basic.ok());
+  EXPECT_EQ(basic->articles.size(), 10u);
+  EXPECT_EQ(basic->next_page_token, "");
+}
+
+TEST(PagerByteBudgetTest, AnArticleOverTheBudgetHasAPageOfItsOwn) {
+  std::vector<Article> articles;
+  for (int i = 0; i < 3; ++i) {
+    Article article = MakeArticle(absl::StrFormat("articles/%016x", i),
+                                  kJuly + absl::Minutes(i));
+    article.set_body(std::string(i == 1 ? 20000 : 10, 'b'));
+    articles.push_back(std::move(article));
+  }
+  const std::shared_ptr<const Catalog> catalog = Build(std::move(articles));
+  Query query;
+  query.order = OldestFirst();
+  const PageByteBudget budget{newsmeta::v1::ARTICLE_VIEW_FULL, 10000};
+  std::vector<size_t> page_sizes;
+  std::string token;
+  do {
+    const absl::StatusOr<Page> page =
+        ListPage(*catalog, query, 50, token, budget);
+    ASSERT_TRUE(page.ok()) << page.status();
+    page_sizes.push_back(page->articles.size());
+    token = page->next_page_token;
+  } while (!token.empty() && page_sizes.size() < 10);
+  EXPECT_THAT(page_sizes, ElementsAre(1, 1, 1));
+}
+
+TEST(PagerByteBudgetTest, RepeatedElementBytesCountsTagAndLength) {
+  EXPECT_EQ(RepeatedElementBytes(0), 2);
+  EXPECT_EQ(RepeatedElementBytes(127), 129);
+  EXPECT_EQ(RepeatedElementBytes(128), 131);
+  EXPECT_EQ(RepeatedElementBytes(4 << 20), 1 + 4 + (4 << 20));
+}
+
 }  // namespace
 }  // namespace newsmeta
