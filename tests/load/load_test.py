@@ -15,12 +15,17 @@ the server still answers correctly, exits 0 on SIGTERM and its log has no
 sanitizer report (in make test-asan it is the ASan + UBSan binary, and
 LeakSanitizer checks it at exit).
 
+SoakTest (make soak, not ctest): the load of LoadTest for SOAK_SECONDS
+(default 600) while the seeds are reloaded every SOAK_RELOAD_SECONDS; prints
+requests served, errors, reloads and peak RSS.
+
 Run by ctest as Load.* with /usr/bin/python3; see tests/lib/newsmeta_testing.py
 for the environment. Figures go to stdout (ctest -V shows them).
 """
 
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -260,6 +265,64 @@ class LoadClient(threading.Thread):
         self.counts['streamed'] += len(names)
 
 
+def run_load(server, truth, seconds, warm_up_fraction=RSS_WARM_UP):
+    """LOAD_CLIENTS LoadClients for `seconds`, sampling the server's RSS.
+
+    Returns (totals, errors, figures): the clients' summed counts, their
+    errors, and {'requests', 'elapsed', 'start', 'warm', 'peak', 'end'}
+    (RSS in bytes: at start, peak in the warm-up, peak after it, at the end).
+    """
+    started = time.monotonic()
+    stop_at = started + seconds
+    clients = [LoadClient(i, server.target, truth, stop_at)
+               for i in range(LOAD_CLIENTS)]
+    samples = []  # (seconds since start, RSS bytes)
+    for client in clients:
+        client.start()
+    while any(client.is_alive() for client in clients):
+        samples.append((time.monotonic() - started, server.rss_bytes()))
+        time.sleep(0.2)
+    for client in clients:
+        client.join()
+    elapsed = time.monotonic() - started
+    samples.append((elapsed, server.rss_bytes()))
+
+    totals = {key: sum(c.counts[key] for c in clients)
+              for key in clients[0].counts}
+    errors = [e for c in clients for e in c.errors]
+    warm_up = [rss for t, rss in samples if t <= seconds * warm_up_fraction]
+    after = [rss for t, rss in samples if t > seconds * warm_up_fraction]
+    figures = {
+        'requests': totals['get'] + totals['page'] + totals['stream'],
+        'elapsed': elapsed,
+        'start': samples[0][1],
+        'warm': max(warm_up),
+        'peak': max(after or warm_up),
+        'end': samples[-1][1],
+    }
+    return totals, errors, figures
+
+
+def describe_load(totals, errors, figures):
+    return (f'{LOAD_CLIENTS} clients for {figures["elapsed"]:.1f} s: '
+            f'{figures["requests"]} requests ({totals["get"]} GetArticle, '
+            f'{totals["page"]} ListArticles pages in {totals["listing"]} '
+            f'listings, {totals["stream"]} StreamArticles with '
+            f'{totals["streamed"]} articles), {len(errors)} errors; '
+            f'server RSS {figures["start"] / MiB:.1f} MiB at start, '
+            f'{figures["warm"] / MiB:.1f} MiB peak in warm-up, '
+            f'{figures["peak"] / MiB:.1f} MiB peak after, '
+            f'{figures["end"] / MiB:.1f} MiB at the end'
+            f'{" (" + SANITIZE + " build)" if SANITIZE else ""}')
+
+
+def served_requests(server):
+    """ArticleService calls the server counted, by its metrics."""
+    return sum(v for k, v in server.metrics().items()
+               if k.startswith('newsmeta_rpc_requests_total{method="'
+                               '/newsmeta.v1.ArticleService/'))
+
+
 class LoadTest(ServerTestCase):
 
     def test_mixed_clients_get_correct_answers_and_memory_is_stable(self):
@@ -278,49 +341,86 @@ class LoadTest(ServerTestCase):
                                                                60)],
                              truth.orders[q], query)
 
-        started = time.monotonic()
-        stop_at = started + LOAD_SECONDS
-        clients = [LoadClient(i, server.target, truth, stop_at)
-                   for i in range(LOAD_CLIENTS)]
-        samples = []  # (seconds since start, RSS bytes)
-        for client in clients:
-            client.start()
-        while any(client.is_alive() for client in clients):
-            samples.append((time.monotonic() - started, server.rss_bytes()))
-            time.sleep(0.2)
-        for client in clients:
-            client.join()
-        elapsed = time.monotonic() - started
-        samples.append((elapsed, server.rss_bytes()))
-
-        totals = {key: sum(c.counts[key] for c in clients)
-                  for key in clients[0].counts}
-        errors = [e for c in clients for e in c.errors]
-        requests = totals['get'] + totals['page'] + totals['stream']
-        warm_up = [rss for t, rss in samples if t <= LOAD_SECONDS * RSS_WARM_UP]
-        after = [rss for t, rss in samples if t > LOAD_SECONDS * RSS_WARM_UP]
-        warm, peak, end = max(warm_up), max(after), samples[-1][1]
-        print(f'load: {LOAD_CLIENTS} clients for {elapsed:.1f} s: '
-              f'{requests} requests ({totals["get"]} GetArticle, '
-              f'{totals["page"]} ListArticles pages in {totals["listing"]} '
-              f'listings, {totals["stream"]} StreamArticles with '
-              f'{totals["streamed"]} articles), {len(errors)} errors; '
-              f'server RSS {samples[0][1] / MiB:.1f} MiB at start, '
-              f'{warm / MiB:.1f} MiB peak in warm-up, {peak / MiB:.1f} MiB '
-              f'peak after, {end / MiB:.1f} MiB at the end'
-              f'{" (" + SANITIZE + " build)" if SANITIZE else ""}',
-              flush=True)
+        totals, errors, figures = run_load(server, truth, LOAD_SECONDS)
+        print('load: ' + describe_load(totals, errors, figures), flush=True)
         self.assertEqual(errors, [])
         self.assertGreater(totals['get'], 0)
         self.assertGreater(totals['listing'], 0)
         self.assertGreater(totals['stream'], 0)
-        served = sum(v for k, v in server.metrics().items()
-                     if k.startswith('newsmeta_rpc_requests_total{method="'
-                                     '/newsmeta.v1.ArticleService/'))
-        self.assertGreaterEqual(served, requests)
+        self.assertGreaterEqual(served_requests(server), figures['requests'])
         if not SANITIZE:
-            limit = warm * (1 + RSS_GROWTH_FRACTION) + RSS_GROWTH_BYTES
-            self.assertLessEqual(peak, limit,
+            limit = (figures['warm'] * (1 + RSS_GROWTH_FRACTION) +
+                     RSS_GROWTH_BYTES)
+            self.assertLessEqual(figures['peak'], limit,
+                                 'server memory grew after warm-up')
+        self.assertCleanExit(server)
+
+
+class SoakTest(ServerTestCase):
+    """make soak: the load of LoadTest for SOAK_SECONDS (default 600) while
+    the seeds are reloaded every SOAK_RELOAD_SECONDS (default 2): seed files
+    rewritten with the same bytes (renamed over, so each reload reads and
+    hashes them) and SIGHUP, in turn. The answers stay those of the truth,
+    so every one is still checked. Zero errors, no failed load, memory
+    stable after warm-up, a clean exit. Not run by ctest."""
+
+    def test_soak(self):
+        seconds = float(os.environ.get('SOAK_SECONDS', '600'))
+        interval = float(os.environ.get('SOAK_RELOAD_SECONDS', '2'))
+        seeds = os.path.join(workdir, 'soak-corpus')
+        generate_seeds(seeds, LOAD_CORPUS, seed=21)
+        server = self.start(seeds, '--reload_quiet_period', '100ms')
+        truth = Truth(self.stub(server.target))
+        self.assertEqual(len(truth.names), LOAD_CORPUS)
+
+        stop = threading.Event()
+        files = seed_files(seeds)
+        reload_errors = []
+
+        def reloader():
+            rng = random.Random(3)
+            turn = 0
+            while not stop.wait(interval):
+                try:
+                    if turn % 2 == 0:
+                        for path in rng.sample(files, 20):
+                            rewrite_same(path)
+                    else:
+                        server.signal(signal.SIGHUP)
+                except OSError as error:
+                    reload_errors.append(str(error))
+                turn += 1
+
+        thread = threading.Thread(target=reloader, name='soak-reloader')
+        thread.start()
+        try:
+            totals, errors, figures = run_load(server, truth, seconds,
+                                               warm_up_fraction=0.1)
+        finally:
+            stop.set()
+            thread.join()
+        metrics = server.metrics()
+        reloads = metrics['newsmeta_catalog_reloads_total']
+        failed = metrics['newsmeta_catalog_loads_total{result="failed"}']
+        served = served_requests(server)
+        with open(f'/proc/{server.process.pid}/status') as status:
+            hwm = int(re.search(r'^VmHWM:\s+(\d+) kB', status.read(),
+                                re.M).group(1)) * 1024
+        print(f'soak: {describe_load(totals, errors, figures)}; '
+              f'{served:.0f} ArticleService calls served (server metrics), '
+              f'{reloads:.0f} reloads ({failed:.0f} failed), peak RSS '
+              f'(VmHWM) {hwm / MiB:.1f} MiB', flush=True)
+        for error in errors[:10]:
+            print(f'soak error: {error}', flush=True)
+        self.assertEqual(errors, [])
+        self.assertEqual(reload_errors, [])
+        self.assertEqual(failed, 0)
+        self.assertGreater(reloads, 0)
+        self.assertGreaterEqual(served, figures['requests'])
+        if not SANITIZE:
+            limit = (figures['warm'] * (1 + RSS_GROWTH_FRACTION) +
+                     RSS_GROWTH_BYTES)
+            self.assertLessEqual(figures['peak'], limit,
                                  'server memory grew after warm-up')
         self.assertCleanExit(server)
 
@@ -636,6 +736,15 @@ class ReloadUnderLoadTest(ServerTestCase):
             stub, nc.v1.ListArticlesRequest(page_size=1000), 30))) == 312,
             'the last reload')
         self.assertCleanExit(server)
+
+
+def rewrite_same(path):
+    """Replaces the seed file with a copy of itself (rename over it): a new
+    inode and mtime, the same bytes."""
+    temporary = os.path.join(os.path.dirname(path),
+                             '.' + os.path.basename(path) + '.tmp')
+    shutil.copyfile(path, temporary)
+    os.replace(temporary, path)
 
 
 def set_title(path, title):
