@@ -93,7 +93,7 @@ struct Answers {
 // fields, with a fixed fingerprint in place of the query's.
 std::string PageToken(const Article& last) {
   return absl::WebSafeBase64Escape(
-      absl::StrCat("nm2|ceilingceiling|", last.publish_time().seconds(), "|",
+      absl::StrCat("nm3|ceilingceiling|", last.publish_time().seconds(), "|",
                    last.publish_time().nanos(), "|", last.quality(), "|",
                    last.heat(), "|", last.name()));
 }

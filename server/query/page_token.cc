@@ -9,15 +9,21 @@
 #include "absl/strings/str_split.h"
 #include "catalog/article_name.h"
 #include "util/errors.h"
-#include "util/sha256.h"
 
 namespace newsmeta {
 namespace {
 
-constexpr absl::string_view kVersion = "nm2";
+// nm3: the query fingerprint is QueryFingerprint (nm2 had 16 hex digits of
+// a SHA-256 of CanonicalQueryText).
+constexpr absl::string_view kVersion = "nm3";
 
-std::string Fingerprint(const Query& query) {
-  return Sha256Hex(CanonicalQueryText(query)).substr(0, 16);
+// 16 lowercase hex digits.
+std::string FingerprintText(uint64_t fingerprint) {
+  std::string text(16, '0');
+  for (int i = 15; i >= 0; --i, fingerprint >>= 4) {
+    text[i] = "0123456789abcdef"[fingerprint & 0xf];
+  }
+  return text;
 }
 
 absl::Status Malformed() {
@@ -30,16 +36,25 @@ absl::Status Malformed() {
 }  // namespace
 
 std::string EncodePageToken(const Query& query, const Position& last) {
-  const int64_t seconds = absl::ToUnixSeconds(last.time);
-  const int64_t nanos =
-      (last.time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1);
-  return absl::WebSafeBase64Escape(
-      absl::StrCat(kVersion, "|", Fingerprint(query), "|", seconds, "|", nanos,
-                   "|", last.quality, "|", last.heat, "|", last.name));
+  return EncodePageToken(QueryFingerprint(query), last);
 }
 
 absl::StatusOr<Position> DecodePageToken(absl::string_view token,
                                          const Query& query) {
+  return DecodePageToken(token, QueryFingerprint(query));
+}
+
+std::string EncodePageToken(uint64_t fingerprint, const Position& last) {
+  const int64_t seconds = absl::ToUnixSeconds(last.time);
+  const int64_t nanos =
+      (last.time - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1);
+  return absl::WebSafeBase64Escape(absl::StrCat(
+      kVersion, "|", FingerprintText(fingerprint), "|", seconds, "|", nanos,
+      "|", last.quality, "|", last.heat, "|", last.name));
+}
+
+absl::StatusOr<Position> DecodePageToken(absl::string_view token,
+                                         uint64_t fingerprint) {
   std::string text;
   if (!absl::WebSafeBase64Unescape(token, &text)) return Malformed();
   const std::vector<absl::string_view> parts = absl::StrSplit(text, '|');
@@ -55,7 +70,7 @@ absl::StatusOr<Position> DecodePageToken(absl::string_view token,
       !ValidateArticleName("", parts[6]).ok()) {
     return Malformed();
   }
-  if (parts[1] != Fingerprint(query)) {
+  if (parts[1] != FingerprintText(fingerprint)) {
     return InvalidField(
         "page_token", "PAGE_TOKEN_QUERY_MISMATCH",
         "page_token was issued for a different query: every field except "

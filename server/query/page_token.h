@@ -7,6 +7,7 @@
 #ifndef NEWSMETA_SERVER_QUERY_PAGE_TOKEN_H_
 #define NEWSMETA_SERVER_QUERY_PAGE_TOKEN_H_
 
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,10 +17,15 @@
 
 namespace newsmeta {
 
+// `fingerprint` is QueryFingerprint(query): callers that encode and decode
+// for the same query compute it once.
+std::string EncodePageToken(uint64_t fingerprint, const Position& last);
 std::string EncodePageToken(const Query& query, const Position& last);
 
 // The position in `token`. INVALID_ARGUMENT naming `page_token` when the token
 // is malformed or was issued for another query.
+absl::StatusOr<Position> DecodePageToken(absl::string_view token,
+                                         uint64_t fingerprint);
 absl::StatusOr<Position> DecodePageToken(absl::string_view token,
                                          const Query& query);
 

@@ -34,9 +34,12 @@ int64_t RepeatedElementBytes(size_t article_bytes) {
 absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
                               int page_size, absl::string_view page_token,
                               const PageByteBudget& budget) {
+  // Once per call: the incoming token is checked against it and the next
+  // one carries it.
+  const uint64_t fingerprint = QueryFingerprint(query);
   std::optional<Position> after;
   if (!page_token.empty()) {
-    ASSIGN_OR_RETURN(after, DecodePageToken(page_token, query));
+    ASSIGN_OR_RETURN(after, DecodePageToken(page_token, fingerprint));
   }
   Page page;
   OrderedMatches matches(catalog, query, after);
@@ -56,7 +59,7 @@ absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
   }
   if (!page.articles.empty() && (full || matches.Next())) {
     page.next_page_token =
-        EncodePageToken(query, PositionOf(catalog, page.articles.back()));
+        EncodePageToken(fingerprint, PositionOf(catalog, page.articles.back()));
   }
   return page;
 }

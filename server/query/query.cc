@@ -1,6 +1,9 @@
 #include "query/query.h"
 
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
+#include "util/stable_hash.h"
 
 namespace newsmeta {
 namespace {
@@ -17,7 +20,58 @@ void AppendTime(const std::optional<absl::Time>& time, std::string* out) {
       out);
 }
 
+// The binary encoding QueryFingerprint hashes: fixed-width integers and
+// length-prefixed strings, each list preceded by its length, so that no two
+// queries share an encoding.
+class FingerprintEncoder {
+ public:
+  void Integer(uint64_t value) {
+    char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(value >> (8 * i));
+    out_.append(bytes, 8);
+  }
+  void Text(absl::string_view text) {
+    Integer(text.size());
+    out_.append(text.data(), text.size());
+  }
+  void Texts(const std::vector<std::string>& texts) {
+    Integer(texts.size());
+    for (const std::string& text : texts) Text(text);
+  }
+  void Time(const std::optional<absl::Time>& time) {
+    if (!time) {
+      Integer(0);
+      return;
+    }
+    const int64_t seconds = absl::ToUnixSeconds(*time);
+    Integer(1);
+    Integer(static_cast<uint64_t>(seconds));
+    Integer(static_cast<uint64_t>((*time - absl::FromUnixSeconds(seconds)) /
+                                  absl::Nanoseconds(1)));
+  }
+  const std::string& bytes() const { return out_; }
+
+ private:
+  std::string out_;
+};
+
 }  // namespace
+
+uint64_t QueryFingerprint(const Query& query) {
+  FingerprintEncoder encoder;
+  encoder.Texts(query.topics);
+  encoder.Time(query.start_time);
+  encoder.Time(query.end_time);
+  encoder.Texts(query.provider_domains);
+  encoder.Text(query.filter_source);
+  encoder.Text(query.text_source);
+  encoder.Integer(query.order.size());
+  for (const SortSpec& spec : query.order) {
+    encoder.Integer(static_cast<uint64_t>(spec.key) * 2 +
+                    (spec.descending ? 1 : 0));
+  }
+  return StableHash64(encoder.bytes());
+}
 
 bool IsTimeOrdered(const Query& query) {
   return query.order.size() == 1 && query.order[0].key == SortKey::kPublishTime;

@@ -2,6 +2,7 @@
 #ifndef NEWSMETA_SERVER_QUERY_QUERY_H_
 #define NEWSMETA_SERVER_QUERY_QUERY_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,12 @@ bool IsTimeOrdered(const Query& query);
 
 // A canonical text of `query`: equal for equal queries, on every replica.
 std::string CanonicalQueryText(const Query& query);
+
+// A 64-bit fingerprint of every field of `query` (as CanonicalQueryText
+// names them): equal for equal queries on every replica and build, different
+// for different ones but for hash collisions. Cheap: a binary encoding of the
+// fields (times as integers) through StableHash64.
+uint64_t QueryFingerprint(const Query& query);
 
 }  // namespace newsmeta
 

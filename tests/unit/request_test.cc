@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -242,9 +243,43 @@ TYPED_TEST(RequestQueryTest, EqualRequestsGiveEqualCanonicalText) {
   const absl::StatusOr<Query> query_b = QueryFromRequest(b);
   ASSERT_TRUE(query_a.ok() && query_b.ok());
   EXPECT_EQ(CanonicalQueryText(*query_a), CanonicalQueryText(*query_b));
+  EXPECT_EQ(QueryFingerprint(*query_a), QueryFingerprint(*query_b));
   b.set_order_by("publish_time asc");
   EXPECT_NE(CanonicalQueryText(*query_a),
             CanonicalQueryText(QueryFromRequest(b).value()));
+  EXPECT_NE(QueryFingerprint(*query_a),
+            QueryFingerprint(QueryFromRequest(b).value()));
+}
+
+TEST(QueryFingerprintTest, EveryFieldCounts) {
+  const Query base;
+  std::vector<Query> changed(9, base);
+  changed[0].topics = {"ai"};
+  changed[1].start_time = absl::FromUnixSeconds(0);
+  changed[2].end_time = absl::FromUnixSeconds(0);
+  changed[3].end_time = absl::FromUnixNanos(1);
+  changed[4].provider_domains = {"ft.com"};
+  changed[5].filter_source = "quality > 1";
+  changed[6].text_source = "energy";
+  changed[7].order[0].descending = false;
+  changed[8].order.push_back(SortSpec{SortKey::kQuality, true});
+  std::set<uint64_t> seen = {QueryFingerprint(base)};
+  for (size_t i = 0; i < changed.size(); ++i) {
+    EXPECT_TRUE(seen.insert(QueryFingerprint(changed[i])).second) << i;
+  }
+  // Where one list ends and the next starts counts too.
+  Query split_a;
+  split_a.topics = {"a", "b"};
+  Query split_b;
+  split_b.topics = {"a"};
+  split_b.provider_domains = {"b"};
+  EXPECT_NE(QueryFingerprint(split_a), QueryFingerprint(split_b));
+}
+
+TEST(QueryFingerprintTest, IsTheSameOnEveryBuild) {
+  // Page tokens carry it between replicas: changing the encoding or the hash
+  // invalidates tokens in flight (and needs a new token version).
+  EXPECT_EQ(QueryFingerprint(Query()), 0x7c2afe31e95c7d2fULL);
 }
 
 TEST(RequestViewTest, ResolveViewFallsBackWhenUnspecified) {

@@ -1,6 +1,7 @@
 #include "util/sha256.h"
 
 #include "gtest/gtest.h"
+#include "util/stable_hash.h"
 
 namespace newsmeta {
 namespace {
@@ -20,6 +21,23 @@ TEST(Sha256Test, HasherOverPartsEqualsDigestOfTheWhole) {
 
   Sha256Hasher empty;
   EXPECT_EQ(empty.HexDigest(), Sha256Hex(""));
+}
+
+TEST(StableHashTest, IsTheSameOnEveryBuild) {
+  // Page tokens carry it between replicas: these values must never change
+  // (they would invalidate every token in flight).
+  EXPECT_EQ(StableHash64(""), 0x9ca066f1a4ab2eeaULL);
+  EXPECT_EQ(StableHash64("abc"), 0x5a18ea2712619b4fULL);
+}
+
+TEST(StableHashTest, EveryByteCounts) {
+  const std::string base = "0123456789abcdefghij";
+  for (size_t i = 0; i < base.size(); ++i) {
+    std::string changed = base;
+    changed[i] ^= 1;
+    EXPECT_NE(StableHash64(changed), StableHash64(base)) << i;
+  }
+  EXPECT_NE(StableHash64(std::string("a\0", 2)), StableHash64("a"));
 }
 
 }  // namespace

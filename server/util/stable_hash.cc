@@ -1,0 +1,47 @@
+#include "util/stable_hash.h"
+
+#include <cstring>
+
+namespace newsmeta {
+namespace {
+
+constexpr uint64_t kMul1 = 0x87c37b91114253d5ULL;
+constexpr uint64_t kMul2 = 0x4cf5ad432745937fULL;
+
+uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+// Bytes as a little-endian word, whatever the machine's byte order.
+uint64_t LoadLittleEndian(const char* p, size_t n) {
+  uint64_t word = 0;
+  for (size_t i = 0; i < n; ++i) {
+    word |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  }
+  return word;
+}
+
+uint64_t Mix(uint64_t h, uint64_t word) {
+  h ^= Rotl(word * kMul1, 31) * kMul2;
+  return Rotl(h, 27) * 5 + 0x52dce729;
+}
+
+uint64_t Finalize(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+}  // namespace
+
+uint64_t StableHash64(absl::string_view data) {
+  uint64_t h = 0x9e3779b97f4a7c15ULL ^ data.size();
+  const char* p = data.data();
+  size_t left = data.size();
+  for (; left >= 8; p += 8, left -= 8) h = Mix(h, LoadLittleEndian(p, 8));
+  if (left > 0) h = Mix(h, LoadLittleEndian(p, left));
+  return Finalize(h);
+}
+
+}  // namespace newsmeta
