@@ -29,14 +29,26 @@ absl::StatusOr<std::shared_ptr<const Catalog>> CurrentCatalog(
   return catalog;
 }
 
+// Calls `wire` and flattens the message it answers into `bytes`.
+template <typename Request>
+absl::Status FlattenWire(absl::Status (*wire)(const CatalogHolder&,
+                                              const Request&, WireMessage*),
+                         const CatalogHolder& catalogs, const Request& request,
+                         std::string* bytes) {
+  WireMessage message;
+  RETURN_IF_ERROR(wire(catalogs, request, &message));
+  *bytes = message.Flatten();
+  return absl::OkStatus();
+}
+
 // Calls `wire` and parses the bytes it answers into `response`.
 template <typename Request, typename Response>
 absl::Status ParseWire(absl::Status (*wire)(const CatalogHolder&,
-                                            const Request&, std::string*),
+                                            const Request&, WireMessage*),
                        const CatalogHolder& catalogs, const Request& request,
                        Response* response) {
   std::string bytes;
-  RETURN_IF_ERROR(wire(catalogs, request, &bytes));
+  RETURN_IF_ERROR(FlattenWire(wire, catalogs, request, &bytes));
   if (!response->ParseFromString(bytes)) {
     return absl::InternalError(absl::StrCat("cannot parse the ",
                                             Response::descriptor()->name(),
@@ -49,7 +61,7 @@ absl::Status ParseWire(absl::Status (*wire)(const CatalogHolder&,
 
 absl::Status GetArticleWire(const CatalogHolder& catalogs,
                             const newsmeta::v1::GetArticleRequest& request,
-                            std::string* response) {
+                            WireMessage* response) {
   RETURN_IF_ERROR(ValidateArticleName("name", request.name()));
   ASSIGN_OR_RETURN(
       const ArticleView view,
@@ -62,14 +74,15 @@ absl::Status GetArticleWire(const CatalogHolder& catalogs,
                  absl::StrCat("no article is called ", request.name()),
                  {{"name", request.name()}});
   }
-  const absl::string_view bytes = catalog->ArticleBytes(*index, view);
-  response->assign(bytes.data(), bytes.size());
+  response->Clear();
+  response->AppendView(catalog->ArticleBytes(*index, view));
+  response->KeepAlive(catalog);
   return absl::OkStatus();
 }
 
 absl::Status ListArticlesWire(const CatalogHolder& catalogs,
                               const newsmeta::v1::ListArticlesRequest& request,
-                              std::string* response) {
+                              WireMessage* response) {
   ASSIGN_OR_RETURN(const Query query, QueryFromRequest(request));
   ASSIGN_OR_RETURN(
       const ArticleView view,
@@ -80,20 +93,26 @@ absl::Status ListArticlesWire(const CatalogHolder& catalogs,
   ASSIGN_OR_RETURN(Page page, ListPage(*catalog, query, page_size,
                                        request.page_token(), {view}));
   // ListArticlesResponse: articles = 1, next_page_token = 2, total_size = 3.
-  response->clear();
+  response->Clear();
+  // Per article a tag and a length (at most 1 + 5 bytes), then the token
+  // and the total.
+  response->Reserve(
+      2 * page.articles.size() + 2,
+      6 * page.articles.size() + page.next_page_token.size() + 16);
   for (const ArticleIndex index : page.articles) {
-    AppendBytesField(1, catalog->ArticleBytes(index, view), response,
-                     /*keep_empty=*/true);
+    AppendBytesFieldView(1, catalog->ArticleBytes(index, view), response,
+                         /*keep_empty=*/true);
   }
   AppendBytesField(2, page.next_page_token, response);
   AppendVarintField(3, static_cast<uint64_t>(page.total_size), response);
+  response->KeepAlive(catalog);
   return absl::OkStatus();
 }
 
 absl::Status BatchGetArticlesWire(
     const CatalogHolder& catalogs,
     const newsmeta::v1::BatchGetArticlesRequest& request,
-    std::string* response) {
+    WireMessage* response) {
   if (request.names().empty()) {
     return InvalidField("names", "MISSING_NAMES",
                         "names is empty; give 1 to 1000 article names");
@@ -148,12 +167,32 @@ absl::Status BatchGetArticlesWire(
          {"limit", absl::StrCat(kMaxResponseBytes)}});
   }
   // BatchGetArticlesResponse: articles = 1.
-  response->clear();
+  response->Clear();
   for (const ArticleIndex index : found) {
-    AppendBytesField(1, catalog->ArticleBytes(index, view), response,
-                     /*keep_empty=*/true);
+    AppendBytesFieldView(1, catalog->ArticleBytes(index, view), response,
+                         /*keep_empty=*/true);
   }
+  response->KeepAlive(catalog);
   return absl::OkStatus();
+}
+
+absl::Status GetArticleWire(const CatalogHolder& catalogs,
+                            const newsmeta::v1::GetArticleRequest& request,
+                            std::string* response) {
+  return FlattenWire(GetArticleWire, catalogs, request, response);
+}
+
+absl::Status ListArticlesWire(const CatalogHolder& catalogs,
+                              const newsmeta::v1::ListArticlesRequest& request,
+                              std::string* response) {
+  return FlattenWire(ListArticlesWire, catalogs, request, response);
+}
+
+absl::Status BatchGetArticlesWire(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::BatchGetArticlesRequest& request,
+    std::string* response) {
+  return FlattenWire(BatchGetArticlesWire, catalogs, request, response);
 }
 
 absl::Status GetArticle(const CatalogHolder& catalogs,

@@ -15,20 +15,35 @@
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/ordered_matches.h"
+#include "query/wire.h"
 
 namespace newsmeta {
 
 // The serving path: each answer as the wire bytes of its response message,
-// assembled from the catalog's cached article bytes (Catalog::ArticleBytes),
-// so no article is copied into a message or serialized per call.
+// made of views of the catalog's cached article bytes (Catalog::ArticleBytes)
+// and the few bytes around them; the message keeps the catalog alive. No
+// article is copied into a message or serialized per call: the transport
+// copies the pieces once into its buffer.
 absl::Status GetArticleWire(const CatalogHolder& catalogs,
                             const newsmeta::v1::GetArticleRequest& request,
-                            std::string* response);  // an Article
+                            WireMessage* response);  // an Article
+absl::Status ListArticlesWire(const CatalogHolder& catalogs,
+                              const newsmeta::v1::ListArticlesRequest& request,
+                              WireMessage* response);
+// At most this many names in one BatchGetArticles request.
+inline constexpr int kMaxBatchGetNames = 1000;
+absl::Status BatchGetArticlesWire(
+    const CatalogHolder& catalogs,
+    const newsmeta::v1::BatchGetArticlesRequest& request,
+    WireMessage* response);
+
+// The same bytes in one string.
+absl::Status GetArticleWire(const CatalogHolder& catalogs,
+                            const newsmeta::v1::GetArticleRequest& request,
+                            std::string* response);
 absl::Status ListArticlesWire(const CatalogHolder& catalogs,
                               const newsmeta::v1::ListArticlesRequest& request,
                               std::string* response);
-// At most this many names in one BatchGetArticles request.
-inline constexpr int kMaxBatchGetNames = 1000;
 absl::Status BatchGetArticlesWire(
     const CatalogHolder& catalogs,
     const newsmeta::v1::BatchGetArticlesRequest& request,

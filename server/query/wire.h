@@ -4,7 +4,10 @@
 #define NEWSMETA_SERVER_QUERY_WIRE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -19,6 +22,66 @@ void AppendBytesField(int number, absl::string_view bytes, std::string* out,
 // Appends field `number` as a varint; proto3 leaves zero out, and so does
 // this.
 void AppendVarintField(int number, uint64_t value, std::string* out);
+
+// A message assembled from pieces, for answers made of cached bytes: small
+// bytes it owns (tags, lengths, scalar fields) and views of bytes that
+// outlive it (a catalog's article bytes, kept alive by KeepAlive). The
+// transport copies the pieces once into its own buffer (or Flatten does).
+class WireMessage {
+ public:
+  // Copies `bytes` into the message.
+  void AppendOwned(absl::string_view bytes);
+  // Refers to `bytes`, which must stay valid as long as the message (see
+  // KeepAlive).
+  void AppendView(absl::string_view bytes);
+  // Keeps `owner` (say, the catalog the views point into) alive as long as
+  // the message.
+  void KeepAlive(std::shared_ptr<const void> owner) {
+    owner_ = std::move(owner);
+  }
+
+  // Room for `pieces` pieces and `owned_bytes` owned bytes.
+  void Reserve(size_t pieces, size_t owned_bytes) {
+    pieces_.reserve(pieces);
+    owned_.reserve(owned_bytes);
+  }
+
+  // Total size in bytes.
+  size_t size() const { return size_; }
+  // Calls `f(absl::string_view)` for each piece, in order.
+  template <typename F>
+  void ForEachPiece(const F& f) const {
+    for (const Piece& piece : pieces_) {
+      f(piece.view != nullptr
+            ? absl::string_view(piece.view, piece.size)
+            : absl::string_view(owned_.data() + piece.offset, piece.size));
+    }
+  }
+  // Copies every piece into `out`, which has room for size() bytes.
+  void CopyTo(char* out) const;
+  std::string Flatten() const;
+  void Clear();
+
+ private:
+  struct Piece {
+    const char* view;  // nullptr: owned_[offset, offset + size)
+    size_t offset;
+    size_t size;
+  };
+  std::string owned_;
+  std::vector<Piece> pieces_;
+  size_t size_ = 0;
+  std::shared_ptr<const void> owner_;
+};
+
+// As above, into a WireMessage: the field's tag and length are copied, the
+// value is referred to (AppendView).
+void AppendBytesFieldView(int number, absl::string_view bytes, WireMessage* out,
+                          bool keep_empty = false);
+// The same with the value copied too.
+void AppendBytesField(int number, absl::string_view bytes, WireMessage* out,
+                      bool keep_empty = false);
+void AppendVarintField(int number, uint64_t value, WireMessage* out);
 
 }  // namespace newsmeta
 

@@ -42,11 +42,19 @@ grpc::ByteBuffer ToByteBuffer(absl::string_view bytes) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// One copy of the message's pieces (the catalog's article bytes and the few
+// bytes between them) into one slice of its exact size.
+grpc::ByteBuffer ToByteBuffer(const WireMessage& message) {
+  grpc::Slice slice(message.size());
+  message.CopyTo(reinterpret_cast<char*>(const_cast<uint8_t*>(slice.begin())));
+  return grpc::ByteBuffer(&slice, 1);
+}
+
 // Runs a domain *Wire function on a raw unary call, unless `access` (the
 // caller's authentication) failed.
 template <typename Request>
 grpc::ServerUnaryReactor* AnswerRaw(
-    absl::Status (*wire)(const CatalogHolder&, const Request&, std::string*),
+    absl::Status (*wire)(const CatalogHolder&, const Request&, WireMessage*),
     const absl::Status& access, const CatalogHolder& catalogs,
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
@@ -60,10 +68,10 @@ grpc::ServerUnaryReactor* AnswerRaw(
     reactor->Finish(ToGrpcStatus(parsed.status()));
     return reactor;
   }
-  std::string bytes;
+  WireMessage message;
   const absl::Status status =
-      wire(PinCatalog(catalogs, context), *parsed, &bytes);
-  if (status.ok()) *response = ToByteBuffer(bytes);
+      wire(PinCatalog(catalogs, context), *parsed, &message);
+  if (status.ok()) *response = ToByteBuffer(message);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }

@@ -41,5 +41,36 @@ TEST(WireTest, LongValuesUseMultiByteLengths) {
   EXPECT_EQ(parsed.articles(0).name(), name);
 }
 
+TEST(WireTest, MessageOfPiecesFlattensToTheSameBytes) {
+  const std::string article_a = "first article bytes";
+  const std::string article_b = "second";
+  std::string expected;
+  AppendBytesField(1, article_a, &expected, /*keep_empty=*/true);
+  AppendBytesField(1, "", &expected, /*keep_empty=*/true);
+  AppendBytesField(1, article_b, &expected, /*keep_empty=*/true);
+  AppendBytesField(2, "token", &expected);
+  AppendVarintField(3, 300, &expected);
+
+  WireMessage message;
+  AppendBytesFieldView(1, article_a, &message, /*keep_empty=*/true);
+  AppendBytesFieldView(1, "", &message, /*keep_empty=*/true);
+  AppendBytesFieldView(1, article_b, &message, /*keep_empty=*/true);
+  AppendBytesField(2, "token", &message);
+  AppendVarintField(3, 300, &message);
+  EXPECT_EQ(message.size(), expected.size());
+  EXPECT_EQ(message.Flatten(), expected);
+
+  // The articles are referred to, not copied.
+  bool saw_view = false;
+  message.ForEachPiece([&](absl::string_view piece) {
+    if (piece.data() == article_a.data()) saw_view = true;
+  });
+  EXPECT_TRUE(saw_view);
+
+  message.Clear();
+  EXPECT_EQ(message.size(), 0u);
+  EXPECT_EQ(message.Flatten(), "");
+}
+
 }  // namespace
 }  // namespace newsmeta
