@@ -11,10 +11,12 @@ Position PositionOf(const Catalog& catalog, ArticleIndex index) {
 }
 
 QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
-                         const std::optional<Position>& after)
+                         const std::optional<Position>& after,
+                         TextMatches text_matches)
     : catalog_(&catalog),
       query_(&query),
-      descending_(IsTimeOrdered(query) && query.order[0].descending) {
+      descending_(IsTimeOrdered(query) && query.order[0].descending),
+      text_matches_(std::move(text_matches)) {
   const FilterHints hints = ExtractHints(query.filter);
   std::optional<absl::Time> start = query.start_time;
   std::optional<absl::Time> end = query.end_time;
@@ -47,13 +49,15 @@ QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
         RunsFor(query.provider_domains, &Catalog::DomainPostings));
   }
   if (!query.text.empty()) {
-    const TextIndex& index = catalog.text_index();
-    text_matches_ = std::make_shared<const std::vector<ArticleIndex>>(
-        index.Match(query.text, static_cast<uint32_t>(catalog.size()),
-                    [&catalog](uint32_t doc) {
-                      const ArticleFields& article = catalog.fields(doc);
-                      return std::make_pair(article.title, article.excerpt);
-                    }));
+    if (text_matches_ == nullptr) {
+      const TextIndex& index = catalog.text_index();
+      text_matches_ = std::make_shared<const std::vector<ArticleIndex>>(
+          index.Match(query.text, static_cast<uint32_t>(catalog.size()),
+                      [&catalog](uint32_t doc) {
+                        const ArticleFields& article = catalog.fields(doc);
+                        return std::make_pair(article.title, article.excerpt);
+                      }));
+    }
     const std::vector<ArticleIndex>* list = text_matches_.get();
     required.push_back(RunsOf(&list, 1));
   }
@@ -157,6 +161,14 @@ std::optional<ArticleIndex> QueryCursor::Next() {
     }
     if (Accepts(index)) return index;
   }
+}
+
+std::optional<absl::Span<const ArticleIndex>> QueryCursor::SingleRun() const {
+  if (!checks_.empty() || check_filter_ || !use_runs_) return std::nullopt;
+  if (runs_.empty()) return absl::Span<const ArticleIndex>();
+  if (runs_.size() != 1) return std::nullopt;
+  return absl::Span<const ArticleIndex>(runs_[0].begin,
+                                        runs_[0].end - runs_[0].begin);
 }
 
 size_t QueryCursor::CountRemaining() const {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "catalog/catalog.h"
 #include "query/query.h"
 
@@ -33,9 +34,21 @@ class QueryCursor {
   // Walks by (publish_time, name), descending when the query's only sort key
   // is `publish_time desc`, ascending otherwise. With `after`, starts after
   // that position (time order only). `catalog` and `query` must outlive the
-  // cursor.
+  // cursor. `text_matches`, when given, are the query's text matches as
+  // another cursor of the same query found them (text_matches()), which
+  // saves intersecting the posting lists again.
+  using TextMatches = std::shared_ptr<const std::vector<ArticleIndex>>;
   QueryCursor(const Catalog& catalog, const Query& query,
-              const std::optional<Position>& after = std::nullopt);
+              const std::optional<Position>& after = std::nullopt,
+              TextMatches text_matches = nullptr);
+
+  // The documents matching the query's text (nullptr without text).
+  const TextMatches& text_matches() const { return text_matches_; }
+
+  // When the matches are exactly one posting list's run (nothing else to
+  // check), that run in ascending order; nullopt otherwise. Says nothing of
+  // what Next() has already returned: call it on a fresh cursor.
+  std::optional<absl::Span<const ArticleIndex>> SingleRun() const;
 
   // The next match, or nullopt when there is none. Each match is returned
   // once, even when it has several of the query's topics.
@@ -73,7 +86,7 @@ class QueryCursor {
   std::vector<RunSet> checks_;
   bool check_filter_ = false;
   // Documents matching the text query, shared by copies of the cursor.
-  std::shared_ptr<const std::vector<ArticleIndex>> text_matches_;
+  TextMatches text_matches_;
 };
 
 }  // namespace newsmeta

@@ -74,7 +74,11 @@ std::optional<ArticleIndex> OrderedMatches::Next() {
 }
 
 size_t OrderedMatches::TotalSize() const {
-  if (cursor_) return QueryCursor(*catalog_, *query_).CountRemaining();
+  if (cursor_) {
+    return QueryCursor(*catalog_, *query_, std::nullopt,
+                       cursor_->text_matches())
+        .CountRemaining();
+  }
   return sorted_.size();
 }
 

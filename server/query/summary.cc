@@ -7,8 +7,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "absl/types/span.h"
 #include "query/cursor.h"
 #include "util/errors.h"
+#include "util/status_macros.h"
 
 namespace newsmeta {
 namespace {
@@ -53,6 +55,45 @@ int64_t BucketCount(absl::Time first, absl::Time last,
       break;
   }
   return 0;
+}
+
+absl::Status CheckBucketCount(int64_t total_buckets) {
+  if (total_buckets <= kMaxHistogramBuckets) return absl::OkStatus();
+  return InvalidField(
+      "histogram_interval", "TOO_MANY_HISTOGRAM_BUCKETS",
+      absl::StrCat("histogram_interval: the histogram would have ",
+                   total_buckets, " buckets, more than ", kMaxHistogramBuckets,
+                   "; narrow the time range or choose a wider interval"),
+      {{"buckets", absl::StrCat(total_buckets)},
+       {"limit", absl::StrCat(kMaxHistogramBuckets)}});
+}
+
+// The histogram of `run` (indexes ascending, so publish times ascending),
+// from the bucket of its first article to that of its last, empty buckets
+// included: one binary search per bucket.
+absl::Status HistogramOfRun(const Catalog& catalog,
+                            absl::Span<const ArticleIndex> run,
+                            HistogramInterval interval, Summary* summary) {
+  if (run.empty()) return absl::OkStatus();
+  const absl::Time first =
+      BucketStart(catalog.publish_time(run.front()), interval);
+  const absl::Time last =
+      BucketStart(catalog.publish_time(run.back()), interval);
+  const int64_t total_buckets = BucketCount(first, last, interval);
+  RETURN_IF_ERROR(CheckBucketCount(total_buckets));
+  summary->histogram.reserve(total_buckets);
+  const ArticleIndex* begin = run.data();
+  const ArticleIndex* const end = run.data() + run.size();
+  for (absl::Time start = first; start <= last;) {
+    const absl::Time next = NextBucketStart(start, interval);
+    const ArticleIndex* bucket_end = std::partition_point(
+        begin, end,
+        [&](ArticleIndex index) { return catalog.publish_time(index) < next; });
+    summary->histogram.push_back({start, bucket_end - begin});
+    begin = bucket_end;
+    start = next;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -108,16 +149,30 @@ absl::StatusOr<Summary> Summarize(const Catalog& catalog, const Query& query,
   absl::Time bucket_end = absl::InfiniteFuture();
   int64_t* bucket_count = nullptr;
   Summary summary;
-  QueryCursor cursor(catalog, query);
-  for (std::optional<ArticleIndex> index = cursor.Next(); index;
-       index = cursor.Next()) {
-    ++summary.total_size;
-    for (const uint32_t topic : catalog.TopicIds(*index)) {
+  const auto count_article = [&](ArticleIndex index) {
+    for (const uint32_t topic : catalog.TopicIds(index)) {
       ++topic_counts[topic];
     }
-    if (catalog.DomainId(*index) != Catalog::kNoDomain) {
-      ++provider_counts[catalog.DomainId(*index)];
+    if (catalog.DomainId(index) != Catalog::kNoDomain) {
+      ++provider_counts[catalog.DomainId(index)];
     }
+  };
+  QueryCursor cursor(catalog, query);
+  // When the matches are one posting list's run (say, a topic alone), count
+  // straight over it, and find each histogram bucket's end by binary search
+  // in it (times ascend with the index).
+  const std::optional<absl::Span<const ArticleIndex>> run = cursor.SingleRun();
+  if (run) {
+    summary.total_size = static_cast<int64_t>(run->size());
+    for (const ArticleIndex index : *run) count_article(index);
+    if (interval != HistogramInterval::kNone) {
+      RETURN_IF_ERROR(HistogramOfRun(catalog, *run, interval, &summary));
+    }
+  }
+  for (std::optional<ArticleIndex> index = run ? std::nullopt : cursor.Next();
+       index; index = cursor.Next()) {
+    ++summary.total_size;
+    count_article(*index);
     if (interval != HistogramInterval::kNone) {
       const absl::Time time = catalog.publish_time(*index);
       if (time < bucket_start || time >= bucket_end) {
@@ -146,16 +201,7 @@ absl::StatusOr<Summary> Summarize(const Catalog& catalog, const Query& query,
   const absl::Time first = buckets.begin()->first;
   const absl::Time last = buckets.rbegin()->first;
   const int64_t total_buckets = BucketCount(first, last, interval);
-  if (total_buckets > kMaxHistogramBuckets) {
-    return InvalidField(
-        "histogram_interval", "TOO_MANY_HISTOGRAM_BUCKETS",
-        absl::StrCat("histogram_interval: the histogram would have ",
-                     total_buckets, " buckets, more than ",
-                     kMaxHistogramBuckets,
-                     "; narrow the time range or choose a wider interval"),
-        {{"buckets", absl::StrCat(total_buckets)},
-         {"limit", absl::StrCat(kMaxHistogramBuckets)}});
-  }
+  RETURN_IF_ERROR(CheckBucketCount(total_buckets));
   summary.histogram.reserve(total_buckets);
   for (absl::Time start = first; start <= last;
        start = NextBucketStart(start, interval)) {

@@ -377,6 +377,97 @@ TEST(SummaryTest, NoMatchesGiveZeroTotalsAndNoHistogram) {
   EXPECT_THAT(summary.histogram, IsEmpty());
 }
 
+// Summarize counts a query whose matches are one posting list (one topic or
+// one provider domain, with or without a time range) straight over that
+// list; the answer must be the one of a scan of every article.
+TEST(SummaryTest, OnePostingListGivesTheSameSummaryAsAFullScan) {
+  const std::vector<std::string> topics = {"AI", "Energy", "Chips", "Économie"};
+  const std::vector<std::string> domains = {"ft.com", "reuters.com", ""};
+  std::vector<Article> articles;
+  for (int i = 0; i < 300; ++i) {
+    // Spread over about 14 months, several a day, unevenly.
+    const absl::Time time =
+        Utc(2023, 1, 1) + absl::Hours((i * 7919) % (420 * 24));
+    std::vector<std::string> mine = {topics[i % topics.size()]};
+    if (i % 3 == 0) mine.push_back(topics[(i / 3) % topics.size()]);
+    const std::string& domain = domains[(i / 2) % domains.size()];
+    articles.push_back(MakeArticle(absl::StrCat("https://ex.com/s", i), time,
+                                   mine, domain, domain.empty() ? "" : "P"));
+  }
+  const std::shared_ptr<const Catalog> catalog = Build(std::move(articles));
+
+  std::vector<Query> queries(5);
+  queries[0].topics = {"energy"};
+  queries[1].topics = {"economie"};
+  queries[1].start_time = Utc(2023, 3, 10);
+  queries[1].end_time = Utc(2023, 11, 2);
+  queries[2].provider_domains = {"ft.com"};
+  queries[3].topics = {"robots"};  // no posting list at all
+  queries[4].topics = {"ai"};
+  queries[4].start_time = Utc(2030, 1, 1);  // nothing in range
+  for (const HistogramInterval interval :
+       {HistogramInterval::kNone, HistogramInterval::kDay,
+        HistogramInterval::kWeek, HistogramInterval::kMonth}) {
+    for (size_t q = 0; q < queries.size(); ++q) {
+      const Query& query = queries[q];
+      SCOPED_TRACE(
+          absl::StrCat("query ", q, ", interval ", static_cast<int>(interval)));
+      // The scan: every article, checked field by field.
+      int64_t total = 0;
+      std::map<std::string, int64_t> topic_counts;
+      std::map<std::string, int64_t> domain_counts;
+      std::map<absl::Time, int64_t> buckets;
+      for (ArticleIndex i = 0; i < catalog->size(); ++i) {
+        const absl::Time time = catalog->publish_time(i);
+        if (query.start_time && time < *query.start_time) continue;
+        if (query.end_time && time >= *query.end_time) continue;
+        bool topic_ok = query.topics.empty();
+        for (const uint32_t id : catalog->TopicIds(i)) {
+          topic_ok |= !query.topics.empty() &&
+                      catalog->topic_key(id) == query.topics[0];
+        }
+        const bool domain_ok =
+            query.provider_domains.empty() ||
+            catalog->domain_key(i) == query.provider_domains[0];
+        if (!topic_ok || !domain_ok) continue;
+        ++total;
+        for (const uint32_t id : catalog->TopicIds(i)) {
+          ++topic_counts[catalog->topic_name(id)];
+        }
+        if (!catalog->domain_key(i).empty()) {
+          ++domain_counts[std::string(catalog->domain_key(i))];
+        }
+        if (interval != HistogramInterval::kNone) {
+          ++buckets[BucketStart(time, interval)];
+        }
+      }
+      const Summary summary = SummarizeOk(*catalog, query, kMaxTopN, interval);
+      EXPECT_EQ(summary.total_size, total);
+      std::map<std::string, int64_t> got_topics;
+      for (const Summary::Count& count : summary.topics) {
+        got_topics[count.key] = count.count;
+      }
+      EXPECT_EQ(got_topics, topic_counts);
+      std::map<std::string, int64_t> got_domains;
+      for (const Summary::Count& count : summary.providers) {
+        got_domains[count.key] = count.count;
+      }
+      EXPECT_EQ(got_domains, domain_counts);
+      std::vector<std::pair<absl::Time, int64_t>> expected_buckets;
+      if (!buckets.empty()) {
+        for (absl::Time start = buckets.begin()->first;
+             start <= buckets.rbegin()->first;
+             start = NextBucketStart(start, interval)) {
+          const auto it = buckets.find(start);
+          expected_buckets.emplace_back(start,
+                                        it == buckets.end() ? 0 : it->second);
+        }
+      }
+      EXPECT_EQ(Buckets(summary), expected_buckets);
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Histograms.
 
