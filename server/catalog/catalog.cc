@@ -1,6 +1,7 @@
 #include "catalog/catalog.h"
 
 #include <algorithm>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -140,20 +141,48 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
     article = Article();  // only the bytes are kept
   }
   unique = std::vector<Article>();
-  catalog->Index();
+  // Serialized here, sorted and deduplicated above: it always indexes.
+  catalog->Index().IgnoreError();
   catalog->version_ = ContentVersion(catalog->wire_);
   result.catalog = std::move(catalog);
   return result;
 }
 
-void Catalog::Index() {
+absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
+    std::vector<std::string> wire) {
+  std::shared_ptr<Catalog> catalog(new Catalog());
+  catalog->wire_ = std::move(wire);
+  std::string version;
+  std::thread hasher(
+      [&version, &catalog] { version = ContentVersion(catalog->wire_); });
+  catalog->basic_sizes_.reserve(catalog->wire_.size());
+  for (const std::string& bytes : catalog->wire_) {
+    catalog->basic_sizes_.push_back(BasicPrefixSize(bytes));
+  }
+  const absl::Status indexed = catalog->Index();
+  hasher.join();
+  if (!indexed.ok()) return indexed;
+  catalog->version_ = std::move(version);
+  return std::shared_ptr<const Catalog>(std::move(catalog));
+}
+
+absl::Status Catalog::Index() {
   const size_t n = wire_.size();
   fields_.resize(n);
   std::vector<uint32_t> topic_view_begin(n + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     topic_view_begin[i] = static_cast<uint32_t>(topic_views_.size());
-    // The bytes come from SerializeDeterministically: they always scan.
-    ScanFields(wire_[i], &fields_[i], &topic_views_);
+    if (!ScanFields(wire_[i], &fields_[i], &topic_views_)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("article ", i + 1, " is not a well-formed Article"));
+    }
+    if (i > 0 && std::tie(fields_[i - 1].publish_time, fields_[i - 1].name) >=
+                     std::tie(fields_[i].publish_time, fields_[i].name)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "article ", i + 1, " (", fields_[i].name,
+          ") is out of catalog order: it does not come after article ", i, " (",
+          fields_[i - 1].name, ") by publish time, then name"));
+    }
   }
   topic_view_begin[n] = static_cast<uint32_t>(topic_views_.size());
 
@@ -169,7 +198,10 @@ void Catalog::Index() {
                         .subspan(topic_view_begin[i],
                                  topic_view_begin[i + 1] - topic_view_begin[i]);
     times_.push_back(fields.publish_time);
-    by_name_.emplace(fields.name, i);
+    if (!by_name_.emplace(fields.name, i).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("article ", i + 1, " repeats the name ", fields.name));
+    }
     text.Add(i, fields.title, fields.excerpt);
 
     ids.clear();
@@ -210,6 +242,7 @@ void Catalog::Index() {
   }
   topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
   text_index_ = std::move(text).Build();
+  return absl::OkStatus();
 }
 
 Article Catalog::article(ArticleIndex i) const {

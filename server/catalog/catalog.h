@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -47,6 +48,15 @@ class Catalog {
   // is reported in `rejections`. Sets RelatedLink.article on each related
   // link whose web_url is the original_url or web_url of a kept article.
   static BuildResult Build(std::vector<newsmeta::v1::Article> articles);
+
+  // A catalog from the FULL-view bytes of another catalog's articles, in its
+  // order (what a snapshot holds): nothing is sorted, linked, deduplicated or
+  // serialized again, and the content version is computed on a second thread
+  // while indexing. INVALID_ARGUMENT naming the article when one is not a
+  // well-formed Article or they are not in catalog order ((publish_time,
+  // name) strictly ascending).
+  static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
+      std::vector<std::string> wire);
 
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
@@ -118,7 +128,9 @@ class Catalog {
 
  private:
   Catalog() = default;
-  void Index();
+  // Fills every index from wire_ and basic_sizes_; fails when an article does
+  // not scan or the articles are out of catalog order.
+  absl::Status Index();
 
   std::vector<std::string> wire_;               // FULL view bytes
   std::vector<uint32_t> basic_sizes_;           // BASIC view: a prefix of wire_

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <thread>
 #include <utility>
 
@@ -153,12 +154,23 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   return info;
 }
 
-absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
+namespace {
+
+// Reads and checks the snapshot at `path`; once it knows the article count it
+// calls `prepare(count)`, then `take(i, bytes, scratch)` for every article,
+// on `threads` threads (0: one per core) while one of them checks the
+// checksum. `scratch` is a message of the calling thread, for `take` to parse
+// into. `take` returns false when the article does not parse.
+absl::StatusOr<SnapshotInfo> ReadArticles(
+    const std::string& path, int threads,
+    const std::function<void(size_t count)>& prepare,
+    const std::function<bool(size_t i, absl::string_view bytes,
+                             Article* scratch)>& take) {
   absl::StatusOr<std::string> read = ReadWhole(path);
   if (!read.ok()) return read.status();
   const absl::string_view file = *read;
-  Snapshot snapshot;
-  snapshot.info.bytes = static_cast<int64_t>(file.size());
+  SnapshotInfo info;
+  info.bytes = static_cast<int64_t>(file.size());
 
   if (file.size() < kSnapshotMagic.size() ||
       file.substr(0, kSnapshotMagic.size()) != kSnapshotMagic) {
@@ -182,8 +194,7 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
   const uint64_t count = GetInt(file, 8, 8);
   const uint64_t payload_size = GetInt(file, 16, 8);
   size_t offset = 24;
-  std::string* strings[] = {&snapshot.info.catalog_version,
-                            &snapshot.info.newsmeta_version};
+  std::string* strings[] = {&info.catalog_version, &info.newsmeta_version};
   for (int k = 0; k < 2; ++k) {
     const size_t size = GetInt(file, offset, 2);
     offset += 2;
@@ -225,17 +236,18 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
                    absl::StrCat("corrupt: ", spans.size(),
                                 " articles, the header says ", count));
   }
-  snapshot.info.articles = static_cast<int64_t>(count);
+  info.articles = static_cast<int64_t>(count);
 
   // The checksum and the articles, in parallel: job 0 checks the checksum,
   // the others parse chunks of articles.
-  snapshot.articles.resize(spans.size());
+  prepare(spans.size());
   constexpr size_t kChunk = 512;
   const size_t chunks = (spans.size() + kChunk - 1) / kChunk;
   std::atomic<size_t> next{0};
   std::atomic<bool> checksum_ok{false};
   std::atomic<size_t> bad_article{SIZE_MAX};
   const auto work = [&] {
+    Article scratch;
     for (size_t job = next++; job <= chunks; job = next++) {
       if (job == 0) {
         Sha256Hasher hasher;
@@ -247,9 +259,8 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
       }
       const size_t end = std::min(spans.size(), job * kChunk);
       for (size_t i = (job - 1) * kChunk; i < end; ++i) {
-        if (!snapshot.articles[i].ParseFromArray(
-                payload.data() + spans[i].first,
-                static_cast<int>(spans[i].second))) {
+        if (!take(i, payload.substr(spans[i].first, spans[i].second),
+                  &scratch)) {
           size_t expected = SIZE_MAX;
           while (i < expected &&
                  !bad_article.compare_exchange_weak(expected, i)) {
@@ -277,27 +288,69 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
                    absl::StrCat("corrupt: article ", bad_article.load() + 1,
                                 " does not parse"));
   }
+  return info;
+}
+
+}  // namespace
+
+absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
+  Snapshot snapshot;
+  absl::StatusOr<SnapshotInfo> info = ReadArticles(
+      path, threads,
+      [&snapshot](size_t count) { snapshot.articles.resize(count); },
+      [&snapshot](size_t i, absl::string_view bytes, Article*) {
+        return snapshot.articles[i].ParseFromArray(
+            bytes.data(), static_cast<int>(bytes.size()));
+      });
+  if (!info.ok()) return info.status();
+  snapshot.info = *std::move(info);
+  return snapshot;
+}
+
+absl::StatusOr<SnapshotBytes> ReadSnapshotBytes(const std::string& path,
+                                                int threads) {
+  SnapshotBytes snapshot;
+  absl::StatusOr<SnapshotInfo> info = ReadArticles(
+      path, threads,
+      [&snapshot](size_t count) { snapshot.articles.resize(count); },
+      [&snapshot](size_t i, absl::string_view bytes, Article* scratch) {
+        // Parsed only to be checked (as strictly as ReadSnapshot does).
+        if (!scratch->ParseFromArray(bytes.data(),
+                                     static_cast<int>(bytes.size()))) {
+          return false;
+        }
+        snapshot.articles[i].assign(bytes.data(), bytes.size());
+        return true;
+      });
+  if (!info.ok()) return info.status();
+  snapshot.info = *std::move(info);
   return snapshot;
 }
 
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
     const std::string& path, SnapshotInfo* info, int threads) {
-  absl::StatusOr<Snapshot> snapshot = ReadSnapshot(path, threads);
+  absl::StatusOr<SnapshotBytes> snapshot = ReadSnapshotBytes(path, threads);
   if (!snapshot.ok()) return snapshot.status();
-  Catalog::BuildResult built = Catalog::Build(std::move(snapshot->articles));
-  if (built.catalog->version() != snapshot->info.catalog_version ||
-      !built.rejections.empty()) {
+  // The articles as they are, in the order written: no sorting, linking or
+  // serializing again.
+  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+      Catalog::FromCatalogBytes(std::move(snapshot->articles));
+  if (!catalog.ok()) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("corrupt: ", catalog.status().message()));
+  }
+  if ((*catalog)->version() != snapshot->info.catalog_version) {
     return Problem(
         absl::StatusCode::kDataLoss, path,
         absl::StrCat("its articles make catalog version ",
-                     built.catalog->version(), ", not the version ",
+                     (*catalog)->version(), ", not the version ",
                      snapshot->info.catalog_version,
                      " it was written from (written by newsmeta ",
                      snapshot->info.newsmeta_version,
                      " with other rules?); write it again with this server"));
   }
   if (info != nullptr) *info = std::move(snapshot->info);
-  return std::move(built.catalog);
+  return *std::move(catalog);
 }
 
 }  // namespace newsmeta

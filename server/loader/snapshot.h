@@ -64,7 +64,18 @@ struct Snapshot {
 // DATA_LOSS when it is truncated or corrupt.
 absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads = 0);
 
-// Reads the snapshot at `path` and builds its catalog; fails (DATA_LOSS) also
+struct SnapshotBytes {
+  SnapshotInfo info;
+  // Each article's bytes (checked to parse), in the order written.
+  std::vector<std::string> articles;
+};
+
+// As ReadSnapshot, keeping each article as its bytes.
+absl::StatusOr<SnapshotBytes> ReadSnapshotBytes(const std::string& path,
+                                                int threads = 0);
+
+// Reads the snapshot at `path` and builds its catalog from the articles'
+// bytes as they are (Catalog::FromCatalogBytes); fails (DATA_LOSS) also
 // when the catalog built is not the one that was written (its version
 // differs).
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(

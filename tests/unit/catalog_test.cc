@@ -1,8 +1,10 @@
 // Tests of the catalog: order, duplicates, lookups, posting lists, bounds.
 #include "catalog/catalog.h"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -398,6 +400,68 @@ TEST_F(CatalogBoundsTest, LowerAndUpperBoundOnAMissingPosition) {
   EXPECT_EQ(catalog_.UpperBound(day1_ - absl::Hours(1), Name(0x99)), 0u);
   EXPECT_EQ(catalog_.LowerBound(day3_ + absl::Hours(1), Name(0)), 5u);
   EXPECT_EQ(catalog_.UpperBound(day3_ + absl::Hours(1), Name(0)), 5u);
+}
+
+// The FULL bytes of every article of `catalog`, in catalog order: what a
+// snapshot holds.
+std::vector<std::string> BytesOf(const Catalog& catalog) {
+  std::vector<std::string> wire;
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    wire.emplace_back(catalog.ArticleBytes(i, v1::ARTICLE_VIEW_FULL));
+  }
+  return wire;
+}
+
+TEST(CatalogTest, FromCatalogBytesGivesTheSameCatalog) {
+  const Catalog::BuildResult built = Catalog::Build({
+      MakeArticle(Name(0x30), "2023-07-02T00:00:00Z", {"AI", "Chips"},
+                  "ft.com"),
+      MakeArticle(Name(0x20), "2023-07-01T12:00:00Z", {"ai"}),
+      MakeArticle(Name(0x10), "2023-07-01T12:00:00Z", {}, "Reuters.com"),
+  });
+  const absl::StatusOr<std::shared_ptr<const Catalog>> again =
+      Catalog::FromCatalogBytes(BytesOf(*built.catalog));
+  ASSERT_TRUE(again.ok()) << again.status();
+  const Catalog& copy = **again;
+  EXPECT_EQ(copy.version(), built.catalog->version());
+  EXPECT_EQ(AllNames(copy), AllNames(*built.catalog));
+  EXPECT_EQ(BytesOf(copy), BytesOf(*built.catalog));
+  for (ArticleIndex i = 0; i < copy.size(); ++i) {
+    EXPECT_EQ(copy.ArticleBytes(i, v1::ARTICLE_VIEW_BASIC),
+              built.catalog->ArticleBytes(i, v1::ARTICLE_VIEW_BASIC));
+  }
+  EXPECT_THAT(copy.TopicPostings("ai"), Pointee(ElementsAre(1, 2)));
+  EXPECT_THAT(copy.DomainPostings("reuters.com"), Pointee(ElementsAre(0)));
+  EXPECT_EQ(copy.IndexOf(Name(0x20)), 1u);
+}
+
+TEST(CatalogTest, FromCatalogBytesRefusesWhatIsNotACatalog) {
+  const Catalog::BuildResult built = Catalog::Build({
+      MakeArticle(Name(0x30), "2023-07-02T00:00:00Z"),
+      MakeArticle(Name(0x20), "2023-07-01T12:00:00Z"),
+      MakeArticle(Name(0x10), "2023-07-01T12:00:00Z"),
+  });
+  const std::vector<std::string> wire = BytesOf(*built.catalog);
+
+  std::vector<std::string> swapped = wire;
+  std::swap(swapped[0], swapped[2]);
+  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+      Catalog::FromCatalogBytes(swapped);
+  EXPECT_EQ(catalog.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(catalog.status().message()),
+              HasSubstr("out of catalog order"));
+
+  catalog = Catalog::FromCatalogBytes({wire[0], wire[0]});
+  EXPECT_EQ(catalog.status().code(), absl::StatusCode::kInvalidArgument);
+
+  catalog = Catalog::FromCatalogBytes({wire[0], "\xff\xff\xff"});
+  EXPECT_EQ(catalog.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(catalog.status().message()),
+              HasSubstr("article 2 is not a well-formed Article"));
+
+  catalog = Catalog::FromCatalogBytes({});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ((*catalog)->size(), 0u);
 }
 
 }  // namespace
