@@ -129,6 +129,14 @@ class Server:
                     return int(line.split()[1]) * 1024
         raise RuntimeError('no VmRSS in /proc/PID/status')
 
+    def thread_count(self):
+        """The number of threads the server runs now."""
+        with open(f'/proc/{self.process.pid}/status') as status:
+            for line in status:
+                if line.startswith('Threads:'):
+                    return int(line.split()[1])
+        raise RuntimeError('no Threads in /proc/PID/status')
+
     def sanitizer_reports(self):
         """Lines of the log that start a sanitizer report."""
         return [line for line in self.log().splitlines()
