@@ -120,11 +120,12 @@ notes = [
     f"CPU-s in {snap['seconds']:.2f} s: on a busy machine the wall-clock "
     "ratios depend on the CPU share each got; the CPU time per document "
     "does not.",
-    "Restart from snapshot: ReadSnapshot (read the file, check its SHA-256, "
-    "parse the articles on every core) "
-    f"{snap['read_seconds']:.2f} s, then Catalog::Build "
-    f"{snap['build_seconds']:.2f} s (one thread: sort, link, serialize, "
-    "index, version), and the catalog version checked.",
+    "Restart from snapshot: ReadSnapshotBytes (read the file, check its "
+    "SHA-256, check each article parses, on every core) "
+    f"{snap['read_seconds']:.2f} s, then Catalog::FromCatalogBytes "
+    f"{snap['build_seconds']:.2f} s (the bytes as they are: index on one "
+    "thread, catalog version hashed on another), and the catalog version "
+    "checked.",
     "Reload: the same process after the cold load, with its cache; one "
     "file's title changed (so its size and times): "
     f"{cold['reload_files_read']} file read, "
