@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -101,6 +102,20 @@ ABSL_FLAG(int, health_port, -1,
           "Plaintext port serving only grpc.health.v1.Health (Kubernetes "
           "gRPC probes cannot speak TLS), same host; -1: 50052 with TLS, "
           "none without; 0 picks a free one.");
+ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(30),
+          "WatchArticles sends a HEARTBEAT on a stream that sent nothing for "
+          "this long (within twice it), to keep proxies from closing it; 0 "
+          "never.");
+ABSL_FLAG(int, watch_history, 1000,
+          "WatchArticles remembers the changes of this many reloads: a resume "
+          "token older than that gets FAILED_PRECONDITION.");
+ABSL_FLAG(int64_t, watch_history_bytes, 64 << 20,
+          "...and at most about this many bytes of changed articles (the "
+          "last reload's are always kept).");
+ABSL_FLAG(int64_t, watch_max_lag, 10000,
+          "A watch is ended with RESOURCE_EXHAUSTED (and its resume token) "
+          "when the reloads after the one it is sending hold more than this "
+          "many changes: its reader is too slow.");
 ABSL_FLAG(std::string, auth_tokens_file, "",
           "Bearer tokens, one per line (# comments): every call but health "
           "must send 'authorization: Bearer <token>'. Re-read on change.");
@@ -333,6 +348,13 @@ int Run() {
   server_options.address =
       absl::StrCat(absl::GetFlag(FLAGS_host), ":", absl::GetFlag(FLAGS_port));
   server_options.connection = ConnectionOptionsFromFlags();
+  server_options.watch.max_history_entries =
+      static_cast<size_t>(std::max(1, absl::GetFlag(FLAGS_watch_history)));
+  server_options.watch.max_history_bytes = static_cast<size_t>(
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_watch_history_bytes)));
+  server_options.watch.max_lag_changes = absl::GetFlag(FLAGS_watch_max_lag);
+  server_options.watch_heartbeat = absl::GetFlag(FLAGS_watch_heartbeat);
+  server_options.metrics = &metrics;
   server_options.interceptors.push_back(NewMetricsInterceptorFactory(&metrics));
   std::unique_ptr<TokenFile> tokens;
   if (absl::Status access = ConfigureAccess(&server_options, &tokens);
@@ -450,7 +472,11 @@ int main(int argc, char** argv) {
                     "tls_key",
                     "tls_client_ca",
                     "health_port",
-                    "auth_tokens_file"});
+                    "auth_tokens_file",
+                    "watch_heartbeat",
+                    "watch_history",
+                    "watch_history_bytes",
+                    "watch_max_lag"});
   if (!env.ok()) {
     newsmeta::LogError(env.message());
     return 1;

@@ -121,6 +121,20 @@ void Metrics::AddStreamMessagesSent(absl::string_view method, int64_t n) {
   it->second += n;
 }
 
+void Metrics::AddWatchers(int64_t delta) {
+  absl::MutexLock lock(&mu_);
+  watchers_ += delta;
+}
+
+void Metrics::AddWatchEvent(absl::string_view type) {
+  absl::MutexLock lock(&mu_);
+  auto it = watch_events_.find(type);
+  if (it == watch_events_.end()) {
+    it = watch_events_.emplace(std::string(type), 0).first;
+  }
+  ++it->second;
+}
+
 void Metrics::SetCatalog(int64_t articles, absl::string_view version) {
   absl::MutexLock lock(&mu_);
   has_catalog_ = true;
@@ -236,6 +250,15 @@ std::string Metrics::RenderPrometheus() const {
                     EscapeLabelValue(method->first), "\"} ", method->second,
                     "\n");
   }
+
+  AppendHeader(out, "newsmeta_watch_events_sent_total", "counter",
+               "WatchArticles events delivered, by type.");
+  for (const auto* type : SortedByKey(watch_events_)) {
+    absl::StrAppend(&out, "newsmeta_watch_events_sent_total{type=\"",
+                    EscapeLabelValue(type->first), "\"} ", type->second, "\n");
+  }
+  AppendHeader(out, "newsmeta_watchers", "gauge", "Open WatchArticles calls.");
+  absl::StrAppend(&out, "newsmeta_watchers ", watchers_, "\n");
   return out;
 }
 

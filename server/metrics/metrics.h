@@ -71,6 +71,11 @@ class Metrics {
   // `n` more messages sent by the streaming RPC `method`.
   void AddStreamMessagesSent(absl::string_view method, int64_t n);
 
+  // Open WatchArticles calls: `delta` more (or fewer, when negative).
+  void AddWatchers(int64_t delta);
+  // One WatchArticles event delivered, by type ("EXISTING", "ADDED", ...).
+  void AddWatchEvent(absl::string_view type);
+
   // The catalog now being served: its article count and version.
   void SetCatalog(int64_t articles, absl::string_view version);
 
@@ -102,6 +107,8 @@ class Metrics {
   absl::flat_hash_map<std::string, CodeStats> rpcs_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> stream_messages_
       ABSL_GUARDED_BY(mu_);
+  int64_t watchers_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, int64_t> watch_events_ ABSL_GUARDED_BY(mu_);
   int64_t catalog_articles_ ABSL_GUARDED_BY(mu_) = 0;
   bool has_catalog_ ABSL_GUARDED_BY(mu_) = false;
   std::string catalog_version_ ABSL_GUARDED_BY(mu_);

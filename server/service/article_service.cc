@@ -9,7 +9,9 @@
 #include "query/article_queries.h"
 #include "service/call_auth.h"
 #include "service/status_conversion.h"
+#include "service/watch_reactor.h"
 #include "util/errors.h"
+#include "watch/watch_session.h"
 
 namespace newsmeta {
 namespace {
@@ -178,6 +180,28 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::StreamArticles(
     return new FailedStreamReactor(ToGrpcStatus(stream.status()));
   }
   return new ArticleStreamReactor(*std::move(stream));
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::WatchArticles(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  if (absl::Status access = Authenticate(*context); !access.ok()) {
+    return new FailedStreamReactor(ToGrpcStatus(access));
+  }
+  if (watch_hub_ == nullptr) {
+    return new FailedStreamReactor(grpc::Status(
+        grpc::StatusCode::UNIMPLEMENTED, "this server has no live feed"));
+  }
+  absl::StatusOr<newsmeta::v1::WatchArticlesRequest> parsed =
+      ParseRequest<newsmeta::v1::WatchArticlesRequest>(*request);
+  if (!parsed.ok()) {
+    return new FailedStreamReactor(ToGrpcStatus(parsed.status()));
+  }
+  absl::StatusOr<std::unique_ptr<WatchSession>> session =
+      WatchSession::Open(watch_hub_, *parsed);
+  if (!session.ok()) {
+    return new FailedStreamReactor(ToGrpcStatus(session.status()));
+  }
+  return StartWatch(watch_hub_, *std::move(session), metrics_, context);
 }
 
 }  // namespace newsmeta

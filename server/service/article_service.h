@@ -3,8 +3,10 @@
 #define NEWSMETA_SERVER_SERVICE_ARTICLE_SERVICE_H_
 
 #include "catalog/catalog_holder.h"
+#include "metrics/metrics.h"
 #include "newsmeta/v1/article_service.grpc.pb.h"
 #include "security/bearer_tokens.h"
+#include "watch/watch_hub.h"
 
 namespace newsmeta {
 
@@ -22,16 +24,25 @@ using ArticleServiceBase =
                 WithRawCallbackMethod_BatchGetArticles<
                     newsmeta::v1::ArticleService::
                         WithRawCallbackMethod_StreamArticles<
-                            newsmeta::v1::ArticleService::CallbackService>>>>;
+                            newsmeta::v1::ArticleService::
+                                WithRawCallbackMethod_WatchArticles<
+                                    newsmeta::v1::ArticleService::
+                                        CallbackService>>>>>;
 
 class ArticleServiceImpl final : public ArticleServiceBase {
  public:
   // `catalogs` must outlive the service; so must `tokens`, which, when
   // given, every call must present one of (UNAUTHENTICATED otherwise,
-  // before the request is looked at).
+  // before the request is looked at), and `watch_hub` and `metrics` when
+  // given. Without a hub, WatchArticles is UNIMPLEMENTED.
   explicit ArticleServiceImpl(const CatalogHolder* catalogs,
-                              const TokenFile* tokens = nullptr)
-      : catalogs_(catalogs), tokens_(tokens) {}
+                              const TokenFile* tokens = nullptr,
+                              WatchHub* watch_hub = nullptr,
+                              Metrics* metrics = nullptr)
+      : catalogs_(catalogs),
+        tokens_(tokens),
+        watch_hub_(watch_hub),
+        metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -49,6 +60,10 @@ class ArticleServiceImpl final : public ArticleServiceBase {
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;
 
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchArticles(
+      grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) override;
+
   grpc::ServerUnaryReactor* SummarizeArticles(
       grpc::CallbackServerContext* context,
       const newsmeta::v1::SummarizeArticlesRequest* request,
@@ -59,6 +74,8 @@ class ArticleServiceImpl final : public ArticleServiceBase {
 
   const CatalogHolder* catalogs_;
   const TokenFile* tokens_;
+  WatchHub* const watch_hub_;
+  Metrics* const metrics_;
 };
 
 }  // namespace newsmeta

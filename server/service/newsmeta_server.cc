@@ -91,7 +91,7 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
     (void)google::rpc::BadRequest::descriptor();
     (void)google::rpc::Status::descriptor();
   });
-  std::unique_ptr<NewsmetaServer> server(new NewsmetaServer(options.tokens));
+  std::unique_ptr<NewsmetaServer> server(new NewsmetaServer(options));
   grpc::ServerBuilder builder;
   const std::string& address = options.address;
   if (!address.empty()) {
@@ -130,6 +130,10 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
     }
   }
   server->SetServing(false);
+  WatchHub* hub = &server->watch_hub_;
+  server->heartbeat_ = std::make_unique<HeartbeatTicker>(
+      options.watch_heartbeat,
+      [hub] { hub->WakeAll(WatchHub::Listener::Reason::kHeartbeat); });
   return server;
 }
 
@@ -147,7 +151,8 @@ void NewsmetaServer::SetServing(bool serving) {
 }
 
 void NewsmetaServer::ServeCatalog(std::shared_ptr<const Catalog> catalog) {
-  catalogs_.Set(std::move(catalog));
+  catalogs_.Set(catalog);
+  watch_hub_.Publish(std::move(catalog));
   absl::MutexLock lock(&health_mutex_);
   if (!draining_) SetServing(true);
 }
@@ -162,6 +167,10 @@ void NewsmetaServer::Shutdown(absl::Duration grace) {
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
   StartDraining();
+  heartbeat_.reset();
+  // Watches never end by themselves: end them now, so they need not wait
+  // for the grace period.
+  watch_hub_.Close();
   server_->GetHealthCheckService()->Shutdown();
   if (health_service_ != nullptr) health_service_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));

@@ -20,6 +20,8 @@
 #include "security/tls_files.h"
 #include "service/article_service.h"
 #include "service/health_service.h"
+#include "watch/heartbeat_ticker.h"
+#include "watch/watch_hub.h"
 
 namespace newsmeta {
 
@@ -63,6 +65,12 @@ struct NewsmetaServerOptions {
   // Must outlive the server.
   const TokenFile* tokens = nullptr;
   ConnectionOptions connection;
+  // WatchArticles: the change history and per-watcher bounds, and how often
+  // an idle watch gets a HEARTBEAT (zero or infinite: never).
+  WatchHubOptions watch;
+  absl::Duration watch_heartbeat = absl::Seconds(30);
+  // When set, counts watchers and their events; must outlive the server.
+  Metrics* metrics = nullptr;
   // Run on every call, e.g. to count them.
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -95,17 +103,22 @@ class NewsmetaServer {
   // still come.
   void StartDraining();
 
-  // Reports NOT_SERVING, lets in-flight calls run for up to `grace`, cancels
-  // what is left, and returns when the server has stopped.
+  // Reports NOT_SERVING, ends open watches (UNAVAILABLE with their resume
+  // token, as soon as their last write completed), lets in-flight calls run
+  // for up to `grace`, cancels what is left, and returns when the server has
+  // stopped.
   void Shutdown(absl::Duration grace);
 
  private:
-  explicit NewsmetaServer(const TokenFile* tokens)
-      : service_(&catalogs_, tokens) {}
+  explicit NewsmetaServer(const NewsmetaServerOptions& options)
+      : watch_hub_(options.watch),
+        service_(&catalogs_, options.tokens, &watch_hub_, options.metrics) {}
   void SetServing(bool serving);
 
   CatalogHolder catalogs_;
+  WatchHub watch_hub_;
   ArticleServiceImpl service_;
+  std::unique_ptr<HeartbeatTicker> heartbeat_;
   std::unique_ptr<grpc::Server> server_;
   // The health port's service, kept equal to server_'s default one, and
   // the server that serves only it.

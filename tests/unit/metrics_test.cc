@@ -83,7 +83,29 @@ TEST(MetricsTest, FreshMetricsRenderEveryFamilyInOrder) {
       "# TYPE newsmeta_rpc_requests_total counter\n"
       "# HELP newsmeta_stream_messages_sent_total Messages sent by "
       "server-streaming RPCs, by method.\n"
-      "# TYPE newsmeta_stream_messages_sent_total counter\n");
+      "# TYPE newsmeta_stream_messages_sent_total counter\n"
+      "# HELP newsmeta_watch_events_sent_total WatchArticles events "
+      "delivered, by type.\n"
+      "# TYPE newsmeta_watch_events_sent_total counter\n"
+      "# HELP newsmeta_watchers Open WatchArticles calls.\n"
+      "# TYPE newsmeta_watchers gauge\n"
+      "newsmeta_watchers 0\n");
+}
+
+TEST(MetricsTest, WatchersAndWatchEventsAreCounted) {
+  Metrics metrics = MakeMetrics();
+  metrics.AddWatchers(2);
+  metrics.AddWatchers(-1);
+  metrics.AddWatchEvent("ADDED");
+  metrics.AddWatchEvent("ADDED");
+  metrics.AddWatchEvent("EXISTING");
+  const std::string text = metrics.RenderPrometheus();
+  EXPECT_NE(text.find("\nnewsmeta_watchers 1\n"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("\nnewsmeta_watch_events_sent_total{type=\"ADDED\"} 2\n"
+                "newsmeta_watch_events_sent_total{type=\"EXISTING\"} 1\n"),
+      std::string::npos)
+      << text;
 }
 
 TEST(MetricsTest, LatencyHistogramBucketsAreCumulative) {
