@@ -6,6 +6,7 @@
 //       [--page_size N] [--json]
 //   newsmeta-client get articles/0123456789abcdef [articles/...]
 //   newsmeta-client health [--service newsmeta.v1.ArticleService]
+//   newsmeta-client watch --topic T [--from D] [--resume TOKEN]
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
@@ -60,6 +61,12 @@ ABSL_FLAG(bool, all, false, "list: follow next_page_token to the end.");
 ABSL_FLAG(bool, json, false,
           "Print one article per line as canonical proto3 JSON.");
 ABSL_FLAG(std::string, service, "", "health: the service to check.");
+ABSL_FLAG(std::string, resume, "",
+          "watch: the resume_token of the last event received, to continue "
+          "right after it.");
+ABSL_FLAG(int, max_events, 0,
+          "watch: stop (exit 0) after this many events; 0: run until the "
+          "server ends the call or the client is interrupted.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30),
           "Deadline of each call; 0 for none.");
 ABSL_FLAG(bool, tls, false,
@@ -118,7 +125,8 @@ int Fail(const grpc::Status& status) {
 int UsageError(absl::string_view message) {
   std::cerr << "error: " << message << "\n"
             << "usage: newsmeta-client [--target=HOST:PORT] "
-               "list|stream|summary|get NAME...|health [flags]; see --help\n";
+               "list|stream|summary|get NAME...|health|watch [flags]; see "
+               "--help\n";
   return kExitUsage;
 }
 
@@ -269,6 +277,73 @@ int Stream(v1::ArticleService::Stub& stub) {
   if (!status.ok()) return Fail(status);
   printer.Note(absl::StrCat(count, " articles"));
   return EXIT_SUCCESS;
+}
+
+// watch: prints each event as it comes, one line each (TYPE, name, title,
+// resume token), or as JSON with --json. --from bounds the backfill only;
+// --timeout does not apply (a watch has no end).
+int Watch(v1::ArticleService::Stub& stub) {
+  v1::WatchArticlesRequest request;
+  for (const std::string& topic : absl::GetFlag(FLAGS_topic)) {
+    request.add_topics(topic);
+  }
+  for (const std::string& domain : absl::GetFlag(FLAGS_provider)) {
+    request.add_provider_domains(domain);
+  }
+  if (const std::string from = absl::GetFlag(FLAGS_from); !from.empty()) {
+    absl::StatusOr<absl::Time> time = ParseFromArg(from);
+    if (!time.ok()) return UsageError(time.status().message());
+    SetTimestamp(*time, request.mutable_backfill_start_time());
+  }
+  request.set_filter(absl::GetFlag(FLAGS_filter));
+  request.set_text(absl::GetFlag(FLAGS_text));
+  const std::string view = absl::GetFlag(FLAGS_view);
+  if (view == "full") {
+    request.set_view(v1::ARTICLE_VIEW_FULL);
+  } else if (!view.empty() && view != "basic") {
+    return UsageError("--view must be basic or full");
+  }
+  request.set_resume_token(absl::GetFlag(FLAGS_resume));
+  grpc::ClientContext context;
+  if (const std::string token = Token(); !token.empty()) {
+    context.AddMetadata("authorization", "Bearer " + token);
+  }
+  std::unique_ptr<grpc::ClientReader<v1::ArticleEvent>> reader =
+      stub.WatchArticles(&context, request);
+  const bool json = absl::GetFlag(FLAGS_json);
+  const int max_events = absl::GetFlag(FLAGS_max_events);
+  v1::ArticleEvent event;
+  std::string last_token;
+  int count = 0;
+  while (reader->Read(&event)) {
+    last_token = event.resume_token();
+    if (json) {
+      std::string line;
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = false;
+      (void)google::protobuf::util::MessageToJsonString(event, &line, options);
+      std::cout << line << std::endl;
+    } else {
+      std::cout << v1::ArticleEvent::Type_Name(event.type()).substr(5) << "\t"
+                << event.name() << "\t" << event.article().title() << "\t"
+                << event.resume_token() << std::endl;
+    }
+    if (max_events > 0 && ++count >= max_events) {
+      context.TryCancel();
+      reader->Finish();
+      return EXIT_SUCCESS;
+    }
+  }
+  const grpc::Status status = reader->Finish();
+  const auto& trailers = context.GetServerTrailingMetadata();
+  if (auto it = trailers.find("newsmeta-resume-token");
+      it != trailers.end() && it->second.size() > 0) {
+    last_token = std::string(it->second.data(), it->second.size());
+  }
+  if (!last_token.empty()) {
+    std::cerr << "resume with: --resume=" << last_token << "\n";
+  }
+  return status.ok() ? EXIT_SUCCESS : Fail(status);
 }
 
 // One name: GetArticle; several: BatchGetArticles (all or nothing).
@@ -448,6 +523,7 @@ int Run(const std::vector<char*>& args) {
   }
   if (command == "summary" && args.size() == 2) return Summary(*stub);
   if (command == "health" && args.size() == 2) return Check(channel);
+  if (command == "watch" && args.size() == 2) return Watch(*stub);
   return UsageError(
       absl::StrCat("unknown command or wrong arguments: ", command));
 }
@@ -463,6 +539,8 @@ int main(int argc, char** argv) {
       "  newsmeta-client get articles/ID [articles/ID2 ...]\n"
       "  newsmeta-client summary [query flags] [--top_n N] [--interval "
       "day|week|month|none]\n"
-      "  newsmeta-client health [--service S]");
+      "  newsmeta-client health [--service S]\n"
+      "  newsmeta-client watch [query flags] [--from D] [--resume TOKEN] "
+      "[--max_events N] [--json]");
   return newsmeta::Run(absl::ParseCommandLine(argc, argv));
 }
