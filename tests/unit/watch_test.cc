@@ -1,0 +1,318 @@
+// WatchArticles' domain side: the resume token, the per-article matcher, the
+// hub's history and the session's events (backfill, caught up, live,
+// resume, falling behind), without gRPC.
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "newsmeta/v1/article.pb.h"
+#include "newsmeta/v1/article_service.pb.h"
+#include "test_util.h"
+#include "watch/watch_hub.h"
+#include "watch/watch_query.h"
+#include "watch/watch_session.h"
+#include "watch/watch_token.h"
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+using ::newsmeta::v1::ArticleEvent;
+using ::newsmeta::v1::WatchArticlesRequest;
+
+Article MakeArticle(int id, int day, const std::string& title,
+                    const std::string& topic = "AI") {
+  Article article;
+  article.set_name(Name(id));
+  article.set_title(title);
+  article.add_topics(topic);
+  SetTime(
+      Rfc3339(absl::StrCat("2024-01-", day < 10 ? "0" : "", day, "T00:00:00Z")),
+      article.mutable_publish_time());
+  article.set_source_file(absl::StrCat(id, ".md"));
+  return article;
+}
+
+std::shared_ptr<const Catalog> Build(std::vector<Article> articles) {
+  return Catalog::Build(std::move(articles)).catalog;
+}
+
+WatchArticlesRequest TopicRequest(const std::string& topic) {
+  WatchArticlesRequest request;
+  request.add_topics(topic);
+  return request;
+}
+
+ArticleEvent Parse(const WatchStep& step) {
+  ArticleEvent event;
+  EXPECT_TRUE(event.ParseFromString(step.event));
+  return event;
+}
+
+// Reads events until the session is idle; fails on kEnd.
+std::vector<ArticleEvent> Drain(WatchSession& session) {
+  std::vector<ArticleEvent> events;
+  for (int i = 0; i < 10000; ++i) {
+    WatchStep step = session.Next(false);
+    if (step.kind == WatchStep::Kind::kIdle) return events;
+    EXPECT_EQ(step.kind, WatchStep::Kind::kEvent) << step.status;
+    if (step.kind != WatchStep::Kind::kEvent) return events;
+    session.Delivered(step.token);
+    events.push_back(Parse(step));
+  }
+  ADD_FAILURE() << "the session never went idle";
+  return events;
+}
+
+std::vector<std::string> Describe(const std::vector<ArticleEvent>& events) {
+  std::vector<std::string> out;
+  for (const ArticleEvent& event : events) {
+    std::string type = ArticleEvent::Type_Name(event.type()).substr(5);
+    out.push_back(event.name().empty() ? type
+                                       : absl::StrCat(type, " ", event.name()));
+  }
+  return out;
+}
+
+TEST(WatchTokenTest, RoundTripsAndRefusesOtherQueriesAndGarbage) {
+  WatchPoint point;
+  point.version = "0123456789abcdef";
+  point.next_version = "fedcba9876543210";
+  point.applied = 3;
+  point.backfill =
+      BackfillPosition{Rfc3339("2024-01-02T03:04:05.5Z"), "articles/x"};
+  const std::string token = EncodeWatchToken("fp", point);
+  absl::StatusOr<WatchPoint> decoded = DecodeWatchToken(token, "fp");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->version, point.version);
+  EXPECT_EQ(decoded->next_version, point.next_version);
+  EXPECT_EQ(decoded->applied, 3);
+  ASSERT_TRUE(decoded->backfill.has_value());
+  EXPECT_EQ(decoded->backfill->time, point.backfill->time);
+  EXPECT_EQ(decoded->backfill->name, "articles/x");
+
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(DecodeWatchToken(token, "other").status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(DecodeWatchToken("bm9wZQ", "fp").status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(DecodeWatchToken("!!", "fp").status()));
+}
+
+TEST(WatchQueryTest, MatchesArticlesAsQueriesDo) {
+  WatchArticlesRequest request;
+  request.add_topics("ai");
+  request.set_text("chips -memory");
+  request.set_filter("quality >= 10");
+  absl::StatusOr<WatchQuery> query = WatchQueryFromRequest(request);
+  ASSERT_TRUE(query.ok()) << query.status();
+  Article article = MakeArticle(1, 1, "New chips arrive");
+  article.set_quality(20);
+  std::vector<absl::string_view> topics;
+  EXPECT_TRUE(ArticleMatches(query->query, FieldsOf(article, &topics)));
+  article.set_quality(5);
+  EXPECT_FALSE(ArticleMatches(query->query, FieldsOf(article, &topics)));
+  article.set_quality(20);
+  article.set_title("New memory chips");
+  EXPECT_FALSE(ArticleMatches(query->query, FieldsOf(article, &topics)));
+  article.set_title("New chips");
+  article.clear_topics();
+  article.add_topics("Energy");
+  EXPECT_FALSE(ArticleMatches(query->query, FieldsOf(article, &topics)));
+}
+
+TEST(WatchQueryTest, RefusesBadFieldsNamingThem) {
+  WatchArticlesRequest request;
+  request.set_filter("quality >=");
+  EXPECT_TRUE(absl::IsInvalidArgument(WatchQueryFromRequest(request).status()));
+  request.clear_filter();
+  request.mutable_backfill_start_time()->set_nanos(-1);
+  absl::Status status = WatchQueryFromRequest(request).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_NE(status.message().find("backfill_start_time"), std::string::npos);
+}
+
+TEST(WatchSessionTest, BackfillsThenCatchesUpThenFollowsReloads) {
+  WatchHub hub;
+  hub.Publish(Build({MakeArticle(1, 2, "one"), MakeArticle(2, 1, "two"),
+                     MakeArticle(3, 3, "three", "Energy")}));
+  auto session = WatchSession::Open(&hub, TopicRequest("AI"));
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(Describe(Drain(**session)),
+            (std::vector<std::string>{"EXISTING " + Name(2),
+                                      "EXISTING " + Name(1), "CAUGHT_UP"}));
+
+  // 1 changes, 2 leaves the topic, 3 joins it, 4 is new, and 5 is new in
+  // another topic.
+  Article one = MakeArticle(1, 2, "one, edited");
+  hub.Publish(Build({one, MakeArticle(2, 1, "two", "Energy"),
+                     MakeArticle(3, 3, "three"), MakeArticle(4, 4, "four"),
+                     MakeArticle(5, 5, "five", "Energy")}));
+  std::vector<ArticleEvent> events = Drain(**session);
+  EXPECT_EQ(Describe(events), (std::vector<std::string>{
+                                  "REMOVED " + Name(2), "UPDATED " + Name(1),
+                                  "ADDED " + Name(3), "ADDED " + Name(4)}));
+  EXPECT_EQ(events[1].article().title(), "one, edited");
+  EXPECT_FALSE(events[0].has_article());
+  EXPECT_EQ(events[3].catalog_version(), hub.head().catalog->version());
+
+  hub.Publish(Build({MakeArticle(3, 3, "three")}));
+  EXPECT_EQ(
+      Describe(Drain(**session)),
+      (std::vector<std::string>{"REMOVED " + Name(1), "REMOVED " + Name(4)}));
+
+  WatchStep heartbeat = (*session)->Next(true);
+  EXPECT_EQ(heartbeat.type, ArticleEvent::TYPE_HEARTBEAT);
+}
+
+TEST(WatchSessionTest, BackfillStartTimeBoundsOnlyTheBackfill) {
+  WatchHub hub;
+  hub.Publish(Build({MakeArticle(1, 1, "one"), MakeArticle(2, 5, "two")}));
+  WatchArticlesRequest request = TopicRequest("AI");
+  SetTime(Rfc3339("2024-01-03T00:00:00Z"),
+          request.mutable_backfill_start_time());
+  auto session = WatchSession::Open(&hub, request);
+  ASSERT_TRUE(session.ok()) << session.status();
+  EXPECT_EQ(Describe(Drain(**session)),
+            (std::vector<std::string>{"EXISTING " + Name(2), "CAUGHT_UP"}));
+  hub.Publish(Build({MakeArticle(1, 1, "one"), MakeArticle(2, 5, "two"),
+                     MakeArticle(3, 2, "three")}));
+  EXPECT_EQ(Describe(Drain(**session)),
+            (std::vector<std::string>{"ADDED " + Name(3)}));
+}
+
+TEST(WatchSessionTest, TooOldTokenIsFailedPrecondition) {
+  WatchHubOptions options;
+  options.max_history_entries = 1;
+  WatchHub hub(options);
+  hub.Publish(Build({MakeArticle(1, 1, "one")}));
+  auto session = WatchSession::Open(&hub, TopicRequest("AI"));
+  ASSERT_TRUE(session.ok());
+  std::vector<ArticleEvent> events = Drain(**session);
+  const std::string token = events.back().resume_token();
+  hub.Publish(Build({MakeArticle(1, 1, "one, 2")}));
+  hub.Publish(Build({MakeArticle(1, 1, "one, 3")}));
+  WatchArticlesRequest request = TopicRequest("AI");
+  request.set_resume_token(token);
+  absl::Status status = WatchSession::Open(&hub, request).status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(status)) << status;
+  EXPECT_NE(status.message().find("no longer remembers"), std::string::npos);
+
+  request.set_resume_token(events.back().resume_token());
+  request.clear_topics();
+  request.add_topics("Energy");
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(WatchSession::Open(&hub, request).status()));
+}
+
+TEST(WatchSessionTest, WatcherTooFarBehindIsResourceExhaustedWithToken) {
+  WatchHubOptions options;
+  options.max_lag_changes = 2;
+  WatchHub hub(options);
+  hub.Publish(Build({MakeArticle(1, 1, "one")}));
+  auto session = WatchSession::Open(&hub, TopicRequest("AI"));
+  ASSERT_TRUE(session.ok());
+  Drain(**session);
+  const std::string delivered = (*session)->delivered_token();
+  // Three reloads of one change each, none read: the first is being sent,
+  // the two after it are within the bound; a fourth is one too many.
+  for (int i = 2; i <= 5; ++i) {
+    hub.Publish(Build({MakeArticle(1, 1, absl::StrCat("one ", i))}));
+  }
+  WatchStep step = (*session)->Next(false);
+  ASSERT_EQ(step.kind, WatchStep::Kind::kEnd);
+  EXPECT_TRUE(absl::IsResourceExhausted(step.status)) << step.status;
+  EXPECT_NE(step.status.message().find(delivered), std::string::npos);
+}
+
+// The state a client builds from events; fails on any event that repeats or
+// skips one (EXISTING or ADDED of a name it has, UPDATED or REMOVED of one
+// it lacks).
+class ClientState {
+ public:
+  void Apply(const ArticleEvent& event) {
+    switch (event.type()) {
+      case ArticleEvent::TYPE_EXISTING:
+      case ArticleEvent::TYPE_ADDED:
+        EXPECT_EQ(titles_.count(event.name()), 0u)
+            << "duplicate " << event.name();
+        titles_[event.name()] = event.article().title();
+        break;
+      case ArticleEvent::TYPE_UPDATED:
+        EXPECT_EQ(titles_.count(event.name()), 1u) << "gap " << event.name();
+        titles_[event.name()] = event.article().title();
+        break;
+      case ArticleEvent::TYPE_REMOVED:
+        EXPECT_EQ(titles_.erase(event.name()), 1u) << "gap " << event.name();
+        break;
+      default:
+        break;
+    }
+  }
+  const std::map<std::string, std::string>& titles() const { return titles_; }
+
+ private:
+  std::map<std::string, std::string> titles_;
+};
+
+std::map<std::string, std::string> Expected(const Catalog& catalog,
+                                            const std::string& topic) {
+  std::map<std::string, std::string> titles;
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    const Article article = catalog.article(i);
+    if (article.topics(0) == topic) titles[article.name()] = article.title();
+  }
+  return titles;
+}
+
+// Random catalogs published while a watcher reads a few events at a time
+// and reconnects with its last token: it ends with exactly the matches,
+// every event applying cleanly.
+TEST(WatchSessionTest, ResumingAnywhereNeitherRepeatsNorLosesEvents) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 30; ++round) {
+    WatchHub hub;
+    const auto random_catalog = [&random]() {
+      std::vector<Article> articles;
+      for (int id = 1; id <= 12; ++id) {
+        if (random() % 4 == 0) continue;
+        articles.push_back(MakeArticle(id, 1 + static_cast<int>(random() % 5),
+                                       absl::StrCat("title ", random() % 3),
+                                       random() % 3 == 0 ? "Energy" : "AI"));
+      }
+      return Build(std::move(articles));
+    };
+    hub.Publish(random_catalog());
+    ClientState client;
+    std::string token;
+    for (int step = 0; step < 40; ++step) {
+      if (random() % 3 == 0) hub.Publish(random_catalog());
+      WatchArticlesRequest request = TopicRequest("AI");
+      request.set_resume_token(token);
+      auto session = WatchSession::Open(&hub, request);
+      ASSERT_TRUE(session.ok()) << session.status();
+      const int reads = static_cast<int>(random() % 6);
+      for (int i = 0; i < reads; ++i) {
+        WatchStep next = (*session)->Next(false);
+        if (next.kind != WatchStep::Kind::kEvent) break;
+        client.Apply(Parse(next));
+        token = next.token;
+        if (random() % 4 == 0) hub.Publish(random_catalog());
+      }
+    }
+    WatchArticlesRequest request = TopicRequest("AI");
+    request.set_resume_token(token);
+    auto session = WatchSession::Open(&hub, request);
+    ASSERT_TRUE(session.ok()) << session.status();
+    for (const ArticleEvent& event : Drain(**session)) client.Apply(event);
+    EXPECT_EQ(client.titles(), Expected(*hub.head().catalog, "AI"))
+        << "round " << round;
+    if (HasFailure()) return;
+  }
+}
+
+}  // namespace
+}  // namespace newsmeta
