@@ -84,7 +84,7 @@ TEST(WatchTokenTest, RoundTripsAndRefusesOtherQueriesAndGarbage) {
   point.next_version = "fedcba9876543210";
   point.applied = 3;
   point.backfill =
-      BackfillPosition{Rfc3339("2024-01-02T03:04:05.5Z"), "articles/x"};
+      BackfillPosition{Rfc3339("2024-01-02T03:04:05.5Z"), Name(42)};
   const std::string token = EncodeWatchToken("fp", point);
   absl::StatusOr<WatchPoint> decoded = DecodeWatchToken(token, "fp");
   ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -93,7 +93,7 @@ TEST(WatchTokenTest, RoundTripsAndRefusesOtherQueriesAndGarbage) {
   EXPECT_EQ(decoded->applied, 3);
   ASSERT_TRUE(decoded->backfill.has_value());
   EXPECT_EQ(decoded->backfill->time, point.backfill->time);
-  EXPECT_EQ(decoded->backfill->name, "articles/x");
+  EXPECT_EQ(decoded->backfill->name, Name(42));
 
   EXPECT_TRUE(
       absl::IsInvalidArgument(DecodeWatchToken(token, "other").status()));
