@@ -7,6 +7,8 @@
 //       [--text T] [--order-by O] [--view basic|full] [--page-size N]
 //       [--page-token TOKEN] [--all] [--json] [--timeout 30s]
 //   node client/node/newsmeta_client.mjs get articles/ID [articles/ID2 ...] [--json]
+//   node client/node/newsmeta_client.mjs watch [--topic T]... [--from D] [--resume TOKEN]
+//       [--max-events N] [--json]
 //
 // It shows the four things a newsmeta client does: query by topic and date
 // range, page through ListArticles, consume StreamArticles, and read the
@@ -230,6 +232,46 @@ export function streamArticles(client, request, { timeoutMs = 0 } = {}) {
   return client.streamArticles(request, callOptions(timeoutMs));
 }
 
+export const RESUME_TOKEN_TRAILER = 'newsmeta-resume-token';
+// After these a watch continues from its last token: the server shut down
+// (UNAVAILABLE), the reader was too slow (RESOURCE_EXHAUSTED), or the
+// connection broke (INTERNAL).
+const RESUMABLE_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL]);
+
+/**
+ * Yields the ArticleEvents of WatchArticles (`request` without its
+ * resumeToken), reconnecting after a resumable error with the token of the
+ * last event received, or the one in the `newsmeta-resume-token` trailer, so
+ * no event is lost or repeated. Gives up after `retries` failed
+ * reconnections in a row. FAILED_PRECONDITION (a token too old for the
+ * server) is thrown: start again without a token and rebuild from the
+ * backfill.
+ */
+export async function* watchArticles(client, request, { resumeToken = '', retries = 5, onRetry = null } = {}) {
+  let token = resumeToken;
+  let failures = 0;
+  for (;;) {
+    const call = client.watchArticles({ ...request, resumeToken: token });
+    try {
+      for await (const event of call) {
+        failures = 0;
+        token = event.resumeToken;
+        yield event;
+      }
+      return;
+    } catch (error) {
+      if (!RESUMABLE_CODES.has(error?.code) || failures >= retries) throw error;
+      const [trailer] = error.metadata?.get(RESUME_TOKEN_TRAILER) ?? [];
+      if (trailer) token = String(trailer);
+      failures += 1;
+      onRetry?.(error, token);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 5000)));
+    } finally {
+      call.cancel();
+    }
+  }
+}
+
 /** GetArticle; the default view is FULL. */
 export function getArticle(client, name, { view = '', timeoutMs = 0 } = {}) {
   return unary(client, 'getArticle', { name, ...(view && { view: viewEnum(view) }) }, timeoutMs);
@@ -408,6 +450,7 @@ const USAGE = `usage: newsmeta_client.mjs [--target HOST:PORT] list|stream [--to
            [--provider DOMAIN]... [--filter F] [--text T] [--order-by O] [--view basic|full]
            [--page-size N] [--page-token TOKEN] [--all] [--json] [--timeout 30s]
        newsmeta_client.mjs [--target HOST:PORT] get articles/ID [articles/ID2 ...] [--view basic] [--json]
+       newsmeta_client.mjs [--target HOST:PORT] watch [query flags] [--from D] [--resume TOKEN] [--max-events N] [--json]
 --from/--to: a date (2023-07-01, whole UTC days, --to inclusive) or an RFC 3339 time (--to exclusive).
 `;
 
@@ -426,6 +469,8 @@ const FLAGS = {
   all: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   timeout: { type: 'string', default: '30s' },
+  resume: { type: 'string', default: '' },
+  'max-events': { type: 'string', default: '0' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -510,6 +555,33 @@ async function runGet(client, names, { values, timeoutMs }) {
   }
 }
 
+// watch: one line per event (type, name, title, token), resuming by itself.
+// --from bounds the backfill; no deadline.
+async function runWatch(client, { values }) {
+  const request = {
+    topics: values.topic,
+    providerDomains: values.provider,
+    filter: values.filter,
+    text: values.text,
+    ...(values.view && { view: viewEnum(values.view) }),
+    ...(values.from && { backfillStartTime: parseFromArg(values.from) }),
+  };
+  const maxEvents = Number(values['max-events']);
+  let count = 0;
+  const onRetry = (error, token) =>
+    process.stderr.write(`${codeName(error.code)}: ${error.details}; resuming with ${token}\n`);
+  for await (const event of watchArticles(client, request, { resumeToken: values.resume, onRetry })) {
+    if (values.json) {
+      await writeLine(process.stdout, JSON.stringify(messageToJson('newsmeta.v1.ArticleEvent', event)));
+    } else {
+      const kind = String(event.type).replace(/^TYPE_/, '');
+      await writeLine(process.stdout, [kind, event.name ?? '', event.article?.title ?? '', event.resumeToken].join('\t'));
+    }
+    count += 1;
+    if (maxEvents > 0 && count >= maxEvents) return;
+  }
+}
+
 function queryFlags(values) {
   return {
     topics: values.topic,
@@ -543,7 +615,9 @@ export async function main(argv = process.argv.slice(2)) {
           ? runStream
           : command === 'get' && rest.length > 0
             ? (c, o) => runGet(c, rest, o)
-            : null;
+            : command === 'watch' && rest.length === 0
+              ? runWatch
+              : null;
     if (!run) throw new UsageError(command ? `unknown command or wrong arguments: ${command}` : 'no command given');
     client = connect(options.values.target);
     await run(client, options);

@@ -5,7 +5,8 @@
         list --topic "AI Hardware" --from 2023-07-01 --to 2023-07-31 --all
 
 It shows a query by topic and date range, paging through ListArticles with
-next_page_token, consuming StreamArticles, and reading the structured details
+next_page_token, consuming StreamArticles, a resumable WatchArticles live
+feed (watch_articles()), and reading the structured details
 (google.rpc.ErrorInfo, google.rpc.BadRequest) of an error. The messages and
 stubs are generated at build time (target newsmeta_python_stubs) into the
 folder given by --stubs.
@@ -13,8 +14,8 @@ folder given by --stubs.
 The functions below are the reusable part (the tests import this module):
 load_stubs() first, then open_channel() (plaintext, or TLS with --tls-ca,
 --tls-cert/--tls-key for mutual TLS, and a bearer token), query_request(),
-list_pages(), list_articles(), stream_articles(), get_article() and
-error_details().
+list_pages(), list_articles(), stream_articles(), watch_articles(),
+get_article() and error_details().
 """
 
 import argparse
@@ -25,6 +26,7 @@ import json
 import os
 import re
 import sys
+import time
 
 import grpc
 from google.protobuf import json_format, text_format
@@ -171,6 +173,52 @@ def stream_articles(stub, request, timeout=None):
     iterating.
     """
     yield from stub.StreamArticles(request, timeout=timeout)
+
+
+RESUME_TOKEN_TRAILER = 'newsmeta-resume-token'
+# Codes after which a watch continues from its last token: the server shut
+# down (UNAVAILABLE), the reader was too slow (RESOURCE_EXHAUSTED), or the
+# connection broke.
+RESUMABLE_CODES = (grpc.StatusCode.UNAVAILABLE,
+                   grpc.StatusCode.RESOURCE_EXHAUSTED,
+                   grpc.StatusCode.INTERNAL)
+
+
+def watch_articles(stub, request, resume_token='', retries=5, on_retry=None):
+    """Yields the ArticleEvents of WatchArticles, reconnecting after a
+    resumable error with the token of the last event received (or the one
+    the server put in the trailing metadata), so no event is lost or
+    repeated. Gives up after `retries` failed reconnections in a row.
+
+    FAILED_PRECONDITION (the token is too old for the server) is raised: the
+    caller then starts again without a token and rebuilds its state from the
+    backfill. Set request fields other than resume_token; the token is
+    managed here.
+    """
+    token, failures = resume_token, 0
+    while True:
+        attempt = v1.WatchArticlesRequest()
+        attempt.CopyFrom(request)
+        attempt.resume_token = token
+        call = stub.WatchArticles(attempt)
+        try:
+            for event in call:
+                failures = 0
+                token = event.resume_token
+                yield event
+            return  # the server ended the watch normally (it never does)
+        except grpc.RpcError as error:
+            if error.code() not in RESUMABLE_CODES or failures >= retries:
+                raise
+            trailer = dict(error.trailing_metadata() or ()).get(
+                RESUME_TOKEN_TRAILER)
+            token = trailer or token
+            failures += 1
+            if on_retry:
+                on_retry(error, token)
+            time.sleep(min(2 ** failures * 0.1, 5))
+        finally:
+            call.cancel()
 
 
 def get_article(stub, name, view=None, timeout=None):
@@ -408,6 +456,16 @@ def parse_args(argv):
     get_command.add_argument('name', help='articles/ID')
     commands.add_parser('health', parents=[common],
                         help='grpc.health.v1 Check')
+    watch_command = commands.add_parser(
+        'watch', parents=[common, query],
+        help='live feed: the matches, then changes as they come')
+    watch_command.add_argument('--resume', default='',
+                               help='resume_token to continue after')
+    watch_command.add_argument('--max-events', '--max_events',
+                               dest='max_events', type=int, default=0,
+                               help='stop after this many events (0: never)')
+    watch_command.add_argument('--json', action='store_true',
+                               help='print each event as proto3 JSON')
     return parser, parser.parse_args(argv)
 
 
@@ -440,6 +498,35 @@ def run_stream(stub, args, printer, timeout):
     printer.note(f'{count} articles')
 
 
+def run_watch(stub, args):
+    request = v1.WatchArticlesRequest(
+        topics=args.topic, provider_domains=args.provider,
+        filter=args.filter, text=args.text)
+    if args.start:  # --from bounds the backfill
+        seconds, nanos = parse_time_arg(args.start, is_end=False)
+        request.backfill_start_time.seconds = seconds
+        request.backfill_start_time.nanos = nanos
+    count = 0
+
+    def retrying(error, token):
+        print(f'{error.code().name}: {error.details()}; resuming with '
+              f'{token}', file=sys.stderr)
+
+    for event in watch_articles(stub, request, args.resume,
+                                on_retry=retrying):
+        if args.json:
+            print(json.dumps(json_format.MessageToDict(event),
+                             ensure_ascii=False, separators=(',', ':')),
+                  flush=True)
+        else:
+            kind = v1.ArticleEvent.Type.Name(event.type)[len('TYPE_'):]
+            print(f'{kind}\t{event.name}\t{event.article.title}\t'
+                  f'{event.resume_token}', flush=True)
+        count += 1
+        if args.max_events and count >= args.max_events:
+            return
+
+
 def main(argv=None):
     parser, args = parse_args(argv)
     try:
@@ -465,6 +552,8 @@ def main(argv=None):
                 article = get_article(stub, args.name, args.view, timeout)
                 print(article_json(article) if args.json else
                       text_format.MessageToString(article, as_utf8=True))
+            elif args.command == 'watch':
+                run_watch(stub, args)
             elif args.command == 'health':
                 status = health_check(channel, timeout=timeout)
                 print(status)

@@ -90,10 +90,12 @@ def type_name(event):
 
 
 class Watch:
-    """One WatchArticles call read on a thread into a queue."""
+    """One WatchArticles call (or any iterator of events) read on a thread
+    into a queue."""
 
-    def __init__(self, stub, request):
-        self.call = stub.WatchArticles(request)
+    def __init__(self, stub, request, events=None):
+        self.call = events if events is not None else stub.WatchArticles(
+            request)
         self.events = queue.Queue()
         self.error = None
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -130,7 +132,8 @@ class Watch:
         return self.error
 
     def cancel(self):
-        self.call.cancel()
+        if hasattr(self.call, 'cancel'):
+            self.call.cancel()
         self.thread.join(timeout=WAIT)
 
 
@@ -333,6 +336,30 @@ class ResumeTest(WatchTestCase):
         self.assertIsNotNone(error)
         self.assertEqual(error.code(), grpc.StatusCode.FAILED_PRECONDITION)
         self.assertIn('no longer remembers', error.details())
+
+
+    def test_the_python_sample_resumes_on_a_restarted_server(self):
+        seeds = self.seeds(10)
+        server = self.start(seeds)
+        port = server.target.rsplit(':', 1)[1]
+        stub = self.stub(server.target)
+        state = ClientState(self)
+        retries = []
+        events = nc.watch_articles(
+            stub, nc.v1.WatchArticlesRequest(), retries=30,
+            on_retry=lambda error, token: retries.append(error.code()))
+        watch = Watch(None, None, events)
+        state.apply_all(watch.until('CAUGHT_UP'))
+        self.assertEqual(server.stop(), 0)
+        # The same seeds on the same port: the sample reconnects with its
+        # last token and gets only what is new.
+        server = self.start(seeds, '--port', port, name='restarted')
+        copy_seed(seed_files(extra)[12], seeds)
+        added = watch.until('ADDED')
+        state.apply_all(added)
+        self.assertEqual([type_name(e) for e in added], ['CAUGHT_UP', 'ADDED'])
+        self.assertEqual(state.titles, self.all_names(stub))
+        self.assertIn(grpc.StatusCode.UNAVAILABLE, retries)
 
 
 class FlowTest(WatchTestCase):
