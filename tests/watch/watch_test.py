@@ -22,8 +22,8 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
-from newsmeta_testing import (STUBS, Server, generate_seeds,  # noqa: E402
-                              nc)
+from newsmeta_testing import (SANITIZE, STUBS, Server,  # noqa: E402
+                              generate_seeds, nc)
 
 QUICK = ('--reload_quiet_period', '200ms')
 TOKEN_TRAILER = 'newsmeta-resume-token'
@@ -437,8 +437,10 @@ class ScaleTest(WatchTestCase):
         during = server.rss_bytes()
         print(f'{watchers} watchers: server RSS {before / 2**20:.1f} MiB '
               f'before, {during / 2**20:.1f} MiB with them', file=sys.stderr)
-        # Bounded: well under 100 KiB per watcher.
-        self.assertLess(during - before, watchers * 100 * 1024)
+        # Bounded: well under 100 KiB per watcher (sanitizer builds inflate
+        # memory; they only run the rest).
+        if not SANITIZE:
+            self.assertLess(during - before, watchers * 100 * 1024)
 
 
 if __name__ == '__main__':
