@@ -234,9 +234,15 @@ export function streamArticles(client, request, { timeoutMs = 0 } = {}) {
 
 export const RESUME_TOKEN_TRAILER = 'newsmeta-resume-token';
 // After these a watch continues from its last token: the server shut down
-// (UNAVAILABLE), the reader was too slow (RESOURCE_EXHAUSTED), or the
-// connection broke (INTERNAL).
-const RESUMABLE_CODES = new Set([grpc.status.UNAVAILABLE, grpc.status.RESOURCE_EXHAUSTED, grpc.status.INTERNAL]);
+// (UNAVAILABLE; CANCELLED for a call that reached it while it was stopping,
+// as this code never cancels a call it still reads), the reader was too slow
+// (RESOURCE_EXHAUSTED), or the connection broke (INTERNAL).
+const RESUMABLE_CODES = new Set([
+  grpc.status.UNAVAILABLE,
+  grpc.status.CANCELLED,
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.INTERNAL,
+]);
 
 /**
  * Yields the ArticleEvents of WatchArticles (`request` without its

@@ -177,9 +177,11 @@ def stream_articles(stub, request, timeout=None):
 
 RESUME_TOKEN_TRAILER = 'newsmeta-resume-token'
 # Codes after which a watch continues from its last token: the server shut
-# down (UNAVAILABLE), the reader was too slow (RESOURCE_EXHAUSTED), or the
-# connection broke.
+# down (UNAVAILABLE; CANCELLED for a call that reached it while it was
+# stopping, as this code never cancels a call it still reads), the reader was
+# too slow (RESOURCE_EXHAUSTED), or the connection broke.
 RESUMABLE_CODES = (grpc.StatusCode.UNAVAILABLE,
+                   grpc.StatusCode.CANCELLED,
                    grpc.StatusCode.RESOURCE_EXHAUSTED,
                    grpc.StatusCode.INTERNAL)
 
