@@ -52,6 +52,39 @@ def generate_seeds(out, count, seed=7):
                    timeout=COMMAND_TIMEOUT)
 
 
+def seed_files(folder):
+    """Paths of the seed files below `folder` (the generator makes
+    subfolders), sorted."""
+    return sorted(os.path.join(parent, file)
+                  for parent, _, files in os.walk(folder)
+                  for file in files if file.endswith('.txt'))
+
+
+def temp_name(path):
+    """A name next to `path` that the loader skips (it starts with a dot),
+    to write a file completely before renaming it into place."""
+    return os.path.join(os.path.dirname(path),
+                        '.' + os.path.basename(path) + '.tmp')
+
+
+def set_title(path, title, target=None):
+    """Writes the seed at `path` with a new title to `target` (default: in
+    place), atomically (rename over it); keeps a CRLF line end."""
+    target = target or path
+    with open(path, encoding='utf-8', newline='') as f:
+        lines = f.read().split('\n')
+    for i, line in enumerate(lines):
+        if line.startswith('title:'):
+            lines[i] = f'title: "{title}"' + (
+                '\r' if line.endswith('\r') else '')
+            break
+    else:
+        raise AssertionError(f'{path} has no title line')
+    with open(temp_name(target), 'w', encoding='utf-8', newline='') as f:
+        f.write('\n'.join(lines))
+    os.replace(temp_name(target), target)
+
+
 class Server:
     """The newsmeta-server process, its log and its address."""
 

@@ -39,7 +39,8 @@ import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
 from newsmeta_testing import (SAMPLE, SANITIZE, STOP_TIMEOUT,  # noqa: E402
-                              STUBS, Server, generate_seeds, nc)
+                              STUBS, Server, generate_seeds, nc, seed_files,
+                              set_title, temp_name)
 
 LOAD_SECONDS = float(os.environ.get('LOAD_SECONDS', '20'))
 LOAD_CLIENTS = 16
@@ -76,12 +77,6 @@ def setUpModule():
     workdir = tempfile.mkdtemp(prefix='newsmeta-load-test-')
     unittest.addModuleCleanup(shutil.rmtree, workdir, ignore_errors=True)
     nc.load_stubs(STUBS)
-
-
-def seed_files(folder):
-    return sorted(os.path.join(parent, file)
-                  for parent, _, files in os.walk(folder)
-                  for file in files if file.endswith('.txt'))
 
 
 def basic(article):
@@ -755,29 +750,8 @@ class ReloadUnderLoadTest(ServerTestCase):
 def rewrite_same(path):
     """Replaces the seed file with a copy of itself (rename over it): a new
     inode and mtime, the same bytes."""
-    temporary = os.path.join(os.path.dirname(path),
-                             '.' + os.path.basename(path) + '.tmp')
-    shutil.copyfile(path, temporary)
-    os.replace(temporary, path)
-
-
-def set_title(path, title):
-    """Rewrites the seed file's title, atomically (rename over it)."""
-    with open(path, encoding='utf-8') as f:
-        lines = f.read().split('\n')
-    for i, line in enumerate(lines):
-        if line.startswith('title:'):
-            lines[i] = f'title: "{title}"' + (
-                '\r' if line.endswith('\r') else '')
-            break
-    else:
-        raise AssertionError(f'{path} has no title line')
-    # A name starting with '.' is not a seed, so a reload never reads it.
-    temporary = os.path.join(os.path.dirname(path),
-                             '.' + os.path.basename(path) + '.tmp')
-    with open(temporary, 'w', encoding='utf-8') as f:
-        f.write('\n'.join(lines))
-    os.replace(temporary, path)
+    shutil.copyfile(path, temp_name(path))
+    os.replace(temp_name(path), path)
 
 
 if __name__ == '__main__':

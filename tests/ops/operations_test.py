@@ -9,7 +9,6 @@ tests/lib/newsmeta_testing.py for the environment.
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -23,7 +22,7 @@ import grpc
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
 from newsmeta_testing import (CLIENT, COMMAND_TIMEOUT,  # noqa: E402
                               STOP_TIMEOUT, STUBS, Server, generate_seeds,
-                              nc)
+                              nc, seed_files, set_title)
 
 CORPUS_SIZE = 600
 VERSION_HEADER = 'newsmeta-catalog-version'
@@ -59,14 +58,6 @@ def poll(condition, what, timeout=15):
     raise AssertionError(f'timed out waiting for {what}')
 
 
-def seed_files(folder):
-    """Paths of the seed files below `folder` (the generator makes
-    subfolders), sorted."""
-    return sorted(os.path.join(parent, file)
-                  for parent, _, files in os.walk(folder)
-                  for file in files if file.endswith('.txt'))
-
-
 def copy_seed(path, folder, name=None):
     """Copies a seed file into `folder` as `name` (default: a name made from
     its path, so copies of files from different corpora never collide)."""
@@ -74,18 +65,6 @@ def copy_seed(path, folder, name=None):
     target = os.path.join(folder, name)
     shutil.copy(path, target)
     return target
-
-
-def set_title(path, title):
-    """Rewrites the seed file at `path` with a new title, atomically."""
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
-    text, count = re.subn(r'(?m)^title: .*$', f'title: "{title}"', text,
-                          count=1)
-    assert count == 1, path
-    with open(path + '.tmp', 'w', encoding='utf-8') as f:
-        f.write(text)
-    os.replace(path + '.tmp', path)
 
 
 class Client:

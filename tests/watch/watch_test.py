@@ -10,7 +10,6 @@ for the environment. Waits are bounded; nothing asserts on timing.
 
 import os
 import queue
-import re
 import shutil
 import signal
 import sys
@@ -23,7 +22,8 @@ import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
 from newsmeta_testing import (SANITIZE, STUBS, Server,  # noqa: E402
-                              generate_seeds, nc)
+                              generate_seeds, nc, seed_files,
+                              set_title, temp_name)
 
 QUICK = ('--reload_quiet_period', '200ms')
 TOKEN_TRAILER = 'newsmeta-resume-token'
@@ -49,19 +49,6 @@ def setUpModule():
     nc.load_stubs(STUBS)
 
 
-def seed_files(folder):
-    return sorted(os.path.join(parent, file)
-                  for parent, _, files in os.walk(folder)
-                  for file in files if file.endswith('.txt'))
-
-
-def temp_name(path):
-    """A name next to `path` that the loader skips (it starts with a dot),
-    to write a file completely before renaming it into place."""
-    return os.path.join(os.path.dirname(path),
-                        '.' + os.path.basename(path) + '.tmp')
-
-
 def copy_seed(path, folder, name=None):
     """Copies a generated seed into `folder`; the corpus and the extras
     number their files alike, so extras get an "x-" prefix."""
@@ -69,20 +56,6 @@ def copy_seed(path, folder, name=None):
     shutil.copy(path, temp_name(target))
     os.replace(temp_name(target), target)
     return target
-
-
-def set_title(path, title, target=None):
-    """Writes the seed at `path` with a new title to `target` (default: in
-    place), atomically."""
-    target = target or path
-    with open(path, encoding='utf-8') as f:
-        text = f.read()
-    text, count = re.subn(r'(?m)^title: .*$', f'title: "{title}"', text,
-                          count=1)
-    assert count == 1, path
-    with open(temp_name(target), 'w', encoding='utf-8') as f:
-        f.write(text)
-    os.replace(temp_name(target), target)
 
 
 def type_name(event):
