@@ -434,7 +434,9 @@ TEST(PagerByteBudgetTest, PageStopsBeforeTheBudgetAndTheNextPageGoesOn) {
           catalog->ArticleBytes(index, budget.view).size());
     }
     // Over the budget only when one article alone is.
-    if (page->articles.size() > 1) EXPECT_LE(bytes, budget.max_bytes);
+    if (page->articles.size() > 1) {
+      EXPECT_LE(bytes, budget.max_bytes);
+    }
     EXPECT_EQ(page->total_size, 10);
     const std::vector<std::string> page_names = PageNames(*catalog, *page);
     names.insert(names.end(), page_names.begin(), page_names.end());
