@@ -1,6 +1,7 @@
 #include "catalog/article_fields.h"
 
 #include "catalog/catalog.h"
+#include "util/wire_reader.h"
 
 namespace newsmeta {
 namespace {
@@ -23,64 +24,6 @@ constexpr uint32_t kProviderName = newsmeta::v1::Provider::kNameFieldNumber;
 constexpr uint32_t kProviderDomain = newsmeta::v1::Provider::kDomainFieldNumber;
 constexpr uint32_t kSeconds = google::protobuf::Timestamp::kSecondsFieldNumber;
 constexpr uint32_t kNanos = google::protobuf::Timestamp::kNanosFieldNumber;
-
-// Reads protobuf wire format from a string_view.
-class WireReader {
- public:
-  explicit WireReader(absl::string_view data) : data_(data) {}
-
-  bool done() const { return data_.empty(); }
-
-  bool ReadVarint(uint64_t* value) {
-    *value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (data_.empty()) return false;
-      const uint8_t byte = static_cast<uint8_t>(data_[0]);
-      data_.remove_prefix(1);
-      *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;
-  }
-
-  // Reads a tag, then the field's value: a varint into `*varint`, or a
-  // length-delimited value into `*bytes`; fixed-size values are skipped.
-  bool ReadField(uint32_t* number, uint32_t* wire_type, uint64_t* varint,
-                 absl::string_view* bytes) {
-    uint64_t tag;
-    if (!ReadVarint(&tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) {
-      return false;
-    }
-    *number = static_cast<uint32_t>(tag >> 3);
-    *wire_type = static_cast<uint32_t>(tag & 7);
-    switch (*wire_type) {
-      case 0:
-        return ReadVarint(varint);
-      case 1:
-        return Skip(8);
-      case 2: {
-        uint64_t size;
-        if (!ReadVarint(&size) || size > data_.size()) return false;
-        *bytes = data_.substr(0, size);
-        data_.remove_prefix(size);
-        return true;
-      }
-      case 5:
-        return Skip(4);
-      default:
-        return false;  // groups are not used by newsmeta's messages
-    }
-  }
-
- private:
-  bool Skip(size_t n) {
-    if (n > data_.size()) return false;
-    data_.remove_prefix(n);
-    return true;
-  }
-
-  absl::string_view data_;
-};
 
 bool ScanProvider(absl::string_view wire, ArticleFields* fields) {
   WireReader reader(wire);

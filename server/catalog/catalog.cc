@@ -89,18 +89,29 @@ uint32_t BasicPrefixSize(absl::string_view wire) {
   }
 }
 
-// SHA-256 over every article's bytes, each preceded by its length, in
-// catalog order; the first 16 hex digits.
-std::string ContentVersion(const std::vector<std::string>& wire) {
+// The catalog version of `wire` (Catalog::AppendVersionedArticle).
+std::string ContentVersion(const std::vector<absl::string_view>& wire) {
   Sha256Hasher hasher;
-  for (const std::string& bytes : wire) {
-    hasher.Update(absl::StrCat(bytes.size(), ":"));
+  std::string size;
+  for (const absl::string_view bytes : wire) {
+    size.clear();
+    absl::StrAppend(&size, bytes.size(), ":");
+    hasher.Update(size);
     hasher.Update(bytes);
   }
-  return hasher.HexDigest().substr(0, 16);
+  return Catalog::VersionOfDigest(hasher.HexDigest());
 }
 
 }  // namespace
+
+void Catalog::AppendVersionedArticle(absl::string_view bytes,
+                                     std::string* out) {
+  absl::StrAppend(out, bytes.size(), ":", bytes);
+}
+
+std::string Catalog::VersionOfDigest(absl::string_view sha256_hex) {
+  return std::string(sha256_hex.substr(0, 16));
+}
 
 Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   BuildResult result;
@@ -133,14 +144,18 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   LinkRelated(&unique);
 
   std::shared_ptr<Catalog> catalog(new Catalog());
-  catalog->wire_.reserve(unique.size());
+  catalog->owned_wire_.reserve(unique.size());
   catalog->basic_sizes_.reserve(unique.size());
   for (Article& article : unique) {
-    catalog->wire_.push_back(SerializeDeterministically(article));
-    catalog->basic_sizes_.push_back(BasicPrefixSize(catalog->wire_.back()));
+    catalog->owned_wire_.push_back(SerializeDeterministically(article));
+    catalog->basic_sizes_.push_back(
+        BasicPrefixSize(catalog->owned_wire_.back()));
     article = Article();  // only the bytes are kept
   }
   unique = std::vector<Article>();
+  // Views once the strings stop moving.
+  catalog->wire_.assign(catalog->owned_wire_.begin(),
+                        catalog->owned_wire_.end());
   // Serialized here, sorted and deduplicated above: it always indexes.
   catalog->Index().IgnoreError();
   catalog->version_ = ContentVersion(catalog->wire_);
@@ -150,17 +165,31 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
 
 absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
     std::vector<std::string> wire) {
+  std::vector<absl::string_view> views(wire.begin(), wire.end());
+  // Moving the vector keeps every string's bytes where the views point.
+  auto owner = std::make_shared<std::vector<std::string>>(std::move(wire));
+  return FromCatalogBytes(std::move(views), std::move(owner));
+}
+
+absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
+    std::vector<absl::string_view> wire, std::shared_ptr<const void> storage,
+    const std::function<std::string()>& known_version) {
   std::shared_ptr<Catalog> catalog(new Catalog());
+  catalog->wire_storage_ = std::move(storage);
   catalog->wire_ = std::move(wire);
   std::string version;
-  std::thread hasher(
-      [&version, &catalog] { version = ContentVersion(catalog->wire_); });
+  std::thread hasher;
+  if (!known_version) {
+    hasher = std::thread(
+        [&version, &catalog] { version = ContentVersion(catalog->wire_); });
+  }
   catalog->basic_sizes_.reserve(catalog->wire_.size());
-  for (const std::string& bytes : catalog->wire_) {
+  for (const absl::string_view bytes : catalog->wire_) {
     catalog->basic_sizes_.push_back(BasicPrefixSize(bytes));
   }
   const absl::Status indexed = catalog->Index();
-  hasher.join();
+  if (hasher.joinable()) hasher.join();
+  if (known_version) version = known_version();
   if (!indexed.ok()) return indexed;
   catalog->version_ = std::move(version);
   return std::shared_ptr<const Catalog>(std::move(catalog));
@@ -185,24 +214,35 @@ absl::Status Catalog::Index() {
     }
   }
   topic_view_begin[n] = static_cast<uint32_t>(topic_views_.size());
+  for (size_t i = 0; i < n; ++i) {
+    fields_[i].topics =
+        absl::MakeConstSpan(topic_views_)
+            .subspan(topic_view_begin[i],
+                     topic_view_begin[i + 1] - topic_view_begin[i]);
+  }
 
-  TextIndex::Builder text;
+  // The text index on a second thread while this one builds the others:
+  // each reads fields_ and writes only its own members.
+  std::thread text_indexer([this, n] {
+    TextIndex::Builder text;
+    for (ArticleIndex i = 0; i < n; ++i) {
+      text.Add(i, fields_[i].title, fields_[i].excerpt);
+    }
+    text_index_ = std::move(text).Build();
+  });
   times_.reserve(n);
   by_name_.reserve(n);
   domain_ids_.reserve(n);
   topic_begin_.reserve(n + 1);
   std::vector<uint32_t> ids;
   for (ArticleIndex i = 0; i < n; ++i) {
-    ArticleFields& fields = fields_[i];
-    fields.topics = absl::MakeConstSpan(topic_views_)
-                        .subspan(topic_view_begin[i],
-                                 topic_view_begin[i + 1] - topic_view_begin[i]);
+    const ArticleFields& fields = fields_[i];
     times_.push_back(fields.publish_time);
     if (!by_name_.emplace(fields.name, i).second) {
+      text_indexer.join();
       return absl::InvalidArgumentError(
           absl::StrCat("article ", i + 1, " repeats the name ", fields.name));
     }
-    text.Add(i, fields.title, fields.excerpt);
 
     ids.clear();
     for (const absl::string_view topic : fields.topics) {
@@ -241,13 +281,13 @@ absl::Status Catalog::Index() {
     domain_postings_[it->second].push_back(i);
   }
   topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
-  text_index_ = std::move(text).Build();
+  text_indexer.join();
   return absl::OkStatus();
 }
 
 Article Catalog::article(ArticleIndex i) const {
   Article article;
-  article.ParseFromString(wire_[i]);
+  article.ParseFromArray(wire_[i].data(), static_cast<int>(wire_[i].size()));
   return article;
 }
 

@@ -3,6 +3,7 @@
 #define NEWSMETA_SERVER_CATALOG_CATALOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,17 @@ class Catalog {
   // while indexing. INVALID_ARGUMENT naming the article when one is not a
   // well-formed Article or they are not in catalog order ((publish_time,
   // name) strictly ascending).
+  //
+  // The views in `wire` point into `storage` (say, a snapshot file read
+  // whole), which the catalog keeps alive instead of copying each article.
+  // `version`, when given, answers the version of exactly these bytes, which
+  // the caller hashes itself (see AppendVersionedArticle); it is called once,
+  // after indexing, and may wait for that hash. Without it, the version is
+  // hashed here on a second thread.
+  static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
+      std::vector<absl::string_view> wire, std::shared_ptr<const void> storage,
+      const std::function<std::string()>& version = nullptr);
+  // The same with each article's bytes in a string of its own.
   static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
       std::vector<std::string> wire);
 
@@ -66,6 +78,11 @@ class Catalog {
   // article, the same on every replica and across restarts for the same
   // articles, and different when any article differs.
   const std::string& version() const { return version_; }
+  // What the version hashes: every article in catalog order, each as this
+  // appends it (its size in decimal, ':', then its bytes), through SHA-256;
+  // VersionOfDigest gives the version from that digest (64 hex digits).
+  static void AppendVersionedArticle(absl::string_view bytes, std::string* out);
+  static std::string VersionOfDigest(absl::string_view sha256_hex);
 
   // The article's wire bytes (deterministic serialization): the FULL view,
   // or the BASIC view, which is a prefix of them (fields numbered 100 and up
@@ -132,7 +149,11 @@ class Catalog {
   // not scan or the articles are out of catalog order.
   absl::Status Index();
 
-  std::vector<std::string> wire_;               // FULL view bytes
+  // The articles' bytes live in owned_wire_ (one string each, from Build) or
+  // in wire_storage_ (one buffer, from a snapshot).
+  std::vector<std::string> owned_wire_;
+  std::shared_ptr<const void> wire_storage_;
+  std::vector<absl::string_view> wire_;         // FULL view bytes, in the above
   std::vector<uint32_t> basic_sizes_;           // BASIC view: a prefix of wire_
   std::vector<ArticleFields> fields_;           // views into wire_
   std::vector<absl::string_view> topic_views_;  // fields_[i].topics

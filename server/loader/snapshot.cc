@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "loader/wire_check.h"
 #include "util/sha256.h"
 
 namespace newsmeta {
@@ -44,20 +45,34 @@ absl::Status Problem(absl::StatusCode code, const std::string& path,
   return absl::Status(code, absl::StrCat("snapshot \"", path, "\": ", why));
 }
 
-// Reads a varint at `*offset`, advancing it; false when it runs past the end
-// or is longer than 10 bytes.
-bool ReadVarint(absl::string_view in, size_t* offset, uint64_t* value) {
+// Reads an article's size at `*offset` (decimal digits, no leading zeros,
+// then ':'), advancing past the ':'; false when it is malformed or runs past
+// the end.
+bool ReadSize(absl::string_view in, size_t* offset, uint64_t* value) {
+  constexpr int kMaxDigits = 19;  // fits in uint64_t
   *value = 0;
-  for (int shift = 0; shift < 64 && *offset < in.size(); shift += 7) {
-    const uint8_t byte = static_cast<uint8_t>(in[(*offset)++]);
-    *value |= uint64_t{byte & 0x7Fu} << shift;
-    if ((byte & 0x80) == 0) return true;
+  const size_t start = *offset;
+  while (*offset < in.size() && in[*offset] >= '0' && in[*offset] <= '9') {
+    if (*offset - start == kMaxDigits) return false;
+    *value = *value * 10 + static_cast<uint64_t>(in[*offset] - '0');
+    ++*offset;
   }
-  return false;
+  const size_t digits = *offset - start;
+  if (digits == 0 || (digits > 1 && in[start] == '0')) return false;
+  if (*offset == in.size() || in[*offset] != ':') return false;
+  ++*offset;
+  return true;
 }
 
+// A file's bytes, read whole into memory that is not zeroed first.
+struct FileBytes {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+  absl::string_view view() const { return {data.get(), size}; }
+};
+
 // Reads the whole file.
-absl::StatusOr<std::string> ReadWhole(const std::string& path) {
+absl::StatusOr<std::shared_ptr<FileBytes>> ReadWhole(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int error = errno;
@@ -65,17 +80,26 @@ absl::StatusOr<std::string> ReadWhole(const std::string& path) {
                                    : absl::StatusCode::kFailedPrecondition,
                    path, absl::StrCat("cannot open: ", std::strerror(error)));
   }
+  auto content = std::make_shared<FileBytes>();
+  size_t capacity = 0;
   struct stat info;
-  std::string content;
   if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
-    content.resize(static_cast<size_t>(info.st_size));
+    // One more byte, so that a file that has not grown is read to its end
+    // without growing the buffer.
+    capacity = static_cast<size_t>(info.st_size) + 1;
+    content->data.reset(new char[capacity]);
   }
-  size_t filled = 0;
   while (true) {
-    if (filled == content.size())
-      content.resize(std::max<size_t>(4096, 2 * filled));
-    const ssize_t got =
-        ::read(fd, content.data() + filled, content.size() - filled);
+    if (content->size == capacity) {
+      capacity = std::max<size_t>(4096, 2 * capacity);
+      std::unique_ptr<char[]> grown(new char[capacity]);
+      if (content->size > 0) {
+        std::memcpy(grown.get(), content->data.get(), content->size);
+      }
+      content->data = std::move(grown);
+    }
+    const ssize_t got = ::read(fd, content->data.get() + content->size,
+                               capacity - content->size);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       const int error = errno;
@@ -84,10 +108,9 @@ absl::StatusOr<std::string> ReadWhole(const std::string& path) {
                      absl::StrCat("cannot read: ", std::strerror(error)));
     }
     if (got == 0) break;
-    filled += static_cast<size_t>(got);
+    content->size += static_cast<size_t>(got);
   }
   ::close(fd);
-  content.resize(filled);
   return content;
 }
 
@@ -106,13 +129,7 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   for (ArticleIndex i = 0; i < catalog.size(); ++i) {
     const absl::string_view bytes =
         catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
-    uint64_t size = bytes.size();
-    do {
-      payload.push_back(
-          static_cast<char>((size & 0x7F) | (size > 0x7F ? 0x80 : 0)));
-      size >>= 7;
-    } while (size != 0);
-    payload.append(bytes.data(), bytes.size());
+    Catalog::AppendVersionedArticle(bytes, &payload);
   }
 
   std::string before;  // the header up to the checksum
@@ -125,8 +142,8 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   PutInt(&before, info.newsmeta_version.size(), 2);
   before.append(info.newsmeta_version);
   Sha256Hasher hasher;
-  hasher.Update(before);
   hasher.Update(payload);
+  hasher.Update(before);
   const std::string checksum = hasher.HexDigest();
   info.bytes =
       static_cast<int64_t>(before.size() + checksum.size() + payload.size());
@@ -156,20 +173,21 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
 
 namespace {
 
-// Reads and checks the snapshot at `path`; once it knows the article count it
-// calls `prepare(count)`, then `take(i, bytes, scratch)` for every article,
-// on `threads` threads (0: one per core) while one of them checks the
-// checksum. `scratch` is a message of the calling thread, for `take` to parse
-// into. `take` returns false when the article does not parse.
-absl::StatusOr<SnapshotInfo> ReadArticles(
-    const std::string& path, int threads,
-    const std::function<void(size_t count)>& prepare,
-    const std::function<bool(size_t i, absl::string_view bytes,
-                             Article* scratch)>& take) {
-  absl::StatusOr<std::string> read = ReadWhole(path);
-  if (!read.ok()) return read.status();
-  const absl::string_view file = *read;
+// Where things are in a snapshot file: its header's facts and each
+// article's bytes, found and bounds-checked but not verified.
+struct Layout {
   SnapshotInfo info;
+  size_t checksum_offset = 0;
+  absl::string_view payload;
+  std::vector<absl::string_view> articles;
+};
+
+// The layout of the snapshot `file`, read from `path`.
+absl::StatusOr<Layout> ReadLayout(const std::string& path,
+                                  absl::string_view file) {
+  Layout layout;
+  SnapshotInfo& info = layout.info;
+  std::vector<absl::string_view>& spans = layout.articles;
   info.bytes = static_cast<int64_t>(file.size());
 
   if (file.size() < kSnapshotMagic.size() ||
@@ -206,7 +224,7 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
     *strings[k] = std::string(file.substr(offset, size));
     offset += size;
   }
-  const size_t checksum_offset = offset;
+  const size_t checksum_offset = layout.checksum_offset = offset;
   const size_t payload_offset = checksum_offset + kChecksumSize;
   if (file.size() - payload_offset != payload_size) {
     return Problem(
@@ -216,19 +234,20 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
                      "the payload is ", file.size() - payload_offset,
                      " bytes, the header says ", payload_size));
   }
-  const absl::string_view payload = file.substr(payload_offset);
+  const absl::string_view payload = layout.payload =
+      file.substr(payload_offset);
 
-  // Offsets of the articles.
-  std::vector<std::pair<size_t, size_t>> spans;
+  // The articles.
   spans.reserve(std::min<uint64_t>(count, payload.size()));
   for (size_t at = 0; at < payload.size();) {
     uint64_t size;
-    if (!ReadVarint(payload, &at, &size) || size > payload.size() - at) {
+    if (!ReadSize(payload, &at, &size) || size > payload.size() - at) {
       return Problem(absl::StatusCode::kDataLoss, path,
                      absl::StrCat("corrupt: article ", spans.size() + 1,
-                                  " overruns the payload"));
+                                  " has a malformed size or overruns the "
+                                  "payload"));
     }
-    spans.emplace_back(at, static_cast<size_t>(size));
+    spans.push_back(payload.substr(at, static_cast<size_t>(size)));
     at += size;
   }
   if (spans.size() != count) {
@@ -237,6 +256,48 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
                                 " articles, the header says ", count));
   }
   info.articles = static_cast<int64_t>(count);
+
+  return layout;
+}
+
+// The snapshot's checksum (SHA-256 of the payload, then the header before
+// the checksum) matches; sets `*content_version` to the catalog version of
+// the payload, which the same pass hashes.
+bool ChecksumMatches(absl::string_view file, const Layout& layout,
+                     std::string* content_version) {
+  Sha256Hasher hasher;
+  hasher.Update(layout.payload);
+  *content_version = Catalog::VersionOfDigest(hasher.HexDigestSoFar());
+  hasher.Update(file.substr(0, layout.checksum_offset));
+  return hasher.HexDigest() ==
+         file.substr(layout.checksum_offset, kChecksumSize);
+}
+
+absl::Status ChecksumProblem(const std::string& path) {
+  return Problem(absl::StatusCode::kDataLoss, path,
+                 "corrupt: the checksum does not match its content");
+}
+
+absl::Status ArticleProblem(const std::string& path, size_t article) {
+  return Problem(
+      absl::StatusCode::kDataLoss, path,
+      absl::StrCat("corrupt: article ", article + 1, " does not parse"));
+}
+
+// Checks the snapshot `file`, read from `path`; once it knows the article
+// count it calls `prepare(count)`, then `take(i, bytes)` for every article,
+// on `threads` threads (0: one per core) while one of them checks the
+// checksum. `take` returns false when the article does not parse. Sets
+// `*content_version` to the catalog version of the articles read.
+absl::StatusOr<SnapshotInfo> ReadArticles(
+    const std::string& path, absl::string_view file, int threads,
+    std::string* content_version,
+    const std::function<void(size_t count)>& prepare,
+    const std::function<bool(size_t i, absl::string_view bytes)>& take) {
+  absl::StatusOr<Layout> read = ReadLayout(path, file);
+  if (!read.ok()) return read.status();
+  const Layout& layout = *read;
+  const std::vector<absl::string_view>& spans = layout.articles;
 
   // The checksum and the articles, in parallel: job 0 checks the checksum,
   // the others parse chunks of articles.
@@ -247,20 +308,14 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
   std::atomic<bool> checksum_ok{false};
   std::atomic<size_t> bad_article{SIZE_MAX};
   const auto work = [&] {
-    Article scratch;
     for (size_t job = next++; job <= chunks; job = next++) {
       if (job == 0) {
-        Sha256Hasher hasher;
-        hasher.Update(file.substr(0, checksum_offset));
-        hasher.Update(payload);
-        checksum_ok =
-            hasher.HexDigest() == file.substr(checksum_offset, kChecksumSize);
+        checksum_ok = ChecksumMatches(file, layout, content_version);
         continue;
       }
       const size_t end = std::min(spans.size(), job * kChunk);
       for (size_t i = (job - 1) * kChunk; i < end; ++i) {
-        if (!take(i, payload.substr(spans[i].first, spans[i].second),
-                  &scratch)) {
+        if (!take(i, spans[i])) {
           size_t expected = SIZE_MAX;
           while (i < expected &&
                  !bad_article.compare_exchange_weak(expected, i)) {
@@ -279,26 +334,22 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
   work();
   for (std::thread& worker : workers) worker.join();
 
-  if (!checksum_ok) {
-    return Problem(absl::StatusCode::kDataLoss, path,
-                   "corrupt: the checksum does not match its content");
-  }
-  if (bad_article != SIZE_MAX) {
-    return Problem(absl::StatusCode::kDataLoss, path,
-                   absl::StrCat("corrupt: article ", bad_article.load() + 1,
-                                " does not parse"));
-  }
-  return info;
+  if (!checksum_ok) return ChecksumProblem(path);
+  if (bad_article != SIZE_MAX) return ArticleProblem(path, bad_article);
+  return layout.info;
 }
 
 }  // namespace
 
 absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
+  absl::StatusOr<std::shared_ptr<FileBytes>> file = ReadWhole(path);
+  if (!file.ok()) return file.status();
   Snapshot snapshot;
+  std::string content_version;
   absl::StatusOr<SnapshotInfo> info = ReadArticles(
-      path, threads,
+      path, (*file)->view(), threads, &content_version,
       [&snapshot](size_t count) { snapshot.articles.resize(count); },
-      [&snapshot](size_t i, absl::string_view bytes, Article*) {
+      [&snapshot](size_t i, absl::string_view bytes) {
         return snapshot.articles[i].ParseFromArray(
             bytes.data(), static_cast<int>(bytes.size()));
       });
@@ -307,49 +358,59 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
   return snapshot;
 }
 
-absl::StatusOr<SnapshotBytes> ReadSnapshotBytes(const std::string& path,
-                                                int threads) {
-  SnapshotBytes snapshot;
-  absl::StatusOr<SnapshotInfo> info = ReadArticles(
-      path, threads,
-      [&snapshot](size_t count) { snapshot.articles.resize(count); },
-      [&snapshot](size_t i, absl::string_view bytes, Article* scratch) {
-        // Parsed only to be checked (as strictly as ReadSnapshot does).
-        if (!scratch->ParseFromArray(bytes.data(),
-                                     static_cast<int>(bytes.size()))) {
-          return false;
-        }
-        snapshot.articles[i].assign(bytes.data(), bytes.size());
-        return true;
-      });
-  if (!info.ok()) return info.status();
-  snapshot.info = *std::move(info);
-  return snapshot;
-}
-
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
-    const std::string& path, SnapshotInfo* info, int threads) {
-  absl::StatusOr<SnapshotBytes> snapshot = ReadSnapshotBytes(path, threads);
-  if (!snapshot.ok()) return snapshot.status();
-  // The articles as they are, in the order written: no sorting, linking or
-  // serializing again.
+    const std::string& path, SnapshotInfo* info) {
+  // The file is verified (checksum, then each article) on a thread of its
+  // own while this one indexes the articles as they lie in it: bytes that
+  // fail are indexed for nothing, never served, and a restart costs about
+  // the indexing alone. Indexing takes any bytes without harm.
+  absl::StatusOr<std::shared_ptr<FileBytes>> file = ReadWhole(path);
+  if (!file.ok()) return file.status();
+  const absl::string_view bytes = (*file)->view();
+  absl::StatusOr<Layout> layout = ReadLayout(path, bytes);
+  if (!layout.ok()) return layout.status();
+  std::string content_version;
+  absl::Status verdict;
+  std::thread verifier([&] {
+    if (!ChecksumMatches(bytes, *layout, &content_version)) {
+      verdict = ChecksumProblem(path);
+      return;
+    }
+    const WireChecker checker(Article::descriptor());
+    for (size_t i = 0; i < layout->articles.size(); ++i) {
+      if (!checker.Check(layout->articles[i])) {
+        verdict = ArticleProblem(path, i);
+        return;
+      }
+    }
+  });
+  const auto verified = [&verifier, &verdict] {
+    if (verifier.joinable()) verifier.join();
+    return verdict;
+  };
+  std::vector<absl::string_view> articles = layout->articles;
   absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
-      Catalog::FromCatalogBytes(std::move(snapshot->articles));
+      Catalog::FromCatalogBytes(std::move(articles), *std::move(file), [&] {
+        verified().IgnoreError();
+        return content_version;
+      });
+  if (absl::Status status = verified(); !status.ok()) return status;
   if (!catalog.ok()) {
     return Problem(absl::StatusCode::kDataLoss, path,
                    absl::StrCat("corrupt: ", catalog.status().message()));
   }
-  if ((*catalog)->version() != snapshot->info.catalog_version) {
+  const SnapshotInfo& written = layout->info;
+  if ((*catalog)->version() != written.catalog_version) {
     return Problem(
         absl::StatusCode::kDataLoss, path,
         absl::StrCat("its articles make catalog version ",
                      (*catalog)->version(), ", not the version ",
-                     snapshot->info.catalog_version,
+                     written.catalog_version,
                      " it was written from (written by newsmeta ",
-                     snapshot->info.newsmeta_version,
+                     written.newsmeta_version,
                      " with other rules?); write it again with this server"));
   }
-  if (info != nullptr) *info = std::move(snapshot->info);
+  if (info != nullptr) *info = written;
   return *std::move(catalog);
 }
 

@@ -9,12 +9,15 @@
 //   payload size               uint64, bytes after the header
 //   catalog version            uint16 length, then the bytes (Catalog::version)
 //   newsmeta version           uint16 length, then the bytes (the writer's)
-//   checksum                   64 bytes: SHA-256, in lowercase hex, of every
-//                              other byte of the file (the header before it
-//                              and the payload after it)
-//   payload                    per article, in catalog order: its size as a
-//                              varint, then the Article serialized
-//                              deterministically
+//   checksum                   64 bytes: SHA-256, in lowercase hex, of the
+//                              payload followed by the header before it
+//   payload                    per article, in catalog order: its size in
+//                              decimal (no leading zeros), ':', then the
+//                              Article serialized deterministically
+// The payload is exactly what the catalog version hashes
+// (Catalog::AppendVersionedArticle), and the checksum hashes it first: one
+// pass over the file gives both, and the version of the articles read is
+// compared with the one in the header.
 // A file that is truncated, corrupt, foreign or of another format version is
 // refused with an error naming it and the problem.
 #ifndef NEWSMETA_SERVER_LOADER_SNAPSHOT_H_
@@ -34,7 +37,8 @@
 namespace newsmeta {
 
 inline constexpr absl::string_view kSnapshotMagic = "NMSNAP";
-inline constexpr uint16_t kSnapshotFormatVersion = 1;
+// Version 1 framed articles with varint sizes and hashed the header first.
+inline constexpr uint16_t kSnapshotFormatVersion = 2;
 
 struct SnapshotInfo {
   std::string catalog_version;
@@ -64,22 +68,15 @@ struct Snapshot {
 // DATA_LOSS when it is truncated or corrupt.
 absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads = 0);
 
-struct SnapshotBytes {
-  SnapshotInfo info;
-  // Each article's bytes (checked to parse), in the order written.
-  std::vector<std::string> articles;
-};
-
-// As ReadSnapshot, keeping each article as its bytes.
-absl::StatusOr<SnapshotBytes> ReadSnapshotBytes(const std::string& path,
-                                                int threads = 0);
-
 // Reads the snapshot at `path` and builds its catalog from the articles'
-// bytes as they are (Catalog::FromCatalogBytes); fails (DATA_LOSS) also
-// when the catalog built is not the one that was written (its version
-// differs).
+// bytes as they are (Catalog::FromCatalogBytes), views into the file read
+// once into memory: no copy or parse per article. Each article is checked
+// (WireChecker: it would parse) and the checksum is verified on a second
+// thread while the catalog indexes. Fails as ReadSnapshot does, and
+// (DATA_LOSS) also when the catalog built is not the one that was written
+// (its version differs).
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
-    const std::string& path, SnapshotInfo* info = nullptr, int threads = 0);
+    const std::string& path, SnapshotInfo* info = nullptr);
 
 }  // namespace newsmeta
 

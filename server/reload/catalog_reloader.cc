@@ -70,8 +70,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
 
   if (generation == 1 && !options_.snapshot.empty()) {
     absl::StatusOr<std::shared_ptr<const Catalog>> restored =
-        LoadSnapshotCatalog(options_.snapshot, nullptr,
-                            options_.loader.threads);
+        LoadSnapshotCatalog(options_.snapshot);
     if (restored.ok()) {
       report.source = absl::StrCat("snapshot ", options_.snapshot);
       report.catalog = *std::move(restored);

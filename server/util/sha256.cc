@@ -43,4 +43,10 @@ std::string Sha256Hasher::HexDigest() {
   return ToHex(digest);
 }
 
+std::string Sha256Hasher::HexDigestSoFar() const {
+  Sha256Hasher copy;
+  EVP_MD_CTX_copy_ex(copy.state_->context, state_->context);
+  return copy.HexDigest();
+}
+
 }  // namespace newsmeta

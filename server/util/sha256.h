@@ -26,6 +26,8 @@ class Sha256Hasher {
   void Update(absl::string_view data);
   // The digest of everything given so far; call once, last.
   std::string HexDigest();
+  // The same, leaving the hasher as it is, to go on with more data.
+  std::string HexDigestSoFar() const;
 
  private:
   struct State;

@@ -23,6 +23,15 @@ TEST(Sha256Test, HasherOverPartsEqualsDigestOfTheWhole) {
   EXPECT_EQ(empty.HexDigest(), Sha256Hex(""));
 }
 
+TEST(Sha256Test, DigestSoFarLeavesTheHasherGoingOn) {
+  Sha256Hasher hasher;
+  hasher.Update("ab");
+  EXPECT_EQ(hasher.HexDigestSoFar(), Sha256Hex("ab"));
+  hasher.Update("c");
+  EXPECT_EQ(hasher.HexDigestSoFar(), Sha256Hex("abc"));
+  EXPECT_EQ(hasher.HexDigest(), Sha256Hex("abc"));
+}
+
 TEST(StableHashTest, IsTheSameOnEveryBuild) {
   // Page tokens carry it between replicas: these values must never change
   // (they would invalidate every token in flight).

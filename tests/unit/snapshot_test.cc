@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "reload/catalog_reloader.h"
 #include "test_util.h"
+#include "util/sha256.h"
 
 namespace newsmeta {
 namespace {
@@ -70,6 +71,15 @@ class SnapshotTest : public ::testing::Test {
     EXPECT_THAT(std::string(loaded.status().message()),
                 HasSubstr(absl::StrCat("snapshot \"", path_, "\": ")));
     EXPECT_THAT(std::string(loaded.status().message()), HasSubstr(why));
+  }
+
+  // The payload size the header gives.
+  size_t PayloadSize() const {
+    size_t size = 0;
+    for (int i = 0; i < 8; ++i) {
+      size |= size_t{static_cast<uint8_t>(bytes_[16 + i])} << (8 * i);
+    }
+    return size;
   }
 
   TempFolder folder_;
@@ -158,11 +168,58 @@ TEST_F(SnapshotTest, WrongMagicIsRefused) {
 }
 
 TEST_F(SnapshotTest, WrongFormatVersionIsRefused) {
-  std::string newer = bytes_;
-  newer[6] = 2;
-  WriteBytes(path_, newer);
-  ExpectRefused(absl::StatusCode::kFailedPrecondition,
-                "format version 2, but this server reads version 1");
+  ASSERT_EQ(kSnapshotFormatVersion, 2);
+  for (const int version : {1, 3}) {
+    std::string other = bytes_;
+    other[6] = static_cast<char>(version);
+    WriteBytes(path_, other);
+    ExpectRefused(absl::StatusCode::kFailedPrecondition,
+                  absl::StrCat("format version ", version,
+                               ", but this server reads version 2"));
+  }
+}
+
+TEST_F(SnapshotTest, PayloadIsWhatTheCatalogVersionHashes) {
+  // Each article as its size in decimal, ':', its bytes, in catalog order.
+  std::string payload;
+  for (ArticleIndex i = 0; i < catalog_->size(); ++i) {
+    const absl::string_view wire =
+        catalog_->ArticleBytes(i, v1::ARTICLE_VIEW_FULL);
+    absl::StrAppend(&payload, wire.size(), ":", wire);
+  }
+  ASSERT_GE(bytes_.size(), payload.size());
+  EXPECT_EQ(bytes_.substr(bytes_.size() - payload.size()), payload);
+  EXPECT_EQ(Sha256Hex(payload).substr(0, 16), catalog_->version());
+}
+
+TEST_F(SnapshotTest, MalformedArticleSizeIsRefused) {
+  // The first byte of the first article's size.
+  std::string corrupt = bytes_;
+  corrupt[bytes_.size() - PayloadSize()] = 'x';
+  WriteBytes(path_, corrupt);
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "article 1 has a malformed size or overruns the payload");
+}
+
+TEST_F(SnapshotTest, ArticleThatWouldNotParseIsRefusedDespiteItsChecksum) {
+  // Article 3's title made invalid UTF-8, with the checksum made again: a
+  // file written by something else, which no client could parse.
+  std::string forged = bytes_;
+  const absl::string_view article =
+      catalog_->ArticleBytes(2, v1::ARTICLE_VIEW_FULL);
+  const absl::string_view title = catalog_->fields(2).title;
+  ASSERT_FALSE(title.empty());
+  const size_t begins = forged.find(std::string(article));
+  ASSERT_NE(begins, std::string::npos);
+  const size_t at = begins + static_cast<size_t>(title.data() - article.data());
+  forged[at] = '\xFF';
+  const size_t payload_offset = bytes_.size() - PayloadSize();
+  const size_t checksum_offset = payload_offset - 64;
+  forged.replace(checksum_offset, 64,
+                 Sha256Hex(absl::StrCat(forged.substr(payload_offset),
+                                        forged.substr(0, checksum_offset))));
+  WriteBytes(path_, forged);
+  ExpectRefused(absl::StatusCode::kDataLoss, "article 3 does not parse");
 }
 
 TEST_F(SnapshotTest, MissingFileIsNotFound) {

@@ -42,6 +42,19 @@ TEST(Utf8Test, AcceptsTheEdgesOfTheValidRanges) {
   EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF
 }
 
+TEST(Utf8Test, FindsTheBadByteAtEveryPlaceInLongAsciiRuns) {
+  // The ASCII fast path reads eight bytes at a time: a bad byte anywhere in
+  // or after such a run, and a valid sequence between runs, are still seen.
+  for (size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    text[at] = '\xFF';
+    EXPECT_EQ(FindInvalidUtf8(text), at) << at;
+    std::string valid(40, 'a');
+    valid.replace(at, 2, "\xC3\xA9");
+    EXPECT_EQ(FindInvalidUtf8(valid.substr(0, 40)), at == 39 ? 39u : 40u) << at;
+  }
+}
+
 TEST(Utf8Test, RejectsTruncatedSequencesAtTheirFirstByte) {
   EXPECT_EQ(FindInvalidUtf8("ab\xC3"), 2u);
   EXPECT_EQ(FindInvalidUtf8("ab\xE2\x80"), 2u);
