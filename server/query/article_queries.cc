@@ -94,11 +94,9 @@ absl::Status ListArticlesWire(const CatalogHolder& catalogs,
                                        request.page_token(), {view}));
   // ListArticlesResponse: articles = 1, next_page_token = 2, total_size = 3.
   response->Clear();
-  // Per article a tag and a length (at most 1 + 5 bytes), then the token
-  // and the total.
-  response->Reserve(
-      2 * page.articles.size() + 2,
-      6 * page.articles.size() + page.next_page_token.size() + 16);
+  // A piece per article (its tag and length inline), then one owned piece:
+  // the token and the total.
+  response->Reserve(page.articles.size() + 1, page.next_page_token.size() + 16);
   for (const ArticleIndex index : page.articles) {
     AppendBytesFieldView(1, catalog->ArticleBytes(index, view), response,
                          /*keep_empty=*/true);

@@ -40,7 +40,7 @@ QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
 
   // Candidate sets: the required ones first, then those the filter implies
   // (which Matches checks anyway, so they only ever drive the walk).
-  std::vector<RunSet> required;
+  absl::InlinedVector<RunSet, 3> required;
   if (!query.topics.empty()) {
     required.push_back(RunsFor(query.topics, &Catalog::TopicPostings));
   }
@@ -61,7 +61,7 @@ QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
     const std::vector<ArticleIndex>* list = text_matches_.get();
     required.push_back(RunsOf(&list, 1));
   }
-  std::vector<RunSet> implied;
+  absl::InlinedVector<RunSet, 2> implied;
   for (const auto& keys : hints.topic_sets) {
     implied.push_back(RunsFor(keys, &Catalog::TopicPostings));
   }
@@ -116,8 +116,7 @@ QueryCursor::RunSet QueryCursor::RunsFor(
     const std::vector<std::string>& keys,
     const std::vector<ArticleIndex>* (Catalog::*postings)(absl::string_view)
         const) const {
-  std::vector<const std::vector<ArticleIndex>*> lists;
-  lists.reserve(keys.size());
+  absl::InlinedVector<const std::vector<ArticleIndex>*, 4> lists;
   for (const std::string& key : keys)
     lists.push_back((catalog_->*postings)(key));
   return RunsOf(lists.data(), lists.size());

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "catalog/catalog.h"
@@ -63,8 +64,9 @@ class QueryCursor {
     const ArticleIndex* begin;
     const ArticleIndex* end;
   };
-  // Posting lists whose union is a candidate set.
-  using RunSet = std::vector<Run>;
+  // Posting lists whose union is a candidate set (mostly one or two: no
+  // allocation then).
+  using RunSet = absl::InlinedVector<Run, 2>;
 
   RunSet RunsOf(const std::vector<ArticleIndex>* const* lists,
                 size_t count) const;

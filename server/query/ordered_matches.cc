@@ -36,6 +36,7 @@ OrderedMatches::OrderedMatches(const Catalog& catalog, const Query& query,
     : catalog_(&catalog), query_(&query) {
   if (IsTimeOrdered(query)) {
     cursor_.emplace(catalog, query, after);
+    at_start_ = !after.has_value();
     return;
   }
   QueryCursor all(catalog, query);
@@ -68,13 +69,17 @@ OrderedMatches::OrderedMatches(const Catalog& catalog, const Query& query,
 }
 
 std::optional<ArticleIndex> OrderedMatches::Next() {
-  if (cursor_) return cursor_->Next();
+  if (cursor_) {
+    at_start_ = false;
+    return cursor_->Next();
+  }
   if (next_ >= sorted_.size()) return std::nullopt;
   return sorted_[next_++];
 }
 
 size_t OrderedMatches::TotalSize() const {
   if (cursor_) {
+    if (at_start_) return cursor_->CountRemaining();
     return QueryCursor(*catalog_, *query_, std::nullopt,
                        cursor_->text_matches())
         .CountRemaining();

@@ -36,6 +36,9 @@ class OrderedMatches {
   std::optional<QueryCursor> cursor_;  // time order
   std::vector<ArticleIndex> sorted_;   // other orders
   size_t next_ = 0;
+  // cursor_ starts at the first match and Next has not moved it yet: it can
+  // count the whole query itself.
+  bool at_start_ = false;
 };
 
 }  // namespace newsmeta

@@ -44,6 +44,8 @@ absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
   Page page;
   OrderedMatches matches(catalog, query, after);
   page.total_size = static_cast<int64_t>(matches.TotalSize());
+  page.articles.reserve(
+      static_cast<size_t>(std::min<int64_t>(page_size, page.total_size)));
   int64_t page_bytes = 0;
   bool full = false;  // stopped by the budget, with more to come
   while (static_cast<int>(page.articles.size()) < page_size) {

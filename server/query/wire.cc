@@ -8,12 +8,20 @@ namespace {
 constexpr uint32_t kVarintWireType = 0;
 constexpr uint32_t kLengthDelimitedWireType = 2;
 
-void AppendVarint(uint64_t value, std::string* out) {
+// Writes `value` as a varint at `out` (room for 10 bytes); returns its size.
+size_t EncodeVarint(uint64_t value, char* out) {
+  size_t size = 0;
   while (value >= 0x80) {
-    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    out[size++] = static_cast<char>((value & 0x7f) | 0x80);
     value >>= 7;
   }
-  out->push_back(static_cast<char>(value));
+  out[size++] = static_cast<char>(value);
+  return size;
+}
+
+void AppendVarint(uint64_t value, std::string* out) {
+  char bytes[10];
+  out->append(bytes, EncodeVarint(value, bytes));
 }
 
 void AppendTag(int number, uint32_t wire_type, std::string* out) {
@@ -39,9 +47,14 @@ void AppendVarintField(int number, uint64_t value, std::string* out) {
 void WireMessage::AppendOwned(absl::string_view bytes) {
   if (bytes.empty()) return;
   if (!pieces_.empty() && pieces_.back().view == nullptr) {
-    pieces_.back().size += bytes.size();  // owned pieces are contiguous
+    // owned pieces are contiguous
+    pieces_.back().size += static_cast<uint32_t>(bytes.size());
   } else {
-    pieces_.push_back({nullptr, owned_.size(), bytes.size()});
+    Piece& piece = pieces_.emplace_back();
+    piece.view = nullptr;
+    piece.offset = static_cast<uint32_t>(owned_.size());
+    piece.size = static_cast<uint32_t>(bytes.size());
+    piece.head_size = 0;
   }
   owned_.append(bytes.data(), bytes.size());
   size_ += bytes.size();
@@ -49,15 +62,37 @@ void WireMessage::AppendOwned(absl::string_view bytes) {
 
 void WireMessage::AppendView(absl::string_view bytes) {
   if (bytes.empty()) return;
-  pieces_.push_back({bytes.data(), 0, bytes.size()});
+  Piece& piece = pieces_.emplace_back();
+  piece.view = bytes.data();
+  piece.offset = 0;
+  piece.size = static_cast<uint32_t>(bytes.size());
+  piece.head_size = 0;
   size_ += bytes.size();
 }
 
+void WireMessage::AppendFieldView(int number, absl::string_view bytes) {
+  Piece& piece = pieces_.emplace_back();
+  // A view even when empty: the head is the piece.
+  piece.view = bytes.data() != nullptr ? bytes.data() : "";
+  piece.offset = 0;
+  piece.size = static_cast<uint32_t>(bytes.size());
+  size_t head = EncodeVarint(
+      (static_cast<uint64_t>(number) << 3) | kLengthDelimitedWireType,
+      piece.head);
+  head += EncodeVarint(bytes.size(), piece.head + head);
+  piece.head_size = static_cast<uint8_t>(head);
+  size_ += head + bytes.size();
+}
+
 void WireMessage::CopyTo(char* out) const {
-  ForEachPiece([&out](absl::string_view piece) {
-    std::memcpy(out, piece.data(), piece.size());
-    out += piece.size();
-  });
+  for (const Piece& piece : pieces_) {
+    std::memcpy(out, piece.head, piece.head_size);
+    out += piece.head_size;
+    std::memcpy(
+        out, piece.view != nullptr ? piece.view : owned_.data() + piece.offset,
+        piece.size);
+    out += piece.size;
+  }
 }
 
 std::string WireMessage::Flatten() const {
@@ -76,11 +111,7 @@ void WireMessage::Clear() {
 void AppendBytesFieldView(int number, absl::string_view bytes, WireMessage* out,
                           bool keep_empty) {
   if (bytes.empty() && !keep_empty) return;
-  std::string head;
-  AppendTag(number, kLengthDelimitedWireType, &head);
-  AppendVarint(bytes.size(), &head);
-  out->AppendOwned(head);
-  out->AppendView(bytes);
+  out->AppendFieldView(number, bytes);
 }
 
 void AppendBytesField(int number, absl::string_view bytes, WireMessage* out,

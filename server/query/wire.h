@@ -34,6 +34,10 @@ class WireMessage {
   // Refers to `bytes`, which must stay valid as long as the message (see
   // KeepAlive).
   void AppendView(absl::string_view bytes);
+  // Field `number` as a length-delimited value: its tag and length are
+  // copied (inline in the piece: no allocation), the value is referred to as
+  // by AppendView.
+  void AppendFieldView(int number, absl::string_view bytes);
   // Keeps `owner` (say, the catalog the views point into) alive as long as
   // the message.
   void KeepAlive(std::shared_ptr<const void> owner) {
@@ -48,10 +52,13 @@ class WireMessage {
 
   // Total size in bytes.
   size_t size() const { return size_; }
-  // Calls `f(absl::string_view)` for each piece, in order.
+  // Calls `f(absl::string_view)` for each piece, in order (a field's tag and
+  // length, then its value, as two).
   template <typename F>
   void ForEachPiece(const F& f) const {
     for (const Piece& piece : pieces_) {
+      if (piece.head_size != 0)
+        f(absl::string_view(piece.head, piece.head_size));
       f(piece.view != nullptr
             ? absl::string_view(piece.view, piece.size)
             : absl::string_view(owned_.data() + piece.offset, piece.size));
@@ -65,8 +72,11 @@ class WireMessage {
  private:
   struct Piece {
     const char* view;  // nullptr: owned_[offset, offset + size)
-    size_t offset;
-    size_t size;
+    uint32_t offset;
+    uint32_t size;
+    // Bytes that come before the piece: a tag and a length.
+    uint8_t head_size;
+    char head[15];
   };
   std::string owned_;
   std::vector<Piece> pieces_;

@@ -243,6 +243,23 @@ TEST_F(OrderingTest, TotalSizeCountsEveryMatchWhereverItStarts) {
             8u);
 }
 
+TEST_F(OrderingTest, TotalSizeOfATimeOrderedQueryCountsEveryMatch) {
+  // Newest first: walked lazily, and counted by the cursor itself before it
+  // moves; after a Next, or from a position, by a cursor of its own.
+  const Query query = QueryIn({SortSpec{}});
+  ASSERT_TRUE(IsTimeOrdered(query));
+  OrderedMatches fresh(*catalog_, query);
+  EXPECT_EQ(fresh.TotalSize(), 8u);
+  ASSERT_TRUE(fresh.Next());
+  ASSERT_TRUE(fresh.Next());
+  EXPECT_EQ(fresh.TotalSize(), 8u);
+  OrderedMatches later(*catalog_, query, PositionOf(*catalog_, IndexOf(5)));
+  EXPECT_EQ(later.TotalSize(), 8u);
+  int rest = 0;
+  while (later.Next()) ++rest;
+  EXPECT_LT(rest, 8);
+}
+
 // ---------------------------------------------------------------------------
 // Paging through orders other than publish time.
 
