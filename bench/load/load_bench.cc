@@ -110,8 +110,10 @@ int Cold() {
     return 1;
   }
   const size_t rejected = loaded->rejections.size();
+  const absl::Time parsed_all = absl::Now();
   Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
   const absl::Duration took = absl::Now() - start;
+  const absl::Duration build_took = absl::Now() - parsed_all;
   const double cpu = CpuSeconds() - cpu_start;
   const int64_t peak_kib = PeakRssKib();
   cache.Attach(built.catalog);
@@ -120,9 +122,11 @@ int Cold() {
   std::string out = absl::StrFormat(
       "{\"mode\": \"cold\", \"files\": %d, \"docs\": %d, \"rejected\": %d, "
       "\"bytes\": %d, \"seconds\": %.4f, \"cpu_seconds\": %.4f, "
-      "\"peak_rss_kib\": %d, \"version\": \"%s\"",
+      "\"peak_rss_kib\": %d, \"version\": \"%s\", "
+      "\"build_seconds\": %.4f",
       files.size(), catalog.size(), rejected + built.rejections.size(), bytes,
-      absl::ToDoubleSeconds(took), cpu, peak_kib, catalog.version());
+      absl::ToDoubleSeconds(took), cpu, peak_kib, catalog.version(),
+      absl::ToDoubleSeconds(build_took));
 
   const std::string snapshot = absl::GetFlag(FLAGS_snapshot_out);
   if (!snapshot.empty()) {
