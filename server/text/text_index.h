@@ -60,9 +60,12 @@ class TextIndex {
   size_t token_count() const { return postings_.size(); }
 
  private:
+  using Bitmap = std::vector<uint64_t>;  // bit d of word d / 64: doc d
+
   explicit TextIndex(
-      absl::flat_hash_map<std::string, std::vector<uint32_t>> postings)
-      : postings_(std::move(postings)) {}
+      absl::flat_hash_map<std::string, std::vector<uint32_t>> postings,
+      absl::flat_hash_map<std::string, Bitmap> bitmaps)
+      : postings_(std::move(postings)), bitmaps_(std::move(bitmaps)) {}
 
   // The documents below `num_docs` holding every token of every one of
   // `terms`, ascending. Phrases among `terms` still need checking on them.
@@ -71,6 +74,12 @@ class TextIndex {
       uint32_t num_docs) const;
 
   absl::flat_hash_map<std::string, std::vector<uint32_t>> postings_;
+  // The same documents as a bitmap, for tokens in at least 1 of
+  // kDenseFraction documents (it then takes at most half the bytes of the
+  // posting list): documents holding several such tokens are found by
+  // AND-ing words instead of merging long lists.
+  static constexpr size_t kDenseFraction = 16;
+  absl::flat_hash_map<std::string, Bitmap> bitmaps_;
 };
 
 }  // namespace newsmeta

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -398,6 +399,56 @@ TEST(TextIndexTest, MatchAgreesWithBruteForceOnRandomDocs) {
   }
   // The comparison means little if the queries match nothing or everything.
   EXPECT_GT(queries_with_some_but_not_all_docs, 200);
+}
+
+TEST(TextIndexTest, CommonAndRareWordsTogetherAgreeWithBruteForce) {
+  // Words in most documents are kept as bitmaps as well as lists, the others
+  // as lists only: queries of common words only (bitmaps), of two medium
+  // ones (a merge) and of a rare and a common one (galloping) take every
+  // intersection path.
+  std::mt19937 rng(20261203);
+  std::vector<Doc> docs(4000);
+  std::vector<std::set<std::string>> words(docs.size());
+  for (size_t i = 0; i < docs.size(); ++i) {
+    std::string text;
+    for (const char* common : {"alpha", "beta", "gamma"}) {
+      if (rng() % 2 == 0) {
+        text += std::string(common) + " ";
+        words[i].insert(common);
+      }
+    }
+    for (const char* medium : {"mid", "middle"}) {  // 1 in 24: not dense
+      if (rng() % 24 == 0) {
+        text += std::string(medium) + " ";
+        words[i].insert(medium);
+      }
+    }
+    const std::string rare = "rare" + std::to_string(rng() % 300);
+    text += rare;
+    words[i].insert(rare);
+    docs[i].title = text;
+  }
+  const TextIndex index = BuildIndex(docs);
+  const std::vector<std::string> pool = {"alpha", "beta",   "gamma",
+                                         "mid",   "middle", "rare1",
+                                         "rare2", "rare17", "rare299"};
+  for (int q = 0; q < 300; ++q) {
+    std::vector<std::string> query_words;
+    const int count = 1 + static_cast<int>(rng() % 3);
+    for (int w = 0; w < count; ++w)
+      query_words.push_back(pool[rng() % pool.size()]);
+    const uint32_t num_docs = 3000 + static_cast<uint32_t>(rng() % 1000);
+    std::vector<uint32_t> expected;
+    for (uint32_t d = 0; d < num_docs; ++d) {
+      if (std::all_of(
+              query_words.begin(), query_words.end(),
+              [&](const std::string& w) { return words[d].count(w); })) {
+        expected.push_back(d);
+      }
+    }
+    const std::string text = absl::StrJoin(query_words, " ");
+    EXPECT_EQ(index.Match(ParseOk(text), num_docs, {}), expected) << text;
+  }
 }
 
 }  // namespace
