@@ -22,7 +22,9 @@ CatalogHolder PinCatalog(const CatalogHolder& catalogs,
                          grpc::CallbackServerContext* context) {
   CatalogHolder pinned(catalogs.Get());
   if (const std::shared_ptr<const Catalog> catalog = pinned.Get()) {
-    context->AddInitialMetadata(kCatalogVersionHeader, catalog->version());
+    static const std::string* const key =
+        new std::string(kCatalogVersionHeader);
+    context->AddInitialMetadata(*key, catalog->version());
   }
   return pinned;
 }

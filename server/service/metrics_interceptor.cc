@@ -114,11 +114,22 @@ NewMetricsInterceptorFactory(Metrics* metrics) {
   return std::make_unique<MetricsInterceptorFactory>(metrics);
 }
 
-std::string StatusCodeName(grpc::StatusCode code) {
-  // gRPC's and Abseil's canonical codes have the same numbers and names.
-  std::string name =
-      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-  return name.empty() ? "UNKNOWN" : name;
+absl::string_view StatusCodeName(grpc::StatusCode code) {
+  // gRPC's and Abseil's canonical codes have the same numbers and names;
+  // named once, since every call is recorded under its code's name.
+  constexpr int kCodes = 17;  // OK (0) to UNAUTHENTICATED (16)
+  static const std::string* const names = [] {
+    auto* table = new std::string[kCodes];
+    for (int i = 0; i < kCodes; ++i) {
+      table[i] = absl::StatusCodeToString(static_cast<absl::StatusCode>(i));
+    }
+    return table;
+  }();
+  const int number = static_cast<int>(code);
+  if (number < 0 || number >= kCodes || names[number].empty()) {
+    return "UNKNOWN";
+  }
+  return names[number];
 }
 
 BuildInfo CurrentBuildInfo(absl::string_view version) {

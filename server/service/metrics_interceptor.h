@@ -31,7 +31,7 @@ NewMetricsInterceptorFactory(Metrics* metrics);
 
 // The canonical name of `code`: "OK", "CANCELLED", ..., "UNAUTHENTICATED";
 // "UNKNOWN" for a number that is none of them.
-std::string StatusCodeName(grpc::StatusCode code);
+absl::string_view StatusCodeName(grpc::StatusCode code);
 
 // newsmeta_build_info's labels for these binaries: `version` and the gRPC
 // and protobuf versions they were built with.
