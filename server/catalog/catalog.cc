@@ -146,18 +146,15 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   const size_t n = unique.size();
   catalog->owned_wire_.resize(n);
   catalog->basic_sizes_.resize(n);
-  // On two threads, each article serialized and then freed (only the bytes
-  // are kept); each thread writes only its own elements.
-  const auto serialize = [&unique, &catalog](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      catalog->owned_wire_[i] = SerializeDeterministically(unique[i]);
-      catalog->basic_sizes_[i] = BasicPrefixSize(catalog->owned_wire_[i]);
-      unique[i] = Article();
-    }
-  };
-  std::thread second_half(serialize, n / 2, n);
-  serialize(0, n / 2);
-  second_half.join();
+  // Each article serialized, then freed (only the bytes are kept): on one
+  // thread, so that the next article's bytes reuse the memory just freed
+  // (on two, each thread's allocations and frees fell in different malloc
+  // arenas and left the catalog 15 % larger).
+  for (size_t i = 0; i < n; ++i) {
+    catalog->owned_wire_[i] = SerializeDeterministically(unique[i]);
+    catalog->basic_sizes_[i] = BasicPrefixSize(catalog->owned_wire_[i]);
+    unique[i] = Article();
+  }
   unique = std::vector<Article>();
   // Views once the strings stop moving.
   catalog->wire_.assign(catalog->owned_wire_.begin(),
