@@ -12,6 +12,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "text/normalize.h"
 #include "util/sha256.h"
+#include "util/status_macros.h"
 
 namespace newsmeta {
 
@@ -88,14 +89,20 @@ uint32_t BasicPrefixSize(absl::string_view wire) {
   }
 }
 
-// The catalog version of `wire` (Catalog::AppendVersionedArticle).
+// What comes before an article's bytes in the stream the catalog version
+// hashes (Catalog::AppendVersionedArticle).
+void AppendVersionedPrefix(size_t size, std::string* out) {
+  absl::StrAppend(out, size, ":");
+}
+
+// The catalog version of `wire`.
 std::string ContentVersion(const std::vector<absl::string_view>& wire) {
   Sha256Hasher hasher;
-  std::string size;
+  std::string prefix;
   for (const absl::string_view bytes : wire) {
-    size.clear();
-    absl::StrAppend(&size, bytes.size(), ":");
-    hasher.Update(size);
+    prefix.clear();
+    AppendVersionedPrefix(bytes.size(), &prefix);
+    hasher.Update(prefix);
     hasher.Update(bytes);
   }
   return Catalog::VersionOfDigest(hasher.HexDigest());
@@ -105,7 +112,8 @@ std::string ContentVersion(const std::vector<absl::string_view>& wire) {
 
 void Catalog::AppendVersionedArticle(absl::string_view bytes,
                                      std::string* out) {
-  absl::StrAppend(out, bytes.size(), ":", bytes);
+  AppendVersionedPrefix(bytes.size(), out);
+  out->append(bytes.data(), bytes.size());
 }
 
 std::string Catalog::VersionOfDigest(absl::string_view sha256_hex) {
@@ -159,12 +167,8 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   // Views once the strings stop moving.
   catalog->wire_.assign(catalog->owned_wire_.begin(),
                         catalog->owned_wire_.end());
-  // The content version is hashed while indexing. Serialized here, sorted
-  // and deduplicated above: it always indexes.
-  std::thread hasher(
-      [&catalog] { catalog->version_ = ContentVersion(catalog->wire_); });
-  catalog->Index().IgnoreError();
-  hasher.join();
+  // Serialized here, sorted and deduplicated above: it always indexes.
+  catalog->IndexAndHash(nullptr).IgnoreError();
   result.catalog = std::move(catalog);
   return result;
 }
@@ -183,22 +187,26 @@ absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->wire_storage_ = std::move(storage);
   catalog->wire_ = std::move(wire);
-  std::string version;
-  std::thread hasher;
-  if (!known_version) {
-    hasher = std::thread(
-        [&version, &catalog] { version = ContentVersion(catalog->wire_); });
-  }
   catalog->basic_sizes_.reserve(catalog->wire_.size());
   for (const absl::string_view bytes : catalog->wire_) {
     catalog->basic_sizes_.push_back(BasicPrefixSize(bytes));
   }
-  const absl::Status indexed = catalog->Index();
+  RETURN_IF_ERROR(catalog->IndexAndHash(known_version));
+  return std::shared_ptr<const Catalog>(std::move(catalog));
+}
+
+absl::Status Catalog::IndexAndHash(
+    const std::function<std::string()>& known_version) {
+  std::string version;
+  std::thread hasher;
+  if (!known_version) {
+    hasher = std::thread([this, &version] { version = ContentVersion(wire_); });
+  }
+  const absl::Status indexed = Index();
   if (hasher.joinable()) hasher.join();
   if (known_version) version = known_version();
-  if (!indexed.ok()) return indexed;
-  catalog->version_ = std::move(version);
-  return std::shared_ptr<const Catalog>(std::move(catalog));
+  version_ = std::move(version);
+  return indexed;
 }
 
 absl::Status Catalog::Index() {

@@ -148,6 +148,9 @@ class Catalog {
   // Fills every index from wire_ and basic_sizes_; fails when an article does
   // not scan or the articles are out of catalog order.
   absl::Status Index();
+  // Index(), and version_ from `known_version` (called after indexing) or,
+  // without it, hashed on a second thread meanwhile.
+  absl::Status IndexAndHash(const std::function<std::string()>& known_version);
 
   // The articles' bytes live in owned_wire_ (one string each, from Build) or
   // in wire_storage_ (one buffer, from a snapshot).
