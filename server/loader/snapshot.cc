@@ -287,11 +287,9 @@ absl::Status ArticleProblem(const std::string& path, size_t article) {
 // Checks the snapshot `file`, read from `path`; once it knows the article
 // count it calls `prepare(count)`, then `take(i, bytes)` for every article,
 // on `threads` threads (0: one per core) while one of them checks the
-// checksum. `take` returns false when the article does not parse. Sets
-// `*content_version` to the catalog version of the articles read.
+// checksum. `take` returns false when the article does not parse.
 absl::StatusOr<SnapshotInfo> ReadArticles(
     const std::string& path, absl::string_view file, int threads,
-    std::string* content_version,
     const std::function<void(size_t count)>& prepare,
     const std::function<bool(size_t i, absl::string_view bytes)>& take) {
   absl::StatusOr<Layout> read = ReadLayout(path, file);
@@ -307,10 +305,11 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
   std::atomic<size_t> next{0};
   std::atomic<bool> checksum_ok{false};
   std::atomic<size_t> bad_article{SIZE_MAX};
+  std::string content_version;  // not needed: the articles are parsed
   const auto work = [&] {
     for (size_t job = next++; job <= chunks; job = next++) {
       if (job == 0) {
-        checksum_ok = ChecksumMatches(file, layout, content_version);
+        checksum_ok = ChecksumMatches(file, layout, &content_version);
         continue;
       }
       const size_t end = std::min(spans.size(), job * kChunk);
@@ -345,9 +344,8 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
   absl::StatusOr<std::shared_ptr<FileBytes>> file = ReadWhole(path);
   if (!file.ok()) return file.status();
   Snapshot snapshot;
-  std::string content_version;
   absl::StatusOr<SnapshotInfo> info = ReadArticles(
-      path, (*file)->view(), threads, &content_version,
+      path, (*file)->view(), threads,
       [&snapshot](size_t count) { snapshot.articles.resize(count); },
       [&snapshot](size_t i, absl::string_view bytes) {
         return snapshot.articles[i].ParseFromArray(
