@@ -153,14 +153,12 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   std::shared_ptr<Catalog> catalog(new Catalog());
   const size_t n = unique.size();
   catalog->owned_wire_.resize(n);
-  catalog->basic_sizes_.resize(n);
   // Each article serialized, then freed (only the bytes are kept): on one
   // thread, so that the next article's bytes reuse the memory just freed
   // (on two, each thread's allocations and frees fell in different malloc
   // arenas and left the catalog 15 % larger).
   for (size_t i = 0; i < n; ++i) {
     catalog->owned_wire_[i] = SerializeDeterministically(unique[i]);
-    catalog->basic_sizes_[i] = BasicPrefixSize(catalog->owned_wire_[i]);
     unique[i] = Article();
   }
   unique = std::vector<Article>();
@@ -187,10 +185,6 @@ absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->wire_storage_ = std::move(storage);
   catalog->wire_ = std::move(wire);
-  catalog->basic_sizes_.reserve(catalog->wire_.size());
-  for (const absl::string_view bytes : catalog->wire_) {
-    catalog->basic_sizes_.push_back(BasicPrefixSize(bytes));
-  }
   RETURN_IF_ERROR(catalog->IndexAndHash(known_version));
   return std::shared_ptr<const Catalog>(std::move(catalog));
 }
@@ -212,9 +206,11 @@ absl::Status Catalog::IndexAndHash(
 absl::Status Catalog::Index() {
   const size_t n = wire_.size();
   fields_.resize(n);
+  basic_sizes_.resize(n);
   std::vector<uint32_t> topic_view_begin(n + 1, 0);
   for (size_t i = 0; i < n; ++i) {
     topic_view_begin[i] = static_cast<uint32_t>(topic_views_.size());
+    basic_sizes_[i] = BasicPrefixSize(wire_[i]);
     if (!ScanFields(wire_[i], &fields_[i], &topic_views_)) {
       return absl::InvalidArgumentError(
           absl::StrCat("article ", i + 1, " is not a well-formed Article"));

@@ -145,7 +145,7 @@ class Catalog {
 
  private:
   Catalog() = default;
-  // Fills every index from wire_ and basic_sizes_; fails when an article does
+  // Fills basic_sizes_ and every index from wire_; fails when an article does
   // not scan or the articles are out of catalog order.
   absl::Status Index();
   // Index(), and version_ from `known_version` (called after indexing) or,
