@@ -355,7 +355,6 @@ int Run() {
   server_options.watch.max_lag_changes = absl::GetFlag(FLAGS_watch_max_lag);
   server_options.watch_heartbeat = absl::GetFlag(FLAGS_watch_heartbeat);
   server_options.metrics = &metrics;
-  server_options.interceptors.push_back(NewMetricsInterceptorFactory(&metrics));
   std::unique_ptr<TokenFile> tokens;
   if (absl::Status access = ConfigureAccess(&server_options, &tokens);
       !access.ok()) {

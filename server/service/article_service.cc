@@ -3,11 +3,13 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "query/article_queries.h"
 #include "service/call_auth.h"
+#include "service/call_recorder.h"
 #include "service/status_conversion.h"
 #include "service/watch_reactor.h"
 #include "util/errors.h"
@@ -54,29 +56,40 @@ grpc::ByteBuffer ToByteBuffer(const WireMessage& message) {
   return grpc::ByteBuffer(&slice, 1);
 }
 
+// Full method paths, as gRPC and the metrics name them.
+constexpr char kGetArticlePath[] = "/newsmeta.v1.ArticleService/GetArticle";
+constexpr char kListArticlesPath[] = "/newsmeta.v1.ArticleService/ListArticles";
+constexpr char kBatchGetArticlesPath[] =
+    "/newsmeta.v1.ArticleService/BatchGetArticles";
+constexpr char kStreamArticlesPath[] =
+    "/newsmeta.v1.ArticleService/StreamArticles";
+constexpr char kWatchArticlesPath[] =
+    "/newsmeta.v1.ArticleService/WatchArticles";
+
 // Runs a domain *Wire function on a raw unary call, unless `access` (the
 // caller's authentication) failed.
 template <typename Request>
-grpc::ServerUnaryReactor* AnswerRaw(
+grpc::Status AnswerRaw(
     absl::Status (*wire)(const CatalogHolder&, const Request&, WireMessage*),
     const absl::Status& access, const CatalogHolder& catalogs,
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!access.ok()) {
-    reactor->Finish(ToGrpcStatus(access));
-    return reactor;
-  }
+  if (!access.ok()) return ToGrpcStatus(access);
   absl::StatusOr<Request> parsed = ParseRequest<Request>(*request);
-  if (!parsed.ok()) {
-    reactor->Finish(ToGrpcStatus(parsed.status()));
-    return reactor;
-  }
+  if (!parsed.ok()) return ToGrpcStatus(parsed.status());
   WireMessage message;
   const absl::Status status =
       wire(PinCatalog(catalogs, context), *parsed, &message);
   if (status.ok()) *response = ToByteBuffer(message);
-  reactor->Finish(ToGrpcStatus(status));
+  return ToGrpcStatus(status);
+}
+
+grpc::ServerUnaryReactor* FinishUnary(CallRecorder* call,
+                                      grpc::CallbackServerContext* context,
+                                      const grpc::Status& status) {
+  call->Finish(*context, status);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
   return reactor;
 }
 
@@ -85,17 +98,21 @@ grpc::ServerUnaryReactor* AnswerRaw(
 class ArticleStreamReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit ArticleStreamReactor(std::unique_ptr<ArticleStream> stream)
-      : stream_(std::move(stream)) {
+  ArticleStreamReactor(std::unique_ptr<ArticleStream> stream,
+                       std::unique_ptr<CallRecorder> call,
+                       const grpc::CallbackServerContext* context)
+      : stream_(std::move(stream)), call_(std::move(call)), context_(context) {
     WriteNext();
   }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                          "the stream was cancelled or its deadline passed"));
+      FinishCall(
+          grpc::Status(grpc::StatusCode::CANCELLED,
+                       "the stream was cancelled or its deadline passed"));
       return;
     }
+    call_->MessageSent();
     WriteNext();
   }
 
@@ -105,21 +122,33 @@ class ArticleStreamReactor final
   void WriteNext() {
     const std::optional<absl::string_view> article = stream_->Next();
     if (!article) {
-      Finish(grpc::Status::OK);
+      FinishCall(grpc::Status::OK);
       return;
     }
     message_ = ToByteBuffer(*article);
     StartWrite(&message_);
   }
 
+  void FinishCall(const grpc::Status& status) {
+    call_->Finish(*context_, status);
+    Finish(status);
+  }
+
   std::unique_ptr<ArticleStream> stream_;
+  const std::unique_ptr<CallRecorder> call_;
+  const grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer message_;  // being written
 };
 
 class FailedStreamReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  explicit FailedStreamReactor(const grpc::Status& status) { Finish(status); }
+  FailedStreamReactor(std::unique_ptr<CallRecorder> call,
+                      const grpc::CallbackServerContext* context,
+                      const grpc::Status& status) {
+    call->Finish(*context, status);
+    Finish(status);
+  }
   void OnDone() override { delete this; }
 };
 
@@ -134,22 +163,28 @@ absl::Status ArticleServiceImpl::Authenticate(
 grpc::ServerUnaryReactor* ArticleServiceImpl::GetArticle(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return AnswerRaw(GetArticleWire, Authenticate(*context), *catalogs_, context,
-                   request, response);
+  CallRecorder call(metrics_, kGetArticlePath);
+  return FinishUnary(&call, context,
+                     AnswerRaw(GetArticleWire, Authenticate(*context),
+                               *catalogs_, context, request, response));
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::ListArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return AnswerRaw(ListArticlesWire, Authenticate(*context), *catalogs_,
-                   context, request, response);
+  CallRecorder call(metrics_, kListArticlesPath);
+  return FinishUnary(&call, context,
+                     AnswerRaw(ListArticlesWire, Authenticate(*context),
+                               *catalogs_, context, request, response));
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return AnswerRaw(BatchGetArticlesWire, Authenticate(*context), *catalogs_,
-                   context, request, response);
+  CallRecorder call(metrics_, kBatchGetArticlesPath);
+  return FinishUnary(&call, context,
+                     AnswerRaw(BatchGetArticlesWire, Authenticate(*context),
+                               *catalogs_, context, request, response));
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
@@ -168,42 +203,58 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::StreamArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  auto call = std::make_unique<CallRecorder>(metrics_, kStreamArticlesPath);
   if (absl::Status access = Authenticate(*context); !access.ok()) {
-    return new FailedStreamReactor(ToGrpcStatus(access));
+    return new FailedStreamReactor(std::move(call), context,
+                                   ToGrpcStatus(access));
   }
   absl::StatusOr<newsmeta::v1::StreamArticlesRequest> parsed =
       ParseRequest<newsmeta::v1::StreamArticlesRequest>(*request);
   if (!parsed.ok()) {
-    return new FailedStreamReactor(ToGrpcStatus(parsed.status()));
+    return new FailedStreamReactor(std::move(call), context,
+                                   ToGrpcStatus(parsed.status()));
   }
   absl::StatusOr<std::unique_ptr<ArticleStream>> stream =
       ArticleStream::Open(PinCatalog(*catalogs_, context), *parsed);
   if (!stream.ok()) {
-    return new FailedStreamReactor(ToGrpcStatus(stream.status()));
+    return new FailedStreamReactor(std::move(call), context,
+                                   ToGrpcStatus(stream.status()));
   }
-  return new ArticleStreamReactor(*std::move(stream));
+  return new ArticleStreamReactor(*std::move(stream), std::move(call), context);
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::WatchArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  auto call = std::make_unique<CallRecorder>(metrics_, kWatchArticlesPath);
   if (absl::Status access = Authenticate(*context); !access.ok()) {
-    return new FailedStreamReactor(ToGrpcStatus(access));
+    return new FailedStreamReactor(std::move(call), context,
+                                   ToGrpcStatus(access));
   }
   if (watch_hub_ == nullptr) {
-    return new FailedStreamReactor(grpc::Status(
-        grpc::StatusCode::UNIMPLEMENTED, "this server has no live feed"));
+    return new FailedStreamReactor(
+        std::move(call), context,
+        grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                     "this server has no live feed"));
   }
   absl::StatusOr<newsmeta::v1::WatchArticlesRequest> parsed =
       ParseRequest<newsmeta::v1::WatchArticlesRequest>(*request);
   if (!parsed.ok()) {
-    return new FailedStreamReactor(ToGrpcStatus(parsed.status()));
+    return new FailedStreamReactor(std::move(call), context,
+                                   ToGrpcStatus(parsed.status()));
   }
   absl::StatusOr<std::unique_ptr<WatchSession>> session =
       WatchSession::Open(watch_hub_, *parsed);
   if (!session.ok()) {
-    return new FailedStreamReactor(ToGrpcStatus(session.status()));
+    return new FailedStreamReactor(std::move(call), context,
+                                   ToGrpcStatus(session.status()));
   }
-  return StartWatch(watch_hub_, *std::move(session), metrics_, context);
+  return StartWatch(watch_hub_, *std::move(session), metrics_, std::move(call),
+                    context);
+}
+
+std::vector<std::string> ArticleServiceImpl::SelfRecordedMethods() {
+  return {kGetArticlePath, kListArticlesPath, kBatchGetArticlesPath,
+          kStreamArticlesPath, kWatchArticlesPath};
 }
 
 }  // namespace newsmeta

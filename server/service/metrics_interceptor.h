@@ -1,8 +1,10 @@
 // A gRPC server interceptor that records every call in Metrics: its method,
-// status code and latency, and the messages a streaming call sent.
+// status code and latency, and the messages a streaming call sent; except
+// the methods whose handlers record themselves (service/call_recorder.h).
 //
 //   builder.experimental().SetInterceptorCreators(...) with a vector holding
-//   NewMetricsInterceptorFactory(&metrics).
+//   NewMetricsInterceptorFactory(&metrics, ArticleServiceImpl::
+//   SelfRecordedMethods()).
 #ifndef NEWSMETA_SERVER_SERVICE_METRICS_INTERCEPTOR_H_
 #define NEWSMETA_SERVER_SERVICE_METRICS_INTERCEPTOR_H_
 
@@ -11,9 +13,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "metrics/metrics.h"
+#include "service/call_recorder.h"
 
 namespace newsmeta {
 
@@ -24,14 +28,12 @@ namespace newsmeta {
 // as CANCELLED whatever its handler sent, since that never reached the
 // client. A call whose handler sent no status at all counts as CANCELLED
 // when gRPC releases it. Messages that server- and bidi-streaming calls did
-// send are counted (in batches, the rest when the call is released).
+// send are counted (in batches, the rest when the call is released). Calls
+// of the methods in `skipped` (full paths) are not intercepted at all.
 // `metrics` must outlive the server.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-NewMetricsInterceptorFactory(Metrics* metrics);
-
-// The canonical name of `code`: "OK", "CANCELLED", ..., "UNAUTHENTICATED";
-// "UNKNOWN" for a number that is none of them.
-absl::string_view StatusCodeName(grpc::StatusCode code);
+NewMetricsInterceptorFactory(Metrics* metrics,
+                             std::vector<std::string> skipped = {});
 
 // newsmeta_build_info's labels for these binaries: `version` and the gRPC
 // and protobuf versions they were built with.

@@ -17,6 +17,7 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.pb.h"
 #include "service/call_auth.h"
+#include "service/metrics_interceptor.h"
 
 namespace newsmeta {
 
@@ -98,6 +99,10 @@ absl::StatusOr<std::unique_ptr<NewsmetaServer>> NewsmetaServer::Start(
     builder.AddListeningPort(address, Credentials(options.tls), &server->port_);
   }
   ApplyConnectionOptions(options.connection, &builder);
+  if (options.metrics != nullptr) {
+    options.interceptors.push_back(NewMetricsInterceptorFactory(
+        options.metrics, ArticleServiceImpl::SelfRecordedMethods()));
+  }
   if (options.tokens != nullptr) {
     options.interceptors.push_back(
         NewTokenCheckInterceptorFactory(options.tokens));

@@ -69,7 +69,9 @@ struct NewsmetaServerOptions {
   // an idle watch gets a HEARTBEAT (zero or infinite: never).
   WatchHubOptions watch;
   absl::Duration watch_heartbeat = absl::Seconds(30);
-  // When set, counts watchers and their events; must outlive the server.
+  // When set, records every call (service/metrics_interceptor.h: count,
+  // code, latency, stream messages), watchers and their events; must
+  // outlive the server.
   Metrics* metrics = nullptr;
   // Run on every call, e.g. to count them.
   std::vector<

@@ -38,9 +38,11 @@ class WatchLink final : public WatchHub::Listener {
 class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   WatchReactor(WatchHub* hub, std::unique_ptr<WatchSession> session,
-               Metrics* metrics, grpc::CallbackServerContext* context)
+               Metrics* metrics, std::unique_ptr<CallRecorder> call,
+               grpc::CallbackServerContext* context)
       : session_(std::move(session)),
         metrics_(metrics),
+        call_(std::move(call)),
         context_(context),
         link_(std::make_shared<WatchLink>(this)) {
     context_->AddInitialMetadata(kCatalogVersionHeader,
@@ -58,6 +60,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
       cancelled_ = true;
     } else {
       session_->Delivered(std::move(writing_token_));
+      call_->MessageSent();
       if (metrics_ != nullptr) {
         // "TYPE_ADDED" -> "ADDED"
         metrics_->AddWatchEvent(
@@ -137,12 +140,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
                                     session_->delivered_token());
     }
     lock->Release();
+    call_->Finish(*context_, status);
     Finish(status);
   }
 
   absl::Mutex mu_;
   std::unique_ptr<WatchSession> session_ ABSL_GUARDED_BY(mu_);
   Metrics* const metrics_;
+  const std::unique_ptr<CallRecorder> call_;
   grpc::CallbackServerContext* const context_;
   const std::shared_ptr<WatchLink> link_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -183,8 +188,9 @@ bool WatchLink::Detach() {
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
     WatchHub* hub, std::unique_ptr<WatchSession> session, Metrics* metrics,
-    grpc::CallbackServerContext* context) {
-  return new WatchReactor(hub, std::move(session), metrics, context);
+    std::unique_ptr<CallRecorder> call, grpc::CallbackServerContext* context) {
+  return new WatchReactor(hub, std::move(session), metrics, std::move(call),
+                          context);
 }
 
 }  // namespace newsmeta

@@ -9,16 +9,18 @@
 #include <memory>
 
 #include "metrics/metrics.h"
+#include "service/call_recorder.h"
 #include "watch/watch_hub.h"
 #include "watch/watch_session.h"
 
 namespace newsmeta {
 
-// Starts the stream of `session` on `context`'s call. `metrics` may be
-// null; it and `hub` must outlive the call.
+// Starts the stream of `session` on `context`'s call, recording its events
+// and its end in `call`. `metrics` (watchers, events) may be null; it and
+// `hub` must outlive the call.
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StartWatch(
     WatchHub* hub, std::unique_ptr<WatchSession> session, Metrics* metrics,
-    grpc::CallbackServerContext* context);
+    std::unique_ptr<CallRecorder> call, grpc::CallbackServerContext* context);
 
 }  // namespace newsmeta
 

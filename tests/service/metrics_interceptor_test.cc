@@ -1,7 +1,9 @@
-// The metrics interceptor on a real gRPC server running in process (no
-// ports), in front of ArticleServiceImpl.
+// Call metrics on a real gRPC server running in process (no ports), set up
+// as NewsmetaServer does: ArticleServiceImpl's raw methods record their own
+// calls (CallRecorder), the metrics interceptor records the others.
 #include "service/metrics_interceptor.h"
 
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -71,16 +73,19 @@ class MetricsInterceptorTest : public ::testing::Test {
       articles.push_back(MakeArticle(i, excerpt_bytes));
     }
     catalogs_.Set(Catalog::Build(std::move(articles)).catalog);
-    StartServer(&service_);
+    StartServer(&service_, ArticleServiceImpl::SelfRecordedMethods());
   }
 
-  void StartServer(grpc::Service* service) {
+  // `skipped`: the methods the interceptor leaves alone.
+  void StartServer(grpc::Service* service,
+                   std::vector<std::string> skipped = {}) {
     grpc::ServerBuilder builder;
     builder.RegisterService(service);
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         creators;
-    creators.push_back(NewMetricsInterceptorFactory(&metrics_));
+    creators.push_back(
+        NewMetricsInterceptorFactory(&metrics_, std::move(skipped)));
     builder.experimental().SetInterceptorCreators(std::move(creators));
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -120,7 +125,8 @@ class MetricsInterceptorTest : public ::testing::Test {
 
   Metrics metrics_{BuildInfo{"test", "1.51", "3.21.12"}};
   CatalogHolder catalogs_;
-  ArticleServiceImpl service_{&catalogs_};
+  ArticleServiceImpl service_{&catalogs_, /*tokens=*/nullptr,
+                              /*watch_hub=*/nullptr, &metrics_};
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::ArticleService::Stub> stub_;
 };
@@ -194,6 +200,72 @@ TEST_F(MetricsInterceptorTest, CancelledStreamIsCountedAsCancelled) {
   ASSERT_TRUE(absl::SimpleAtoi(sent.substr(sent.rfind(' ') + 1), &count));
   EXPECT_GE(count, 3);
   EXPECT_LT(count, kArticles);
+}
+
+TEST_F(MetricsInterceptorTest, EveryMethodIsCountedOnceWithItsCode) {
+  StartServer(10);
+  {
+    v1::ListArticlesRequest request;
+    request.set_page_size(-1);
+    v1::ListArticlesResponse response;
+    grpc::ClientContext context;
+    EXPECT_EQ(stub_->ListArticles(&context, request, &response).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  {
+    v1::BatchGetArticlesRequest request;
+    request.add_names(MakeArticle(1, 0).name());
+    v1::BatchGetArticlesResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub_->BatchGetArticles(&context, request, &response).ok());
+  }
+  {
+    v1::SummarizeArticlesRequest request;
+    v1::SummarizeArticlesResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(stub_->SummarizeArticles(&context, request, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
+    auto reader = stub_->WatchArticles(&context, v1::WatchArticlesRequest());
+    v1::ArticleEvent event;
+    EXPECT_FALSE(reader->Read(&event));
+    EXPECT_EQ(reader->Finish().error_code(),
+              grpc::StatusCode::UNIMPLEMENTED);  // this service has no hub
+  }
+  const std::string service = "/newsmeta.v1.ArticleService/";
+  EXPECT_EQ(
+      WaitForSeries(Requests(service + "ListArticles", "INVALID_ARGUMENT")),
+      Requests(service + "ListArticles", "INVALID_ARGUMENT") + " 1");
+  EXPECT_EQ(WaitForSeries(Requests(service + "BatchGetArticles", "OK")),
+            Requests(service + "BatchGetArticles", "OK") + " 1");
+  EXPECT_EQ(WaitForSeries(Requests(service + "SummarizeArticles", "OK")),
+            Requests(service + "SummarizeArticles", "OK") + " 1");
+  EXPECT_EQ(WaitForSeries(Requests(service + "WatchArticles", "UNIMPLEMENTED")),
+            Requests(service + "WatchArticles", "UNIMPLEMENTED") + " 1");
+  // Nothing else was counted: four calls, four series, each once.
+  int series = 0;
+  for (absl::string_view line :
+       absl::StrSplit(metrics_.RenderPrometheus(), '\n')) {
+    if (absl::StartsWith(line, "newsmeta_rpc_requests_total{")) ++series;
+  }
+  EXPECT_EQ(series, 4);
+}
+
+TEST(SelfRecordedMethodsTest, NameArticleServiceMethods) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          "newsmeta.v1.ArticleService");
+  ASSERT_NE(service, nullptr);
+  const std::vector<std::string> methods =
+      ArticleServiceImpl::SelfRecordedMethods();
+  EXPECT_EQ(methods.size(), 5u);
+  for (const std::string& path : methods) {
+    const std::string prefix = "/newsmeta.v1.ArticleService/";
+    ASSERT_TRUE(absl::StartsWith(path, prefix)) << path;
+    EXPECT_NE(service->FindMethodByName(path.substr(prefix.size())), nullptr)
+        << path;
+  }
 }
 
 // GetArticle that answers only once the call is cancelled, and then with OK.
