@@ -32,7 +32,7 @@ bool ScanProvider(absl::string_view wire, ArticleFields* fields) {
     uint64_t varint = 0;
     absl::string_view bytes;
     if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
-    if (wire_type != 2) continue;
+    if (wire_type != kLengthDelimitedWireType) continue;
     if (number == kProviderName) fields->provider_name = bytes;
     if (number == kProviderDomain) fields->provider_domain = bytes;
   }
@@ -48,7 +48,7 @@ bool ScanTimestamp(absl::string_view wire, absl::Time* time) {
     uint64_t varint = 0;
     absl::string_view bytes;
     if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
-    if (wire_type != 0) continue;
+    if (wire_type != kVarintWireType) continue;
     if (number == kSeconds) seconds = static_cast<int64_t>(varint);
     if (number == kNanos) nanos = static_cast<int32_t>(varint);
   }
@@ -87,13 +87,13 @@ bool ScanFields(absl::string_view wire, ArticleFields* fields,
     uint64_t varint = 0;
     absl::string_view bytes;
     if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
-    if (wire_type == 0) {
+    if (wire_type == kVarintWireType) {
       if (number == kQuality) fields->quality = static_cast<int32_t>(varint);
       if (number == kHeat) fields->heat = static_cast<int32_t>(varint);
       if (number == kPublished) fields->published = varint != 0;
       continue;
     }
-    if (wire_type != 2) continue;
+    if (wire_type != kLengthDelimitedWireType) continue;
     switch (number) {
       case kName:
         fields->name = bytes;

@@ -13,8 +13,6 @@ using ::google::protobuf::FieldDescriptor;
 // protobuf's default recursion limit (io::CodedInputStream).
 constexpr int kMaxDepth = 100;
 
-constexpr uint32_t kLengthDelimitedWireType = 2;
-
 // True when `bytes` is a run of whole varints.
 bool IsPackedVarints(absl::string_view bytes) {
   WireReader reader(bytes);

@@ -2,11 +2,10 @@
 
 #include <cstring>
 
+#include "util/wire_reader.h"
+
 namespace newsmeta {
 namespace {
-
-constexpr uint32_t kVarintWireType = 0;
-constexpr uint32_t kLengthDelimitedWireType = 2;
 
 // Writes `value` as a varint at `out` (room for 10 bytes); returns its size.
 size_t EncodeVarint(uint64_t value, char* out) {

@@ -11,6 +11,12 @@
 
 namespace newsmeta {
 
+// The wire types newsmeta's messages use.
+inline constexpr uint32_t kVarintWireType = 0;
+inline constexpr uint32_t kFixed64WireType = 1;
+inline constexpr uint32_t kLengthDelimitedWireType = 2;
+inline constexpr uint32_t kFixed32WireType = 5;
+
 class WireReader {
  public:
   explicit WireReader(absl::string_view data) : data_(data) {}
@@ -56,18 +62,18 @@ class WireReader {
     *number = tag >> 3;
     *wire_type = tag & 7;
     switch (*wire_type) {
-      case 0:
+      case kVarintWireType:
         return ReadVarint(varint);
-      case 1:
+      case kFixed64WireType:
         return Skip(8);
-      case 2: {
+      case kLengthDelimitedWireType: {
         uint32_t size;
         if (!ReadVarint32(&size) || size > data_.size()) return false;
         *bytes = data_.substr(0, size);
         data_.remove_prefix(size);
         return true;
       }
-      case 5:
+      case kFixed32WireType:
         return Skip(4);
       default:
         return false;  // groups are not used by newsmeta's messages
