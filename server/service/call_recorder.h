@@ -19,8 +19,9 @@
 
 namespace newsmeta {
 
-// Thread-compatible except as noted: a stream's writes complete one at a
-// time, but its finish may run on another thread than its last write.
+// Finish and MessageSent may run on different threads at once (a stream's
+// write may complete while it finishes): the first Finish records the call,
+// and every message counted before it is added before it.
 class CallRecorder {
  public:
   // Starts the call's clock. With `metrics` null, records nothing.
