@@ -73,7 +73,8 @@ struct NewsmetaServerOptions {
   // code, latency, stream messages), watchers and their events; must
   // outlive the server.
   Metrics* metrics = nullptr;
-  // Run on every call, e.g. to count them.
+  // More server interceptors, run on every call (besides the metrics
+  // interceptor, installed when `metrics` is set, and the token check).
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
