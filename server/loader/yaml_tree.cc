@@ -4,6 +4,7 @@
 #include <istream>
 #include <streambuf>
 
+#include "loader/block_yaml_scanner.h"
 #include "util/utf8.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/exceptions.h"
@@ -169,7 +170,7 @@ class YamlTree::Builder : public YAML::EventHandler {
   std::vector<OpenCollection> open_;
 };
 
-void YamlTree::Parse(absl::string_view yaml) {
+void YamlTree::Clear() {
   nodes_.clear();
   children_.clear();
   text_.clear();
@@ -177,6 +178,20 @@ void YamlTree::Parse(absl::string_view yaml) {
   pending_children_.clear();
   anchors_.clear();
   root_ = kNoNode;
+}
+
+void YamlTree::Parse(absl::string_view yaml) {
+  Clear();
+  {
+    Builder builder(this);
+    if (ScanBlockYaml(yaml, &builder)) return;
+  }
+  Clear();
+  ParseWithYamlCpp(yaml);
+}
+
+void YamlTree::ParseWithYamlCpp(absl::string_view yaml) {
+  Clear();
   RefuseNul(yaml);
 
   ViewStreamBuf buffer(yaml);

@@ -69,7 +69,13 @@ class YamlTree {
   // Parses the first document of `yaml`, replacing what the tree held. Throws
   // YAML::Exception (with its mark) where YAML::Load would, at a NUL byte,
   // and at a scalar that is not UTF-8 (only when `yaml` is not).
+  //
+  // Documents in the subset ScanBlockYaml reads (loader/block_yaml_scanner.h)
+  // are read by it, without yaml-cpp; the tree is the same either way.
   void Parse(absl::string_view yaml);
+  // Parse, always through yaml-cpp's parser (for tests and benchmarks that
+  // compare the two).
+  void ParseWithYamlCpp(absl::string_view yaml);
 
   // The document's root: a null node when the text holds no document.
   YamlNode root() const { return YamlNode(this, root_); }
@@ -77,6 +83,8 @@ class YamlTree {
  private:
   friend class YamlNode;
   class Builder;
+
+  void Clear();
 
   struct Node {
     YAML::NodeType::value type;
