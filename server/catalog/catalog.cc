@@ -245,6 +245,11 @@ absl::Status Catalog::Index() {
   domain_ids_.reserve(n);
   topic_begin_.reserve(n + 1);
   std::vector<uint32_t> ids;
+  // Topic and domain numbers by spelling, as the articles write them: most
+  // spellings recur, and then need no NormalizeKey. The views point into
+  // wire_, which outlives this.
+  absl::flat_hash_map<absl::string_view, uint32_t> topic_id_by_spelling;
+  absl::flat_hash_map<absl::string_view, uint32_t> domain_id_by_spelling;
   for (ArticleIndex i = 0; i < n; ++i) {
     const ArticleFields& fields = fields_[i];
     times_.push_back(fields.publish_time);
@@ -256,15 +261,20 @@ absl::Status Catalog::Index() {
 
     ids.clear();
     for (const absl::string_view topic : fields.topics) {
-      std::string key = NormalizeKey(topic);
-      const auto [it, added] = topic_ids_.try_emplace(
-          key, static_cast<uint32_t>(topic_keys_.size()));
-      if (added) {
-        topic_keys_.push_back(std::move(key));
-        topic_names_.emplace_back(topic);
-        topic_postings_.emplace_back();
+      const auto [known, first_time] =
+          topic_id_by_spelling.try_emplace(topic, 0);
+      if (first_time) {
+        std::string key = NormalizeKey(topic);
+        const auto [it, added] = topic_ids_.try_emplace(
+            key, static_cast<uint32_t>(topic_keys_.size()));
+        if (added) {
+          topic_keys_.push_back(std::move(key));
+          topic_names_.emplace_back(topic);
+          topic_postings_.emplace_back();
+        }
+        known->second = it->second;
       }
-      ids.push_back(it->second);
+      ids.push_back(known->second);
     }
     // An article that lists a topic twice is counted and posted once.
     std::sort(ids.begin(), ids.end());
@@ -275,20 +285,24 @@ absl::Status Catalog::Index() {
       topic_postings_[id].push_back(i);
     }
 
-    std::string domain = NormalizeKey(fields.provider_domain);
-    if (domain.empty()) {
-      domain_ids_.push_back(kNoDomain);
-      continue;
+    const auto [known, first_time] =
+        domain_id_by_spelling.try_emplace(fields.provider_domain, kNoDomain);
+    if (first_time) {
+      std::string domain = NormalizeKey(fields.provider_domain);
+      if (!domain.empty()) {
+        const auto [it, added] = domain_id_by_key_.try_emplace(
+            domain, static_cast<uint32_t>(domain_keys_.size()));
+        if (added) {
+          domain_keys_.push_back(std::move(domain));
+          provider_names_.emplace_back(fields.provider_name);
+          domain_postings_.emplace_back();
+        }
+        known->second = it->second;
+      }
     }
-    const auto [it, added] = domain_id_by_key_.try_emplace(
-        domain, static_cast<uint32_t>(domain_keys_.size()));
-    if (added) {
-      domain_keys_.push_back(std::move(domain));
-      provider_names_.emplace_back(fields.provider_name);
-      domain_postings_.emplace_back();
-    }
-    domain_ids_.push_back(it->second);
-    domain_postings_[it->second].push_back(i);
+    domain_ids_.push_back(known->second);
+    if (known->second != kNoDomain)
+      domain_postings_[known->second].push_back(i);
   }
   topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
   text_indexer.join();

@@ -132,18 +132,36 @@ std::string FoldText(absl::string_view text) {
 
 std::vector<std::string> Tokenize(absl::string_view text) {
   std::vector<std::string> words;
+  ForEachToken(text,
+               [&words](absl::string_view word) { words.emplace_back(word); });
+  return words;
+}
+
+void ForEachToken(absl::string_view text,
+                  absl::FunctionRef<void(absl::string_view)> fn) {
   std::string word;
   for (size_t i = 0; i < text.size();) {
-    const int32_t code = DecodeUtf8(text, &i);
+    const char c = text[i];
+    int32_t code;
+    if (static_cast<unsigned char>(c) < 0x80) {
+      // ASCII, most of the text: no decoding.
+      ++i;
+      if (absl::ascii_isalnum(c)) {
+        word.push_back(absl::ascii_tolower(c));
+        continue;
+      }
+      code = -1;
+    } else {
+      code = DecodeUtf8(text, &i);
+    }
     if (code >= 0 && IsWordCodePoint(code)) {
       AppendFolded(code, &word);
     } else if (!word.empty()) {
-      words.push_back(std::move(word));
+      fn(word);
       word.clear();
     }
   }
-  if (!word.empty()) words.push_back(std::move(word));
-  return words;
+  if (!word.empty()) fn(word);
 }
 
 }  // namespace newsmeta

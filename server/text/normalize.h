@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 
 namespace newsmeta {
@@ -22,6 +23,11 @@ std::string FoldText(absl::string_view text);
 // symbols (U+3000–U+303F), the multiplication and division signs and the
 // byte order mark.
 std::vector<std::string> Tokenize(absl::string_view text);
+
+// Calls `fn` with each word of `text`, folded, in order (the words Tokenize
+// returns), without making a string of each.
+void ForEachToken(absl::string_view text,
+                  absl::FunctionRef<void(absl::string_view)> fn);
 
 }  // namespace newsmeta
 

@@ -117,12 +117,14 @@ void TextIndex::Builder::Add(uint32_t doc, absl::string_view title,
 }
 
 void TextIndex::Builder::AddTokens(uint32_t doc, absl::string_view text) {
-  for (std::string& token : Tokenize(text)) {
-    std::vector<uint32_t>& list = postings_[std::move(token)];
-    if (!list.empty() && list.back() == doc) continue;
+  ForEachToken(text, [this, doc](absl::string_view token) {
+    auto it = postings_.find(token);
+    if (it == postings_.end()) it = postings_.try_emplace(token).first;
+    std::vector<uint32_t>& list = it->second;
+    if (!list.empty() && list.back() == doc) return;
     if (!list.empty() && list.back() > doc) ascending_ = false;
     list.push_back(doc);
-  }
+  });
 }
 
 TextIndex TextIndex::Builder::Build() && {

@@ -322,6 +322,34 @@ TEST(CatalogTest, TopicKeysFoldAccents) {
               Pointee(ElementsAre(0u, 1u, 2u)));
 }
 
+// Index numbers each spelling once and reuses it: spellings that recur, or
+// that fold to a key another spelling made, share that key's number.
+TEST(CatalogTest, RecurringSpellingsShareOneNumber) {
+  const Catalog::BuildResult result = Catalog::Build({
+      MakeArticle(Name(1), "2023-07-01T00:00:00Z", {"AI"}, "WSJ.com"),
+      MakeArticle(Name(2), "2023-07-02T00:00:00Z", {"ai", "Chips"}, "  "),
+      MakeArticle(Name(3), "2023-07-03T00:00:00Z", {"AI"}, "wsj.com"),
+      MakeArticle(Name(4), "2023-07-04T00:00:00Z", {"Chips", "AI"}, "  "),
+      MakeArticle(Name(5), "2023-07-05T00:00:00Z", {"ai"}, "WSJ.com"),
+  });
+  const Catalog& catalog = *result.catalog;
+  EXPECT_THAT(catalog.TopicPostings("ai"),
+              Pointee(ElementsAre(0u, 1u, 2u, 3u, 4u)));
+  EXPECT_THAT(catalog.TopicPostings("chips"), Pointee(ElementsAre(1u, 3u)));
+  ASSERT_EQ(catalog.topic_count(), 2u);
+  EXPECT_EQ(catalog.topic_name(catalog.TopicIds(0)[0]), "AI");
+  for (ArticleIndex i = 1; i < 5; ++i) {
+    EXPECT_EQ(catalog.TopicIds(i)[0], catalog.TopicIds(0)[0]) << i;
+  }
+  EXPECT_THAT(catalog.DomainPostings("wsj.com"),
+              Pointee(ElementsAre(0u, 2u, 4u)));
+  ASSERT_EQ(catalog.domain_count(), 1u);
+  EXPECT_EQ(catalog.DomainId(1), Catalog::kNoDomain);
+  EXPECT_EQ(catalog.DomainId(3), Catalog::kNoDomain);
+  EXPECT_EQ(catalog.DomainId(4), catalog.DomainId(0));
+  EXPECT_EQ(catalog.domain_key(4), "wsj.com");
+}
+
 TEST(CatalogTest, ArticleListingATopicTwiceIsPostedOnce) {
   const Catalog::BuildResult result = Catalog::Build({
       MakeArticle(Name(1), "2023-07-01T00:00:00Z", {"AI", "Chips", " ai"}),
