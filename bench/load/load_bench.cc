@@ -8,7 +8,9 @@
 //       file and times the incremental reload (then puts the file back).
 //   --mode=bare --seeds=DIR [--every=N]
 //       yaml-cpp's own rate: YAML::Load of each file's front matter (read and
-//       split beforehand, untimed) on one core; every Nth file.
+//       split beforehand, untimed) on one core; every Nth file. Then the
+//       same through the loader's YamlTree::Parse (the block scanner, with
+//       yaml-cpp for the rest), and how many documents the scanner read.
 //   --mode=snapshot --snapshot_in=FILE
 //       LoadSnapshotCatalog: read, check, Catalog::FromCatalogBytes.
 #include <sys/resource.h>
@@ -30,9 +32,11 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "loader/block_yaml_scanner.h"
 #include "loader/front_matter.h"
 #include "loader/seed_loader.h"
 #include "loader/snapshot.h"
+#include "loader/yaml_tree.h"
 #include "yaml-cpp/yaml.h"
 
 ABSL_FLAG(std::string, mode, "cold", "cold, bare or snapshot");
@@ -49,6 +53,23 @@ namespace newsmeta {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Counts nothing: for asking ScanBlockYaml whether it reads a document.
+class IgnoreEvents : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
 
 // CPU time of this process (all threads) so far, user + system.
 double CpuSeconds() {
@@ -212,13 +233,40 @@ int Bare() {
   }
   const absl::Duration took = absl::Now() - start;
   const double cpu = CpuSeconds() - cpu_start;
+
+  // The same documents through the loader's own YamlTree::Parse (the block
+  // scanner, yaml-cpp for what it gives up on), and how many it read itself.
+  size_t tree_nodes = 0;
+  const double tree_cpu_start = CpuSeconds();
+  const absl::Time tree_start = absl::Now();
+  {
+    YamlTree tree;
+    for (const std::string& text : yaml) {
+      tree.Parse(text);
+      tree_nodes += tree.root().size();
+    }
+  }
+  const absl::Duration tree_took = absl::Now() - tree_start;
+  const double tree_cpu = CpuSeconds() - tree_cpu_start;
+  size_t scanned = 0;
+  IgnoreEvents ignore;
+  for (const std::string& text : yaml) {
+    if (ScanBlockYaml(text, &ignore)) ++scanned;
+  }
+  if (tree_nodes != nodes) {
+    std::fprintf(stderr,
+                 "bare: YamlTree saw %zu top-level fields, yaml-cpp %zu\n",
+                 tree_nodes, nodes);
+    return 1;
+  }
   std::printf(
       "{\"mode\": \"bare\", \"docs\": %zu, \"file_bytes\": %lld, "
       "\"yaml_bytes\": %lld, \"seconds\": %.4f, \"cpu_seconds\": %.4f, "
-      "\"fields\": %zu}\n",
+      "\"fields\": %zu, \"tree_seconds\": %.4f, \"tree_cpu_seconds\": %.4f, "
+      "\"scanned_docs\": %zu}\n",
       yaml.size(), static_cast<long long>(file_bytes),
       static_cast<long long>(yaml_bytes), absl::ToDoubleSeconds(took), cpu,
-      nodes);
+      nodes, absl::ToDoubleSeconds(tree_took), tree_cpu, scanned);
   return 0;
 }
 
