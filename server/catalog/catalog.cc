@@ -327,14 +327,6 @@ std::optional<ArticleIndex> Catalog::IndexOf(absl::string_view name) const {
   return it->second;
 }
 
-absl::string_view Catalog::ArticleBytes(ArticleIndex i,
-                                        newsmeta::v1::ArticleView view) const {
-  const absl::string_view full = wire_[i];
-  return view == newsmeta::v1::ARTICLE_VIEW_FULL
-             ? full
-             : full.substr(0, basic_sizes_[i]);
-}
-
 absl::string_view Catalog::domain_key(ArticleIndex i) const {
   return domain_ids_[i] == kNoDomain ? absl::string_view()
                                      : domain_keys_[domain_ids_[i]];

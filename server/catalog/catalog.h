@@ -88,7 +88,12 @@ class Catalog {
   // or the BASIC view, which is a prefix of them (fields numbered 100 and up
   // are FULL-only and serialize last).
   absl::string_view ArticleBytes(ArticleIndex i,
-                                 newsmeta::v1::ArticleView view) const;
+                                 newsmeta::v1::ArticleView view) const {
+    const absl::string_view full = wire_[i];
+    return view == newsmeta::v1::ARTICLE_VIEW_FULL
+               ? full
+               : absl::string_view(full.data(), basic_sizes_[i]);
+  }
   // The fields queries use, as views into ArticleBytes.
   const ArticleFields& fields(ArticleIndex i) const { return fields_[i]; }
   // The whole article, parsed from its bytes: for tests and tools, not for
