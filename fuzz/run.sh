@@ -7,7 +7,7 @@
 # the input that caused it was saved and how to replay it.
 #
 #   FUZZ_SECONDS=60       seconds per target (default 60)
-#   FUZZ_TARGETS="a b"    targets to run (default: all four)
+#   FUZZ_TARGETS="a b"    targets to run (default: all five)
 #   FUZZ_BUILD_DIR=dir    build folder (default build-fuzz)
 #   FUZZ_JOBS=N           build parallelism (default nproc)
 #   NEWSMETA_FUZZ_IGNORE=growth,wire  checks seed_parser_fuzzer leaves out
@@ -18,7 +18,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-seed_parser_fuzzer filter_fuzzer text_query_fuzzer page_token_fuzzer}
+targets=${FUZZ_TARGETS:-seed_parser_fuzzer filter_fuzzer text_query_fuzzer page_token_fuzzer block_yaml_fuzzer}
 jobs=${FUZZ_JOBS:-$(nproc)}
 
 # clang and its runtimes (libFuzzer, ASan, UBSan) come from Debian; the
@@ -51,6 +51,7 @@ options_for() {
     seed_parser_fuzzer) echo "-dict=fuzz/dict/seed.dict -max_len=65536" ;;
     filter_fuzzer) echo "-dict=fuzz/dict/filter.dict -max_len=8192" ;;
     text_query_fuzzer) echo "-dict=fuzz/dict/text.dict -max_len=2048" ;;
+    block_yaml_fuzzer) echo "-dict=fuzz/dict/seed.dict -max_len=16384" ;;
     page_token_fuzzer) echo "-max_len=256" ;;
   esac
 }

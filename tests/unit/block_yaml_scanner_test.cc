@@ -4,87 +4,30 @@
 // of it and the hostile seeds.
 #include "loader/block_yaml_scanner.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "gen_seeds/corpus.h"
 #include "gtest/gtest.h"
+#include "lib/yaml_event_log.h"
 #include "loader/front_matter.h"
-#include "yaml-cpp/eventhandler.h"
-#include "yaml-cpp/exceptions.h"
-#include "yaml-cpp/parser.h"
 
 namespace newsmeta {
 namespace {
 
-// Each event as one line of text.
-class EventRecorder : public YAML::EventHandler {
- public:
-  const std::vector<std::string>& events() const { return events_; }
-
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    Add("document", mark);
-  }
-  void OnDocumentEnd() override { events_.push_back("document end"); }
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Add(absl::StrCat("null &", anchor), mark);
-  }
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Add(absl::StrCat("alias *", anchor), mark);
-  }
-  void OnScalar(const YAML::Mark& mark, const std::string& tag,
-                YAML::anchor_t anchor, const std::string& value) override {
-    Add(absl::StrCat("scalar ", tag, " &", anchor, " [", value, "]"), mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag,
-                       YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value style) override {
-    Add(absl::StrCat("sequence ", tag, " &", anchor, " style ", style), mark);
-  }
-  void OnSequenceEnd() override { events_.push_back("sequence end"); }
-  void OnMapStart(const YAML::Mark& mark, const std::string& tag,
-                  YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value style) override {
-    Add(absl::StrCat("map ", tag, " &", anchor, " style ", style), mark);
-  }
-  void OnMapEnd() override { events_.push_back("map end"); }
-
- private:
-  void Add(const std::string& what, const YAML::Mark& mark) {
-    events_.push_back(absl::StrCat(what, " at ", mark.line, ":", mark.column,
-                                   " (", mark.pos, ")"));
-  }
-
-  std::vector<std::string> events_;
-};
-
-// yaml-cpp's events for the first document, or nullopt when it throws.
-std::optional<std::vector<std::string>> YamlCppEvents(const std::string& yaml) {
-  std::istringstream in(yaml);
-  EventRecorder recorder;
-  try {
-    YAML::Parser parser(in);
-    parser.HandleNextDocument(recorder);
-  } catch (const YAML::Exception&) {
-    return std::nullopt;
-  }
-  return recorder.events();
-}
-
 // The scanner's events, or nullopt when it gives up.
 std::optional<std::vector<std::string>> ScannerEvents(const std::string& yaml) {
-  EventRecorder recorder;
-  if (!ScanBlockYaml(yaml, &recorder)) return std::nullopt;
-  return recorder.events();
+  YamlEventLog log;
+  if (!ScanBlockYaml(yaml, &log)) return std::nullopt;
+  return log.events();
 }
 
 // Checks that where the scanner reads `yaml`, yaml-cpp reads it too, to the
