@@ -162,13 +162,21 @@ class Scanner {
     return mark;
   }
 
-  // Where yaml-cpp's stream marks its end: column 0 of the line after the
-  // last line break, also when the text does not end with one.
-  YAML::Mark EndMark() const {
+  // Where yaml-cpp marks the token after a key's `:` when only spaces follow
+  // it to the end of the text, the key's map being indented `map_indent`:
+  // the end of the text, in the column after those spaces when that closes
+  // the map (its indent is greater), else in column 0 (where the end of the
+  // stream closes it), also when the text does not end with a line break.
+  YAML::Mark EndMark(int map_indent) const {
+    const size_t last_break = text_.rfind('\n');
+    const size_t column = last_break == absl::string_view::npos
+                              ? text_.size()
+                              : text_.size() - last_break - 1;
     YAML::Mark mark;
     mark.pos = static_cast<int>(text_.size());
     mark.line = static_cast<int>(std::count(text_.begin(), text_.end(), '\n'));
-    mark.column = 0;
+    mark.column =
+        static_cast<size_t>(map_indent) > column ? static_cast<int>(column) : 0;
     return mark;
   }
 
@@ -224,7 +232,7 @@ class Scanner {
   bool ParseNested(int parent_indent, int depth) {
     NextLine();
     if (indent_ <= parent_indent) {
-      handler_->OnNull(indent_ < 0 ? EndMark() : MarkAt(content_),
+      handler_->OnNull(indent_ < 0 ? EndMark(parent_indent) : MarkAt(content_),
                        YAML::NullAnchor);
       return true;
     }

@@ -81,6 +81,14 @@ TEST(BlockYamlScannerTest, ReadsTheSubsetAsYamlCppDoes) {
       "a:   \n\n  \n",
       "a: 1\nb:  ",
       "a:\n  ",
+      // Found by block_yaml_fuzzer: the end of the text closes the map in
+      // the column after the last spaces, or in column 0.
+      "6:\n - 6:\n ",
+      "a:\n - b:\n  ",
+      "a:\n - b:\n   ",
+      "a:\n - b:\n    ",
+      "a:\n  b:",
+      "a:\n  b:\n  c:\n    d:\n   ",
       "a: 1\nb:\n\n  \n   ",
       "a:\n  b:\n  c:\nd:\n",
       "a:\n  - b:\n  - c:\n    d:\ne: 1\n",
