@@ -59,6 +59,7 @@ TEST(BlockYamlScannerTest, ReadsTheSubsetAsYamlCppDoes) {
       "t: \"\"\nu: \"  inner  spaces  \"\n",
       "t: \"caf\xC3\xA9 \xE2\x80\x99 \xF0\x9F\x98\x80\"\n",
       "name: Caf\xC3\xA9 Times\n",
+      "a: x\xC2\xA0\nb: \xC2\xA0y\nc: \"\xC2\xA0\"\n",
       "n: null\nm: ~\no: Null\np: NULL\nq: nulls\n",
       "url: http://example.com/a?b=c&d=e\nk: a:b\nl: x'y\"z\n",
       "provider:\n  name: X\n  domain: x.com\nnext: 1\n",
