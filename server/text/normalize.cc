@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "absl/strings/ascii.h"
+#include "util/utf8.h"
 
 namespace newsmeta {
 namespace {
@@ -66,24 +67,6 @@ int32_t DecodeUtf8(absl::string_view text, size_t* i) {
   return code;
 }
 
-void AppendUtf8(int32_t code, std::string* out) {
-  if (code < 0x80) {
-    out->push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
-}
-
 // Lower-case of Greek and Cyrillic capitals; other code points unchanged.
 int32_t LowerNonLatin(int32_t code) {
   if (code >= 0x0391 && code <= 0x03A9 && code != 0x03A2) return code + 0x20;
@@ -109,7 +92,7 @@ void AppendFolded(int32_t code, std::string* out) {
   } else if (code >= 0xC0 && code <= 0x17F && kLatinFold[code - 0xC0]) {
     out->append(kLatinFold[code - 0xC0]);
   } else {
-    AppendUtf8(LowerNonLatin(code), out);
+    AppendUtf8(static_cast<uint32_t>(LowerNonLatin(code)), out);
   }
 }
 

@@ -5,6 +5,8 @@
 #define NEWSMETA_SERVER_UTIL_UTF8_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 #include "absl/strings/string_view.h"
 
@@ -17,6 +19,10 @@ size_t FindInvalidUtf8(absl::string_view text);
 inline bool IsValidUtf8(absl::string_view text) {
   return FindInvalidUtf8(text) == text.size();
 }
+
+// Appends the UTF-8 encoding of `code_point` (at most U+10FFFF; a surrogate
+// is encoded as it is, which is not valid UTF-8) to `out`.
+void AppendUtf8(uint32_t code_point, std::string* out);
 
 }  // namespace newsmeta
 

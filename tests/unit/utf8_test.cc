@@ -106,5 +106,15 @@ TEST(Utf8Test, ReportsTheFirstOfSeveralInvalidBytes) {
   EXPECT_FALSE(IsValidUtf8(text));
 }
 
+TEST(Utf8Test, AppendUtf8EncodesEachLength) {
+  std::string out;
+  AppendUtf8(0x41, &out);     // A
+  AppendUtf8(0xE9, &out);     // é
+  AppendUtf8(0x20AC, &out);   // €
+  AppendUtf8(0x1F600, &out);  // 😀
+  EXPECT_EQ(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  EXPECT_TRUE(IsValidUtf8(out));
+}
+
 }  // namespace
 }  // namespace newsmeta
