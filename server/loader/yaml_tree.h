@@ -1,11 +1,13 @@
-// A YAML document as a compact tree, built from yaml-cpp's parser events.
+// A YAML document as a compact tree, built from yaml-cpp's parser events (or
+// the same events from ScanBlockYaml, for the block subset it reads).
 //
 // It holds the nodes YAML::Load would build (scalars with their tags, nulls,
 // sequences, maps with their entries in document order, aliases sharing the
 // node of their anchor, each node with its mark) in a few flat arrays instead
 // of one reference-counted allocation per node, and a tree reused for the next
-// document keeps its buffers. Parsing is yaml-cpp's own, so what parses, what
-// fails and where are as with YAML::Load, with two repairs: a NUL byte (which
+// document keeps its buffers. Parsing is yaml-cpp's own or gives its events,
+// so what parses, what fails and where are as with YAML::Load, with two
+// repairs: a NUL byte (which
 // YAML does not allow and yaml-cpp misreads as an escape) is an error, and
 // the escapes \N and \_ give the UTF-8 of U+0085 and U+00A0, not the lone
 // bytes 0x85 and 0xA0 yaml-cpp 0.7 gives. Scalars of UTF-8 text are UTF-8.
