@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "util/utf8.h"
 #include "yaml-cpp/anchor.h"
 #include "yaml-cpp/emitterstyle.h"
@@ -34,10 +35,7 @@ bool IsNullWord(absl::string_view text) {
   return text == "~" || text == "null" || text == "Null" || text == "NULL";
 }
 
-bool IsKeyStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') || c == '_';
-}
+bool IsKeyStart(char c) { return absl::ascii_isalnum(c) || c == '_'; }
 bool IsKeyChar(char c) { return IsKeyStart(c) || c == '-' || c == '.'; }
 
 // Characters that start something other than a plain scalar (YAML's
