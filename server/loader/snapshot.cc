@@ -1,7 +1,5 @@
 #include "loader/snapshot.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "loader/wire_check.h"
+#include "util/file_bytes.h"
 #include "util/sha256.h"
 
 namespace newsmeta {
@@ -64,54 +63,15 @@ bool ReadSize(absl::string_view in, size_t* offset, uint64_t* value) {
   return true;
 }
 
-// A file's bytes, read whole into memory that is not zeroed first.
-struct FileBytes {
-  std::unique_ptr<char[]> data;
-  size_t size = 0;
-  absl::string_view view() const { return {data.get(), size}; }
-};
-
-// Reads the whole file.
-absl::StatusOr<std::shared_ptr<FileBytes>> ReadWhole(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int error = errno;
-    return Problem(error == ENOENT ? absl::StatusCode::kNotFound
-                                   : absl::StatusCode::kFailedPrecondition,
-                   path, absl::StrCat("cannot open: ", std::strerror(error)));
+// The file's bytes (FileBytes: mapped when the kernel lets it), errors naming
+// it.
+absl::StatusOr<std::shared_ptr<const FileBytes>> ReadWhole(
+    const std::string& path) {
+  absl::StatusOr<std::shared_ptr<const FileBytes>> file = FileBytes::Read(path);
+  if (!file.ok()) {
+    return Problem(file.status().code(), path, file.status().message());
   }
-  auto content = std::make_shared<FileBytes>();
-  size_t capacity = 0;
-  struct stat info;
-  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
-    // One more byte, so that a file that has not grown is read to its end
-    // without growing the buffer.
-    capacity = static_cast<size_t>(info.st_size) + 1;
-    content->data.reset(new char[capacity]);
-  }
-  while (true) {
-    if (content->size == capacity) {
-      capacity = std::max<size_t>(4096, 2 * capacity);
-      std::unique_ptr<char[]> grown(new char[capacity]);
-      if (content->size > 0) {
-        std::memcpy(grown.get(), content->data.get(), content->size);
-      }
-      content->data = std::move(grown);
-    }
-    const ssize_t got = ::read(fd, content->data.get() + content->size,
-                               capacity - content->size);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      const int error = errno;
-      ::close(fd);
-      return Problem(absl::StatusCode::kFailedPrecondition, path,
-                     absl::StrCat("cannot read: ", std::strerror(error)));
-    }
-    if (got == 0) break;
-    content->size += static_cast<size_t>(got);
-  }
-  ::close(fd);
-  return content;
+  return file;
 }
 
 }  // namespace
@@ -341,7 +301,7 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
 }  // namespace
 
 absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
-  absl::StatusOr<std::shared_ptr<FileBytes>> file = ReadWhole(path);
+  absl::StatusOr<std::shared_ptr<const FileBytes>> file = ReadWhole(path);
   if (!file.ok()) return file.status();
   Snapshot snapshot;
   absl::StatusOr<SnapshotInfo> info = ReadArticles(
@@ -362,7 +322,7 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
   // own while this one indexes the articles as they lie in it: bytes that
   // fail are indexed for nothing, never served, and a restart costs about
   // the indexing alone. Indexing takes any bytes without harm.
-  absl::StatusOr<std::shared_ptr<FileBytes>> file = ReadWhole(path);
+  absl::StatusOr<std::shared_ptr<const FileBytes>> file = ReadWhole(path);
   if (!file.ok()) return file.status();
   const absl::string_view bytes = (*file)->view();
   absl::StatusOr<Layout> layout = ReadLayout(path, bytes);

@@ -69,8 +69,9 @@ struct Snapshot {
 absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads = 0);
 
 // Reads the snapshot at `path` and builds its catalog from the articles'
-// bytes as they are (Catalog::FromCatalogBytes), views into the file read
-// once into memory: no copy or parse per article. Each article is checked
+// bytes as they are (Catalog::FromCatalogBytes), views into the file's bytes
+// (FileBytes: mapped under a read lease where the kernel grants one, read
+// into memory otherwise): no copy or parse per article. Each article is checked
 // (WireChecker: it would parse) and the checksum is verified on a second
 // thread while the catalog indexes. Fails as ReadSnapshot does, and
 // (DATA_LOSS) also when the catalog built is not the one that was written

@@ -1,5 +1,8 @@
 #include "loader/snapshot.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -102,6 +105,28 @@ TEST_F(SnapshotTest, RoundTripGivesTheSameCatalog) {
   for (ArticleIndex i = 0; i < catalog.size(); ++i) {
     EXPECT_TRUE(
         MessageDifferencer::Equals(catalog.article(i), catalog_->article(i)))
+        << "article " << i;
+  }
+}
+
+TEST_F(SnapshotTest, ServedBytesStayWhenTheFileIsOverwrittenInPlace) {
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  // As `cp other.nmsnap` over it would: truncated, then other bytes. The
+  // child is held back until the server has its own copy of the file.
+  const char* path = path_.c_str();
+  ASSERT_TRUE(InChildProcess([path] {
+    const int fd = ::open(path, O_WRONLY | O_TRUNC);
+    if (fd < 0 || ::write(fd, "NMSNAP", 6) != 6) ::_exit(1);
+    ::close(fd);
+  }));
+  ASSERT_EQ(ReadBytes(path_), "NMSNAP");
+  const Catalog& catalog = **loaded;
+  ASSERT_EQ(catalog.size(), catalog_->size());
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    EXPECT_EQ(catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL),
+              catalog_->ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL))
         << "article " << i;
   }
 }

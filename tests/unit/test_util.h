@@ -3,6 +3,8 @@
 #define NEWSMETA_TESTS_UNIT_TEST_UTIL_H_
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -31,6 +34,29 @@ inline absl::Time Rfc3339(const std::string& text) {
   EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &time, &error))
       << text << ": " << error;
   return time;
+}
+
+// Runs `change` in a forked child process and waits for it; false when the
+// child fails (`change` calls _exit(1)) or has not ended within 20 s (it is
+// then killed). `change` may only make system calls: the parent has threads.
+template <typename Change>
+inline bool InChildProcess(Change change) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    change();
+    ::_exit(0);
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  int status = 0;
+  while (::waitpid(child, &status, WNOHANG) == 0) {
+    if (absl::Now() > deadline) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      return false;
+    }
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 // A folder of its own below ::testing::TempDir(), removed at the end of the
