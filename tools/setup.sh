@@ -8,7 +8,7 @@ packages=(
   g++ make cmake pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev libabsl-dev libyaml-cpp-dev libssl-dev libgtest-dev
-  libcpp-httplib-dev libbenchmark-dev libsqlite3-dev
+  libcpp-httplib-dev libbenchmark-dev libsqlite3-dev libxxhash-dev
   python3 python3-grpcio python3-protobuf
 )
 

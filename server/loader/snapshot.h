@@ -9,15 +9,17 @@
 //   payload size               uint64, bytes after the header
 //   catalog version            uint16 length, then the bytes (Catalog::version)
 //   newsmeta version           uint16 length, then the bytes (the writer's)
-//   checksum                   64 bytes: SHA-256, in lowercase hex, of the
-//                              payload followed by the header before it
+//   checksum                   32 bytes: XXH3-128 (xxh128sum's canonical
+//                              form), in lowercase hex, of the payload
+//                              followed by the header before it
 //   payload                    per article, in catalog order: its size in
 //                              decimal (no leading zeros), ':', then the
 //                              Article serialized deterministically
 // The payload is exactly what the catalog version hashes
-// (Catalog::AppendVersionedArticle), and the checksum hashes it first: one
-// pass over the file gives both, and the version of the articles read is
-// compared with the one in the header.
+// (Catalog::AppendVersionedArticle, SHA-256). The writer takes the version
+// from its catalog; a reader takes it from the header, which the checksum
+// covers, instead of hashing the payload again with SHA-256 (ten times the
+// checksum's cost). A change to what the version hashes is a new format.
 // A file that is truncated, corrupt, foreign or of another format version is
 // refused with an error naming it and the problem.
 #ifndef NEWSMETA_SERVER_LOADER_SNAPSHOT_H_
@@ -37,8 +39,9 @@
 namespace newsmeta {
 
 inline constexpr absl::string_view kSnapshotMagic = "NMSNAP";
-// Version 1 framed articles with varint sizes and hashed the header first.
-inline constexpr uint16_t kSnapshotFormatVersion = 2;
+// Version 1 framed articles with varint sizes and hashed the header first;
+// version 2 had a SHA-256 checksum, and readers hashed the catalog version.
+inline constexpr uint16_t kSnapshotFormatVersion = 3;
 
 struct SnapshotInfo {
   std::string catalog_version;
@@ -73,9 +76,9 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads = 0);
 // (FileBytes: mapped under a read lease where the kernel grants one, read
 // into memory otherwise): no copy or parse per article. Each article is checked
 // (WireChecker: it would parse) and the checksum is verified on a second
-// thread while the catalog indexes. Fails as ReadSnapshot does, and
-// (DATA_LOSS) also when the catalog built is not the one that was written
-// (its version differs).
+// thread while the catalog indexes; the catalog's version is the header's.
+// Fails as ReadSnapshot does, and (DATA_LOSS) when the articles are not in
+// catalog order.
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
     const std::string& path, SnapshotInfo* info = nullptr);
 

@@ -22,6 +22,7 @@
 #include "reload/catalog_reloader.h"
 #include "test_util.h"
 #include "util/sha256.h"
+#include "util/xxh128.h"
 
 namespace newsmeta {
 namespace {
@@ -193,14 +194,14 @@ TEST_F(SnapshotTest, WrongMagicIsRefused) {
 }
 
 TEST_F(SnapshotTest, WrongFormatVersionIsRefused) {
-  ASSERT_EQ(kSnapshotFormatVersion, 2);
-  for (const int version : {1, 3}) {
+  ASSERT_EQ(kSnapshotFormatVersion, 3);
+  for (const int version : {1, 2, 4}) {
     std::string other = bytes_;
     other[6] = static_cast<char>(version);
     WriteBytes(path_, other);
     ExpectRefused(absl::StatusCode::kFailedPrecondition,
                   absl::StrCat("format version ", version,
-                               ", but this server reads version 2"));
+                               ", but this server reads version 3"));
   }
 }
 
@@ -239,12 +240,28 @@ TEST_F(SnapshotTest, ArticleThatWouldNotParseIsRefusedDespiteItsChecksum) {
   const size_t at = begins + static_cast<size_t>(title.data() - article.data());
   forged[at] = '\xFF';
   const size_t payload_offset = bytes_.size() - PayloadSize();
-  const size_t checksum_offset = payload_offset - 64;
-  forged.replace(checksum_offset, 64,
-                 Sha256Hex(absl::StrCat(forged.substr(payload_offset),
+  const size_t checksum_offset = payload_offset - 32;
+  forged.replace(checksum_offset, 32,
+                 Xxh128Hex(absl::StrCat(forged.substr(payload_offset),
                                         forged.substr(0, checksum_offset))));
   WriteBytes(path_, forged);
   ExpectRefused(absl::StatusCode::kDataLoss, "article 3 does not parse");
+}
+
+TEST_F(SnapshotTest, CatalogVersionThatIsNotHexIsRefusedDespiteItsChecksum) {
+  // The version is served in response headers: a forged one ("0123456789abcde"
+  // and a newline) must not get there.
+  std::string forged = bytes_;
+  ASSERT_EQ(forged.substr(24, 2), std::string("\x10\x00", 2));
+  forged.replace(26, 16, "0123456789abcde\n");
+  const size_t payload_offset = bytes_.size() - PayloadSize();
+  const size_t checksum_offset = payload_offset - 32;
+  forged.replace(checksum_offset, 32,
+                 Xxh128Hex(absl::StrCat(forged.substr(payload_offset),
+                                        forged.substr(0, checksum_offset))));
+  WriteBytes(path_, forged);
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "its catalog version is not 16 lowercase hex digits");
 }
 
 TEST_F(SnapshotTest, MissingFileIsNotFound) {
