@@ -6,53 +6,77 @@
 namespace newsmeta {
 namespace {
 
-// Length of the valid sequence starting at `s[i]`, or 0 when it is invalid.
-size_t ValidSequenceLength(absl::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
-  const auto continuation = [&](size_t k) {
-    return i + k < s.size() && (byte(k) & 0xC0) == 0x80;
-  };
-  const uint8_t lead = byte(0);
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return continuation(1) ? 2 : 0;
-  if (lead >= 0xE0 && lead <= 0xEF) {
-    if (!continuation(1) || !continuation(2)) return 0;
-    if (lead == 0xE0 && byte(1) < 0xA0) return 0;   // overlong
-    if (lead == 0xED && byte(1) >= 0xA0) return 0;  // UTF-16 surrogate
-    return 3;
-  }
-  if (lead >= 0xF0 && lead <= 0xF4) {
-    if (!continuation(1) || !continuation(2) || !continuation(3)) return 0;
-    if (lead == 0xF0 && byte(1) < 0x90) return 0;   // overlong
-    if (lead == 0xF4 && byte(1) >= 0x90) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
+constexpr uint64_t kHighBits = 0x8080808080808080u;
+
+uint64_t Load64(const unsigned char* p) {
+  uint64_t word;
+  std::memcpy(&word, p, sizeof(word));
+  return word;
 }
+
+// The range of the second byte of a sequence that starts with `lead`
+// (0xC2..0xF4), which rules out overlong forms, surrogates and code points
+// above U+10FFFF; the other continuation bytes are 0x80..0xBF.
+struct SecondByteRange {
+  uint8_t low, high;
+};
+SecondByteRange SecondByte(unsigned lead) {
+  switch (lead) {
+    case 0xE0:
+      return {0xA0, 0xBF};  // overlong below
+    case 0xED:
+      return {0x80, 0x9F};  // UTF-16 surrogates above
+    case 0xF0:
+      return {0x90, 0xBF};  // overlong below
+    case 0xF4:
+      return {0x80, 0x8F};  // above U+10FFFF beyond
+    default:
+      return {0x80, 0xBF};
+  }
+}
+
+bool IsContinuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
 
 }  // namespace
 
 size_t FindInvalidUtf8(absl::string_view text) {
-  const size_t n = text.size();
-  size_t i = 0;
-  while (i < n) {
-    if (static_cast<uint8_t>(text[i]) < 0x80) {
-      // An ASCII run: eight bytes at a time, then the rest one by one.
-      ++i;
-      while (i + 8 <= n) {
-        uint64_t word;
-        std::memcpy(&word, text.data() + i, sizeof(word));
-        if ((word & 0x8080808080808080u) != 0) break;
-        i += 8;
+  const auto* const begin = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* const end = begin + text.size();
+  const unsigned char* p = begin;
+  while (p < end) {
+    // ASCII eight bytes at a time; in a word with a high bit, up to it.
+    while (end - p >= 8) {
+      if ((Load64(p) & kHighBits) != 0) {
+        while (*p < 0x80) ++p;
+        break;
       }
-      while (i < n && static_cast<uint8_t>(text[i]) < 0x80) ++i;
+      p += 8;
+    }
+    if (p == end) break;
+    const unsigned lead = *p;
+    if (lead < 0x80) {
+      ++p;
       continue;
     }
-    const size_t length = ValidSequenceLength(text, i);
-    if (length == 0) return i;
-    i += length;
+    // A lead byte of 0xC2..0xDF takes one continuation, 0xE0..0xEF two,
+    // 0xF0..0xF4 three; 0x80..0xC1 and 0xF5..0xFF never start a sequence.
+    const size_t length = lead < 0xC2   ? 0
+                          : lead < 0xE0 ? 2
+                          : lead < 0xF0 ? 3
+                          : lead < 0xF5 ? 4
+                                        : 0;
+    if (length == 0 || static_cast<size_t>(end - p) < length) {
+      return static_cast<size_t>(p - begin);
+    }
+    const SecondByteRange second = SecondByte(lead);
+    if (p[1] < second.low || p[1] > second.high ||
+        (length > 2 && !IsContinuation(p[2])) ||
+        (length > 3 && !IsContinuation(p[3]))) {
+      return static_cast<size_t>(p - begin);
+    }
+    p += length;
   }
-  return n;
+  return text.size();
 }
 
 void AppendUtf8(uint32_t code_point, std::string* out) {

@@ -1,5 +1,6 @@
 #include "util/utf8.h"
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -104,6 +105,90 @@ TEST(Utf8Test, ReportsTheFirstOfSeveralInvalidBytes) {
   const std::string text = "\xE2\x80\x99\xC3\xA9z\xFF\x80";
   EXPECT_EQ(FindInvalidUtf8(text), 6u);
   EXPECT_FALSE(IsValidUtf8(text));
+}
+
+// FindInvalidUtf8 written from the code point rules instead of byte ranges:
+// decode each sequence, then refuse overlong forms, surrogates and values
+// above U+10FFFF.
+size_t FirstInvalidByDecoding(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
+    const uint8_t lead = byte(i);
+    size_t length;
+    uint32_t value;
+    if (lead < 0x80) {
+      length = 1, value = lead;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2, value = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, value = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, value = lead & 0x07;
+    } else {
+      return i;
+    }
+    if (i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) return i;
+      value = value << 6 | (byte(i + k) & 0x3F);
+    }
+    const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (value < smallest[length] || value > 0x10FFFF ||
+        (value >= 0xD800 && value <= 0xDFFF)) {
+      return i;
+    }
+    i += length;
+  }
+  return text.size();
+}
+
+TEST(Utf8Test, AgreesWithDecodingOnEveryShortSequenceAndRandomText) {
+  // Every one- and two-byte text, and every three-byte one after some ASCII
+  // (so that the word-at-a-time path meets it at each place of a word).
+  for (int a = 0; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      const std::string two = {static_cast<char>(a), static_cast<char>(b)};
+      ASSERT_EQ(FindInvalidUtf8(two), FirstInvalidByDecoding(two))
+          << a << " " << b;
+      ASSERT_EQ(FindInvalidUtf8(two.substr(0, 1)),
+                FirstInvalidByDecoding(two.substr(0, 1)));
+      for (int c : {0x41, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0}) {
+        const std::string text = std::string(a % 11, 'x') + two +
+                                 static_cast<char>(c) + "\x80\x80tail";
+        ASSERT_EQ(FindInvalidUtf8(text), FirstInvalidByDecoding(text))
+            << a << " " << b << " " << c;
+      }
+    }
+  }
+  // Random texts of mostly ASCII with valid and broken sequences.
+  uint64_t state = 12345;
+  const auto next = [&state] {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  const char* pieces[] = {"a",
+                          "bcdefgh",
+                          " ",
+                          "\xC3\xA9",
+                          "\xE2\x80\x99",
+                          "\xF0\x9F\x98\x80",
+                          "\xED\xA0\x80",
+                          "\xC0\xAF",
+                          "\xF4\x90\x80\x80",
+                          "\x80",
+                          "\xE2\x80",
+                          "\xFF"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string text;
+    const int parts = static_cast<int>(next() % 24);
+    for (int k = 0; k < parts; ++k) {
+      // Broken pieces (index 6 on) one time in eight.
+      const uint32_t pick = next();
+      text += pieces[pick % 8 == 0 ? 6 + pick / 8 % 6 : pick / 8 % 6];
+    }
+    ASSERT_EQ(FindInvalidUtf8(text), FirstInvalidByDecoding(text)) << text;
+  }
 }
 
 TEST(Utf8Test, AppendUtf8EncodesEachLength) {
