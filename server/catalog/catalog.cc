@@ -120,6 +120,12 @@ std::string Catalog::VersionOfDigest(absl::string_view sha256_hex) {
   return std::string(sha256_hex.substr(0, 16));
 }
 
+bool Catalog::IsVersion(absl::string_view text) {
+  return text.size() == 16 && std::all_of(text.begin(), text.end(), [](char c) {
+           return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
+         });
+}
+
 Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   BuildResult result;
   // Duplicates first: by name, then by source file so the kept one is the

@@ -83,6 +83,8 @@ class Catalog {
   // VersionOfDigest gives the version from that digest (64 hex digits).
   static void AppendVersionedArticle(absl::string_view bytes, std::string* out);
   static std::string VersionOfDigest(absl::string_view sha256_hex);
+  // Whether `text` has the form of a version: 16 lowercase hex digits.
+  static bool IsVersion(absl::string_view text);
 
   // The article's wire bytes (deterministic serialization): the FULL view,
   // or the BASIC view, which is a prefix of them (fields numbered 100 and up

@@ -186,11 +186,7 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   }
   // Served in every response's header: it must be what Catalog::version()
   // gives, whatever else the file says.
-  if (info.catalog_version.size() != 16 ||
-      !std::all_of(info.catalog_version.begin(), info.catalog_version.end(),
-                   [](char c) {
-                     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-                   })) {
+  if (!Catalog::IsVersion(info.catalog_version)) {
     return Problem(absl::StatusCode::kDataLoss, path,
                    "corrupt: its catalog version is not 16 lowercase hex "
                    "digits");

@@ -2,12 +2,12 @@
 
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "catalog/article_name.h"
+#include "catalog/catalog.h"
 #include "util/errors.h"
 
 namespace newsmeta {
@@ -19,14 +19,6 @@ absl::Status Malformed() {
   return InvalidField("resume_token", "INVALID_RESUME_TOKEN",
                       "resume_token is not a token this service issued; pass "
                       "the resume_token of an ArticleEvent unchanged");
-}
-
-bool IsVersion(absl::string_view text) {
-  if (text.size() != 16) return false;
-  for (char c : text) {
-    if (!absl::ascii_isxdigit(c) || absl::ascii_isupper(c)) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -60,8 +52,9 @@ absl::StatusOr<WatchPoint> DecodeWatchToken(absl::string_view token,
   int backfill = 0;
   int64_t seconds = 0;
   int64_t nanos = 0;
-  if (parts.size() != 9 || parts[0] != kFormat || !IsVersion(parts[2]) ||
-      (!parts[3].empty() && !IsVersion(parts[3])) ||
+  if (parts.size() != 9 || parts[0] != kFormat ||
+      !Catalog::IsVersion(parts[2]) ||
+      (!parts[3].empty() && !Catalog::IsVersion(parts[3])) ||
       !absl::SimpleAtoi(parts[4], &point.applied) || point.applied < 0 ||
       (parts[3].empty() && point.applied != 0) ||
       !absl::SimpleAtoi(parts[5], &backfill) || backfill < 0 || backfill > 1 ||
