@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,17 +39,6 @@ std::shared_ptr<const Catalog> CorpusCatalog(int count) {
   return Catalog::Build(std::move(articles)).catalog;
 }
 
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-  ASSERT_TRUE(out.good()) << path;
-}
-
 // The snapshot of a 40-article corpus, written to a fresh folder.
 class SnapshotTest : public ::testing::Test {
  protected:
@@ -84,6 +71,17 @@ class SnapshotTest : public ::testing::Test {
       size |= size_t{static_cast<uint8_t>(bytes_[16 + i])} << (8 * i);
     }
     return size;
+  }
+
+  // `forged` (bytes_ with some bytes changed, the header's sizes unchanged)
+  // with its checksum made again, as another writer would.
+  std::string WithChecksumMadeAgain(std::string forged) const {
+    const size_t payload_offset = bytes_.size() - PayloadSize();
+    const size_t checksum_offset = payload_offset - 32;
+    forged.replace(checksum_offset, 32,
+                   Xxh128Hex(absl::StrCat(forged.substr(payload_offset),
+                                          forged.substr(0, checksum_offset))));
+    return forged;
   }
 
   TempFolder folder_;
@@ -239,12 +237,7 @@ TEST_F(SnapshotTest, ArticleThatWouldNotParseIsRefusedDespiteItsChecksum) {
   ASSERT_NE(begins, std::string::npos);
   const size_t at = begins + static_cast<size_t>(title.data() - article.data());
   forged[at] = '\xFF';
-  const size_t payload_offset = bytes_.size() - PayloadSize();
-  const size_t checksum_offset = payload_offset - 32;
-  forged.replace(checksum_offset, 32,
-                 Xxh128Hex(absl::StrCat(forged.substr(payload_offset),
-                                        forged.substr(0, checksum_offset))));
-  WriteBytes(path_, forged);
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
   ExpectRefused(absl::StatusCode::kDataLoss, "article 3 does not parse");
 }
 
@@ -254,12 +247,7 @@ TEST_F(SnapshotTest, CatalogVersionThatIsNotHexIsRefusedDespiteItsChecksum) {
   std::string forged = bytes_;
   ASSERT_EQ(forged.substr(24, 2), std::string("\x10\x00", 2));
   forged.replace(26, 16, "0123456789abcde\n");
-  const size_t payload_offset = bytes_.size() - PayloadSize();
-  const size_t checksum_offset = payload_offset - 32;
-  forged.replace(checksum_offset, 32,
-                 Xxh128Hex(absl::StrCat(forged.substr(payload_offset),
-                                        forged.substr(0, checksum_offset))));
-  WriteBytes(path_, forged);
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
   ExpectRefused(absl::StatusCode::kDataLoss,
                 "its catalog version is not 16 lowercase hex digits");
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -34,6 +35,19 @@ inline absl::Time Rfc3339(const std::string& text) {
   EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, text, &time, &error))
       << text << ": " << error;
   return time;
+}
+
+// The bytes of the file at `path`; "" when it cannot be read.
+inline std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Makes the file at `path` hold `bytes`; fails the test when it cannot.
+inline void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  ASSERT_TRUE(out.good()) << path;
 }
 
 // Runs `change` in a forked child process and waits for it; false when the
