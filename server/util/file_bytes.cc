@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -18,15 +20,14 @@
 #include "absl/strings/str_cat.h"
 
 namespace newsmeta {
-namespace {
 
-// The pipe's write end that the SIGIO handler writes to (-1: none).
-std::atomic<int> lease_break_pipe{-1};
-
-}  // namespace
-
-// Hears of lease breaks (the kernel's SIGIO, naming the file descriptor) and
-// detaches the file whose lease it is. One per process, never destroyed.
+// Hears of lease breaks and detaches the files whose leases they are. One per
+// process, never destroyed. Its thread alone is told of breaks: each leased
+// descriptor's owner is that thread (F_SETOWN_EX, F_OWNER_TID), which keeps
+// SIGIO blocked and waits for it with sigwaitinfo, so no handler is installed
+// and no other thread is interrupted. Two breaks at once may arrive as one
+// signal (a standard signal does not queue), so each wakeup asks every leased
+// descriptor whether its lease is being broken (F_GETLEASE).
 class FileBytesGuard {
  public:
   static FileBytesGuard& Get() {
@@ -34,49 +35,58 @@ class FileBytesGuard {
     return *guard;
   }
 
-  // False when it could not start: leases are then never taken.
-  bool running() const { return lease_break_pipe.load() >= 0; }
   std::mutex& mutex() { return mutex_; }
-  // With mutex() held.
+  // With mutex() held. Takes a read lease on `fd`, which breaks are reported
+  // to this guard's thread; false when the kernel or the guard cannot.
+  bool Lease(int fd) {
+    if (thread_id_ <= 0) return false;
+    struct f_owner_ex owner;
+    owner.type = F_OWNER_TID;
+    owner.pid = thread_id_;
+    return ::fcntl(fd, F_SETOWN_EX, &owner) == 0 &&
+           ::fcntl(fd, F_SETSIG, SIGIO) == 0 &&
+           ::fcntl(fd, F_SETLEASE, F_RDLCK) == 0;
+  }
   void Register(int fd, FileBytes* file) { files_[fd] = file; }
   void Unregister(int fd) { files_.erase(fd); }
 
  private:
   FileBytesGuard() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return;
-    lease_break_pipe.store(fds[1]);
-    struct sigaction action;
-    std::memset(&action, 0, sizeof(action));
-    action.sa_sigaction = &FileBytesGuard::OnSignal;
-    action.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGIO, &action, nullptr);
-    std::thread([this, read_fd = fds[0]] { Run(read_fd); }).detach();
+    // The thread is born with SIGIO blocked (a new thread inherits the
+    // mask), so a break can never reach it as a signal to act on.
+    sigset_t lease_break, before;
+    sigemptyset(&lease_break);
+    sigaddset(&lease_break, SIGIO);
+    if (::pthread_sigmask(SIG_BLOCK, &lease_break, &before) != 0) return;
+    std::promise<pid_t> started;
+    std::future<pid_t> thread_id = started.get_future();
+    std::thread([this, lease_break, &started] {
+      started.set_value(static_cast<pid_t>(::syscall(SYS_gettid)));
+      Run(lease_break);
+    }).detach();
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+    thread_id_ = thread_id.get();
   }
 
-  static void OnSignal(int, siginfo_t* info, void*) {
-    const int saved_errno = errno;
-    const int fd = info->si_fd;
-    const int notify = lease_break_pipe.load();
-    if (notify >= 0) (void)!::write(notify, &fd, sizeof(fd));
-    errno = saved_errno;
-  }
-
-  void Run(int read_fd) {
+  void Run(const sigset_t& lease_break) {
     while (true) {
-      int fd;
-      const ssize_t got = ::read(read_fd, &fd, sizeof(fd));
-      if (got < 0 && errno == EINTR) continue;
-      if (got != sizeof(fd)) return;
+      siginfo_t info;
+      if (::sigwaitinfo(&lease_break, &info) < 0) continue;  // EINTR
       std::lock_guard<std::mutex> lock(mutex_);
-      const auto it = files_.find(fd);
-      if (it == files_.end()) continue;  // already destroyed, or detached
-      it->second->Detach();
-      files_.erase(it);
+      for (auto it = files_.begin(); it != files_.end();) {
+        // F_UNLCK while the break is pending (or once the kernel gave up
+        // waiting): copy now.
+        if (::fcntl(it->first, F_GETLEASE) == F_RDLCK) {
+          ++it;
+          continue;
+        }
+        it->second->Detach();
+        files_.erase(it++);
+      }
     }
   }
 
+  pid_t thread_id_ = 0;
   std::mutex mutex_;
   absl::flat_hash_map<int, FileBytes*> files_;
 };
@@ -137,8 +147,7 @@ absl::StatusOr<std::shared_ptr<const FileBytes>> FileBytes::Read(
     FileBytesGuard& guard = FileBytesGuard::Get();
     std::lock_guard<std::mutex> lock(guard.mutex());
     // The size is read again under the lease: no writer can change it now.
-    if (guard.running() && ::fcntl(fd, F_SETSIG, SIGIO) == 0 &&
-        ::fcntl(fd, F_SETLEASE, F_RDLCK) == 0) {
+    if (guard.Lease(fd)) {
       if (::fstat(fd, &info) == 0 && info.st_size > 0) {
         const size_t size = static_cast<size_t>(info.st_size);
         void* mapped =

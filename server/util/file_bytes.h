@@ -7,13 +7,13 @@
 // virtual machine with costly page faults is ten times faster than reading.
 // Should anyone then open the file for writing or truncate it, the kernel
 // holds them back (for up to /proc/sys/fs/lease-break-time seconds, 45 by
-// default) and signals this process (SIGIO), whose guard thread copies the
-// bytes into memory of its own at the same address, then lets the writer go
-// on: the bytes seen never change and reading them never faults. Replacing
-// the file by renaming another over it (as WriteSnapshot does) needs no copy.
-// Without a lease, the file is read into memory.
-//
-// The process's SIGIO handler is this module's once a file is mapped.
+// default) and signals this module's guard thread (SIGIO, sent to that
+// thread alone, which waits for it with the signal blocked: no handler is
+// installed), which copies the bytes into memory of its own at the same
+// address, then lets the writer go on: the bytes seen never change and
+// reading them never faults. Replacing the file by renaming another over it
+// (as WriteSnapshot does) needs no copy. Without a lease, the file is read
+// into memory.
 #ifndef NEWSMETA_SERVER_UTIL_FILE_BYTES_H_
 #define NEWSMETA_SERVER_UTIL_FILE_BYTES_H_
 

@@ -1,6 +1,8 @@
 #include "util/file_bytes.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -106,6 +108,44 @@ TEST_F(FileBytesTest, OnlyTheChangedFileIsCopied) {
   EXPECT_FALSE((*second)->mapped());
   EXPECT_EQ((*first)->view(), content_);
   EXPECT_EQ((*second)->view(), "second");
+}
+
+TEST_F(FileBytesTest, TwoFilesTruncatedAtOnceAreBothCopied) {
+  // Two breaks at the same moment may reach the guard as one signal.
+  const std::string second_path = (folder_.path() / "second.bin").string();
+  WriteBytes(second_path, "second");
+  absl::StatusOr<std::shared_ptr<const FileBytes>> first =
+      FileBytes::Read(path_);
+  absl::StatusOr<std::shared_ptr<const FileBytes>> second =
+      FileBytes::Read(second_path);
+  ASSERT_TRUE(first.ok() && second.ok());
+  ASSERT_TRUE((*first)->mapped() && (*second)->mapped());
+  const char* paths[] = {path_.c_str(), second_path.c_str()};
+  EXPECT_TRUE(InChildProcess([&] {
+    const pid_t other = ::fork();
+    const bool truncated = ::truncate(paths[other == 0 ? 0 : 1], 0) == 0;
+    if (other == 0) ::_exit(truncated ? 0 : 1);
+    int status = 0;
+    if (other < 0 || ::waitpid(other, &status, 0) != other) ::_exit(1);
+    ::_exit(truncated && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1);
+  }));
+  EXPECT_FALSE((*first)->mapped());
+  EXPECT_FALSE((*second)->mapped());
+  EXPECT_EQ((*first)->view(), content_);
+  EXPECT_EQ((*second)->view(), "second");
+}
+
+TEST_F(FileBytesTest, InstallsNoSignalHandler) {
+  // Breaks go to the guard's thread, which waits for them: the process's
+  // SIGIO stays as it was.
+  absl::StatusOr<std::shared_ptr<const FileBytes>> file =
+      FileBytes::Read(path_);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->mapped());
+  struct sigaction action;
+  ASSERT_EQ(::sigaction(SIGIO, nullptr, &action), 0);
+  EXPECT_EQ(action.sa_handler, SIG_DFL);
+  EXPECT_EQ(action.sa_flags & SA_SIGINFO, 0);
 }
 
 TEST_F(FileBytesTest, RenamingAnotherFileOverItNeedsNoCopy) {
