@@ -133,12 +133,13 @@ notes = [
     "ratios depend on the CPU share each got; the CPU time per document "
     "does not.",
     "Restart from snapshot: LoadSnapshotCatalog, as the server's "
-    "--snapshot: the file read once into memory; each article checked to "
-    "be a well-formed Article (WireChecker, no parse) and indexed as it "
+    "--snapshot: the file mapped under a read lease where the kernel "
+    "grants one (FileBytes; read into memory otherwise) and indexed as it "
     "lies in the file (Catalog::FromCatalogBytes: views, no copy; text "
-    "index on a second thread) while another thread hashes the payload "
-    "once for both the file's SHA-256 checksum and the catalog version, "
-    "which is compared with the one the file was written with.",
+    "index on a second thread) while a third thread checks the file's "
+    "XXH3-128 checksum, then each article to be a well-formed Article "
+    "(WireChecker, no parse, strings valid UTF-8); the catalog version is "
+    "the header's, which the checksum covers.",
     "Reload: the same process after the cold load, with its cache; one "
     "file's title changed (so its size and times): "
     f"{cold['reload_files_read']} file read, "
