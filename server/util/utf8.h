@@ -24,6 +24,16 @@ inline bool IsValidUtf8(absl::string_view text) {
 // is encoded as it is, which is not valid UTF-8) to `out`.
 void AppendUtf8(uint32_t code_point, std::string* out);
 
+// The two ways FindInvalidUtf8 has, for tests and benchmarks.
+namespace utf8_internal {
+// A byte at a time, with ASCII eight bytes at a time.
+size_t FindInvalidUtf8Portable(absl::string_view text);
+// Whether this CPU has SSSE3 (x86-64 only; false elsewhere).
+bool HasSsse3();
+// Sixteen bytes at a time; call only when HasSsse3().
+bool IsValidUtf8Ssse3(absl::string_view text);
+}  // namespace utf8_internal
+
 }  // namespace newsmeta
 
 #endif  // NEWSMETA_SERVER_UTIL_UTF8_H_

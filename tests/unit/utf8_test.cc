@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
@@ -189,6 +190,74 @@ TEST(Utf8Test, AgreesWithDecodingOnEveryShortSequenceAndRandomText) {
     }
     ASSERT_EQ(FindInvalidUtf8(text), FirstInvalidByDecoding(text)) << text;
   }
+}
+
+// Both ways FindInvalidUtf8 has, against decoding, with the text at every
+// offset and length around the vector path's 16-byte blocks: every two-byte
+// pair and three-byte lead after 0..17 bytes of ASCII, and random texts.
+void ExpectBothWaysAgree(const std::string& text) {
+  const size_t expected = FirstInvalidByDecoding(text);
+  ASSERT_EQ(utf8_internal::FindInvalidUtf8Portable(text), expected)
+      << absl::CHexEscape(text);
+  ASSERT_EQ(FindInvalidUtf8(text), expected) << absl::CHexEscape(text);
+  if (utf8_internal::HasSsse3()) {
+    ASSERT_EQ(utf8_internal::IsValidUtf8Ssse3(text), expected == text.size())
+        << absl::CHexEscape(text);
+  }
+}
+
+TEST(Utf8Test, VectorAndPortableWaysAgreeAtEveryBlockOffset) {
+  for (int a = 0x80; a < 256; ++a) {
+    for (int b = 0; b < 256; ++b) {
+      for (size_t before : {0, 1, 13, 14, 15, 16, 17, 30}) {
+        for (const char* after :
+             {"", "\x80", "\x80\x80", "\x80\x80\x80", "\x80z", "\xBF\x80xyz"}) {
+          ExpectBothWaysAgree(std::string(before, 'x') + static_cast<char>(a) +
+                              static_cast<char>(b) + after);
+        }
+      }
+    }
+  }
+  uint64_t state = 99;
+  const auto next = [&state] {
+    state = state * 6364136223846793005u + 1442695040888963407u;
+    return static_cast<uint32_t>(state >> 33);
+  };
+  for (int round = 0; round < 200000; ++round) {
+    std::string text(next() % 80, '\0');
+    for (char& c : text) {
+      // Mostly valid-looking bytes: ASCII, leads and continuations.
+      const uint32_t pick = next();
+      c = static_cast<char>(pick % 4 == 0   ? pick / 4 % 128
+                            : pick % 4 == 1 ? 0x80 + pick / 4 % 64
+                                            : 0xC0 + pick / 4 % 64);
+    }
+    ExpectBothWaysAgree(text);
+    // And valid text from code points, which the mix above seldom is.
+    std::string valid;
+    const int points = static_cast<int>(next() % 40);
+    for (int k = 0; k < points; ++k) {
+      uint32_t point = next() % 0x110000;
+      if (point >= 0xD800 && point <= 0xDFFF) point = 0xFFFD;
+      const uint32_t scale = next() % 4;
+      AppendUtf8(scale == 0   ? point % 0x80
+                 : scale == 1 ? point % 0x800
+                              : point,
+                 &valid);
+    }
+    ExpectBothWaysAgree(valid);
+    ASSERT_EQ(FindInvalidUtf8(valid), valid.size());
+  }
+}
+
+TEST(Utf8Test, VectorWayIsUsedOnThisMachine) {
+  // The build machines are x86-64 with SSSE3; if this fails, the tests above
+  // checked only the portable way.
+#if defined(__x86_64__)
+  EXPECT_TRUE(utf8_internal::HasSsse3());
+#else
+  GTEST_SKIP() << "no vector way on this architecture";
+#endif
 }
 
 TEST(Utf8Test, AppendUtf8EncodesEachLength) {
