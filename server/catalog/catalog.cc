@@ -69,26 +69,6 @@ std::string SerializeDeterministically(const Article& article) {
   return bytes;
 }
 
-// Article fields numbered from here on are left out of the BASIC view
-// (article.proto keeps FULL-only fields at 100 and up).
-constexpr uint32_t kFirstFullOnlyField = 100;
-
-// The length of the leading fields numbered below 100 in `wire`: the BASIC
-// view, since fields serialize in number order.
-uint32_t BasicPrefixSize(absl::string_view wire) {
-  google::protobuf::io::CodedInputStream input(
-      reinterpret_cast<const uint8_t*>(wire.data()),
-      static_cast<int>(wire.size()));
-  while (true) {
-    const int before = input.CurrentPosition();
-    const uint32_t tag = input.ReadTag();
-    if (tag == 0 || (tag >> 3) >= kFirstFullOnlyField ||
-        !google::protobuf::internal::WireFormatLite::SkipField(&input, tag)) {
-      return static_cast<uint32_t>(before);
-    }
-  }
-}
-
 // What comes before an article's bytes in the stream the catalog version
 // hashes (Catalog::AppendVersionedArticle).
 void AppendVersionedPrefix(size_t size, std::string* out) {
@@ -172,7 +152,7 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   catalog->wire_.assign(catalog->owned_wire_.begin(),
                         catalog->owned_wire_.end());
   // Serialized here, sorted and deduplicated above: it always indexes.
-  catalog->IndexAndHash(nullptr).IgnoreError();
+  catalog->IndexAndHash(nullptr, nullptr).IgnoreError();
   result.catalog = std::move(catalog);
   return result;
 }
@@ -187,132 +167,28 @@ absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
 
 absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
     std::vector<absl::string_view> wire, std::shared_ptr<const void> storage,
-    const std::function<std::string()>& known_version) {
+    const std::function<std::string()>& known_version,
+    const std::function<std::optional<TextIndex>()>& known_text_index) {
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->wire_storage_ = std::move(storage);
   catalog->wire_ = std::move(wire);
-  RETURN_IF_ERROR(catalog->IndexAndHash(known_version));
+  RETURN_IF_ERROR(catalog->IndexAndHash(known_version, known_text_index));
   return std::shared_ptr<const Catalog>(std::move(catalog));
 }
 
 absl::Status Catalog::IndexAndHash(
-    const std::function<std::string()>& known_version) {
+    const std::function<std::string()>& known_version,
+    const std::function<std::optional<TextIndex>()>& known_text_index) {
   std::string version;
   std::thread hasher;
   if (!known_version) {
     hasher = std::thread([this, &version] { version = ContentVersion(wire_); });
   }
-  const absl::Status indexed = Index();
+  const absl::Status indexed = Index(known_text_index);
   if (hasher.joinable()) hasher.join();
   if (known_version) version = known_version();
   version_ = std::move(version);
   return indexed;
-}
-
-absl::Status Catalog::Index() {
-  const size_t n = wire_.size();
-  fields_.resize(n);
-  basic_sizes_.resize(n);
-  std::vector<uint32_t> topic_view_begin(n + 1, 0);
-  for (size_t i = 0; i < n; ++i) {
-    topic_view_begin[i] = static_cast<uint32_t>(topic_views_.size());
-    basic_sizes_[i] = BasicPrefixSize(wire_[i]);
-    if (!ScanFields(wire_[i], &fields_[i], &topic_views_)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("article ", i + 1, " is not a well-formed Article"));
-    }
-    if (i > 0 && std::tie(fields_[i - 1].publish_time, fields_[i - 1].name) >=
-                     std::tie(fields_[i].publish_time, fields_[i].name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "article ", i + 1, " (", fields_[i].name,
-          ") is out of catalog order: it does not come after article ", i, " (",
-          fields_[i - 1].name, ") by publish time, then name"));
-    }
-  }
-  topic_view_begin[n] = static_cast<uint32_t>(topic_views_.size());
-  for (size_t i = 0; i < n; ++i) {
-    fields_[i].topics =
-        absl::MakeConstSpan(topic_views_)
-            .subspan(topic_view_begin[i],
-                     topic_view_begin[i + 1] - topic_view_begin[i]);
-  }
-
-  // The text index on a second thread while this one builds the others:
-  // each reads fields_ and writes only its own members.
-  std::thread text_indexer([this, n] {
-    TextIndex::Builder text;
-    for (ArticleIndex i = 0; i < n; ++i) {
-      text.Add(i, fields_[i].title, fields_[i].excerpt);
-    }
-    text_index_ = std::move(text).Build();
-  });
-  times_.reserve(n);
-  by_name_.reserve(n);
-  domain_ids_.reserve(n);
-  topic_begin_.reserve(n + 1);
-  std::vector<uint32_t> ids;
-  // Topic and domain numbers by spelling, as the articles write them: most
-  // spellings recur, and then need no NormalizeKey. The views point into
-  // wire_, which outlives this.
-  absl::flat_hash_map<absl::string_view, uint32_t> topic_id_by_spelling;
-  absl::flat_hash_map<absl::string_view, uint32_t> domain_id_by_spelling;
-  for (ArticleIndex i = 0; i < n; ++i) {
-    const ArticleFields& fields = fields_[i];
-    times_.push_back(fields.publish_time);
-    if (!by_name_.emplace(fields.name, i).second) {
-      text_indexer.join();
-      return absl::InvalidArgumentError(
-          absl::StrCat("article ", i + 1, " repeats the name ", fields.name));
-    }
-
-    ids.clear();
-    for (const absl::string_view topic : fields.topics) {
-      const auto [known, first_time] =
-          topic_id_by_spelling.try_emplace(topic, 0);
-      if (first_time) {
-        std::string key = NormalizeKey(topic);
-        const auto [it, added] = topic_ids_.try_emplace(
-            key, static_cast<uint32_t>(topic_keys_.size()));
-        if (added) {
-          topic_keys_.push_back(std::move(key));
-          topic_names_.emplace_back(topic);
-          topic_postings_.emplace_back();
-        }
-        known->second = it->second;
-      }
-      ids.push_back(known->second);
-    }
-    // An article that lists a topic twice is counted and posted once.
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
-    for (const uint32_t id : ids) {
-      article_topics_.push_back(id);
-      topic_postings_[id].push_back(i);
-    }
-
-    const auto [known, first_time] =
-        domain_id_by_spelling.try_emplace(fields.provider_domain, kNoDomain);
-    if (first_time) {
-      std::string domain = NormalizeKey(fields.provider_domain);
-      if (!domain.empty()) {
-        const auto [it, added] = domain_id_by_key_.try_emplace(
-            domain, static_cast<uint32_t>(domain_keys_.size()));
-        if (added) {
-          domain_keys_.push_back(std::move(domain));
-          provider_names_.emplace_back(fields.provider_name);
-          domain_postings_.emplace_back();
-        }
-        known->second = it->second;
-      }
-    }
-    domain_ids_.push_back(known->second);
-    if (known->second != kNoDomain)
-      domain_postings_[known->second].push_back(i);
-  }
-  topic_begin_.push_back(static_cast<uint32_t>(article_topics_.size()));
-  text_indexer.join();
-  return absl::OkStatus();
 }
 
 Article Catalog::article(ArticleIndex i) const {

@@ -3,6 +3,7 @@
 #define NEWSMETA_SERVER_CATALOG_CATALOG_H_
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -62,10 +63,14 @@ class Catalog {
   // `version`, when given, answers the version of exactly these bytes, which
   // the caller hashes itself (see AppendVersionedArticle); it is called once,
   // after indexing, and may wait for that hash. Without it, the version is
-  // hashed here on a second thread.
+  // hashed here on a second thread. `text_index`, when given, answers the
+  // text index of exactly these articles (say, one a snapshot saved); it is
+  // called once, after the articles are scanned, and may wait. Without it,
+  // or when it answers nullopt, the index is built from the articles.
   static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
       std::vector<absl::string_view> wire, std::shared_ptr<const void> storage,
-      const std::function<std::string()>& version = nullptr);
+      const std::function<std::string()>& version = nullptr,
+      const std::function<std::optional<TextIndex>()>& text_index = nullptr);
   // The same with each article's bytes in a string of its own.
   static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
       std::vector<std::string> wire);
@@ -152,20 +157,44 @@ class Catalog {
 
  private:
   Catalog() = default;
-  // Fills basic_sizes_ and every index from wire_; fails when an article does
-  // not scan or the articles are out of catalog order.
-  absl::Status Index();
+  // Constructs fields_[begin, end) from wire_ (and basic_sizes_), appending
+  // their topic views to `topics` and where each article's start to
+  // `topic_begin[i - begin]`; the first article that does not scan or is out
+  // of order after the one before it, or `end`.
+  size_t ScanRange(size_t begin, size_t end,
+                   std::vector<absl::string_view>* topics,
+                   uint32_t* topic_begin);
+  // What is wrong with article `i`, which ScanRange stopped at.
+  absl::Status ScanProblem(size_t i) const;
+  // fields_, basic_sizes_ and topic_views_ for every article, on two threads.
+  absl::Status ScanArticles();
+  struct Spellings;
+  // Article i's topic and domain numbers and postings (articles in order).
+  void IndexTopics(ArticleIndex i, Spellings* spellings);
+  void IndexDomain(ArticleIndex i, Spellings* spellings);
+  // Fills basic_sizes_ and every index from wire_, the text index from
+  // `known_text_index` when it answers one; fails when an article does not
+  // scan or the articles are out of catalog order.
+  absl::Status Index(
+      const std::function<std::optional<TextIndex>()>& known_text_index);
   // Index(), and version_ from `known_version` (called after indexing) or,
   // without it, hashed on a second thread meanwhile.
-  absl::Status IndexAndHash(const std::function<std::string()>& known_version);
+  absl::Status IndexAndHash(
+      const std::function<std::string()>& known_version,
+      const std::function<std::optional<TextIndex>()>& known_text_index);
 
   // The articles' bytes live in owned_wire_ (one string each, from Build) or
   // in wire_storage_ (one buffer, from a snapshot).
   std::vector<std::string> owned_wire_;
   std::shared_ptr<const void> wire_storage_;
-  std::vector<absl::string_view> wire_;         // FULL view bytes, in the above
-  std::vector<uint32_t> basic_sizes_;           // BASIC view: a prefix of wire_
-  std::vector<ArticleFields> fields_;           // views into wire_
+  std::vector<absl::string_view> wire_;  // FULL view bytes, in the above
+  std::vector<uint32_t> basic_sizes_;    // BASIC view: a prefix of wire_
+  struct FreeMemory {
+    void operator()(ArticleFields* fields) const { std::free(fields); }
+  };
+  // Views into wire_, one per article: raw memory that ScanRange constructs
+  // in place (see catalog_index.cc).
+  std::unique_ptr<ArticleFields[], FreeMemory> fields_;
   std::vector<absl::string_view> topic_views_;  // fields_[i].topics
   std::vector<absl::Time> times_;
   absl::flat_hash_map<absl::string_view, ArticleIndex> by_name_;

@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "loader/wire_check.h"
+#include "text/text_index.h"
 #include "util/file_bytes.h"
 #include "util/xxh128.h"
 
@@ -23,8 +25,8 @@ using ::newsmeta::v1::Article;
 
 constexpr size_t kChecksumSize = 32;  // XXH3-128 in hex
 // Magic, format version, article count, payload size, two empty strings,
-// checksum: the smallest header.
-constexpr size_t kMinHeaderSize = 6 + 2 + 8 + 8 + 2 + 2 + kChecksumSize;
+// text index size, checksum: the smallest header.
+constexpr size_t kMinHeaderSize = 6 + 2 + 8 + 8 + 2 + 2 + 8 + kChecksumSize;
 
 void PutInt(std::string* out, uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i)
@@ -91,6 +93,8 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
         catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
     Catalog::AppendVersionedArticle(bytes, &payload);
   }
+  std::string text_index;
+  catalog.text_index().AppendBytes(&text_index);
 
   std::string before;  // the header up to the checksum
   before.append(kSnapshotMagic.data(), kSnapshotMagic.size());
@@ -101,12 +105,14 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   before.append(info.catalog_version);
   PutInt(&before, info.newsmeta_version.size(), 2);
   before.append(info.newsmeta_version);
+  PutInt(&before, text_index.size(), 8);
   Xxh128Hasher hasher;
+  hasher.Update(text_index);
   hasher.Update(payload);
   hasher.Update(before);
   const std::string checksum = hasher.HexDigest();
-  info.bytes =
-      static_cast<int64_t>(before.size() + checksum.size() + payload.size());
+  info.bytes = static_cast<int64_t>(before.size() + checksum.size() +
+                                    text_index.size() + payload.size());
 
   const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
   std::FILE* file = std::fopen(temporary.c_str(), "wb");
@@ -118,6 +124,8 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   bool ok = std::fwrite(before.data(), 1, before.size(), file) == before.size();
   ok = ok && std::fwrite(checksum.data(), 1, checksum.size(), file) ==
                  checksum.size();
+  ok = ok && std::fwrite(text_index.data(), 1, text_index.size(), file) ==
+                 text_index.size();
   ok = ok &&
        std::fwrite(payload.data(), 1, payload.size(), file) == payload.size();
   const int write_error = errno;
@@ -133,11 +141,12 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
 
 namespace {
 
-// Where things are in a snapshot file: its header's facts and each
-// article's bytes, found and bounds-checked but not verified.
+// Where things are in a snapshot file: its header's facts, its text index and
+// each article's bytes, found and bounds-checked but not verified.
 struct Layout {
   SnapshotInfo info;
   size_t checksum_offset = 0;
+  absl::string_view text_index;
   absl::string_view payload;
   std::vector<absl::string_view> articles;
 };
@@ -176,8 +185,9 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   for (int k = 0; k < 2; ++k) {
     const size_t size = GetInt(file, offset, 2);
     offset += 2;
-    // Room for this string, the next one's length (if any) and the checksum.
-    if (file.size() < offset + size + (k == 0 ? 2 : 0) + kChecksumSize) {
+    // Room for this string, the next one's length (if any), the text index
+    // size and the checksum.
+    if (file.size() < offset + size + (k == 0 ? 2 : 0) + 8 + kChecksumSize) {
       return Problem(absl::StatusCode::kDataLoss, path,
                      "truncated in its header");
     }
@@ -191,8 +201,18 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
                    "corrupt: its catalog version is not 16 lowercase hex "
                    "digits");
   }
-  const size_t checksum_offset = layout.checksum_offset = offset;
-  const size_t payload_offset = checksum_offset + kChecksumSize;
+  const uint64_t text_index_size = GetInt(file, offset, 8);
+  const size_t checksum_offset = layout.checksum_offset = offset + 8;
+  const size_t text_index_offset = checksum_offset + kChecksumSize;
+  if (text_index_size > file.size() - text_index_offset) {
+    return Problem(
+        absl::StatusCode::kDataLoss, path,
+        absl::StrCat("truncated: the text index is ", text_index_size,
+                     " bytes, the file has ", file.size() - text_index_offset,
+                     " after the header"));
+  }
+  layout.text_index = file.substr(text_index_offset, text_index_size);
+  const size_t payload_offset = text_index_offset + text_index_size;
   if (file.size() - payload_offset != payload_size) {
     return Problem(
         absl::StatusCode::kDataLoss, path,
@@ -227,11 +247,11 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   return layout;
 }
 
-// The snapshot's checksum (XXH3-128 of the payload, then the header before
-// the checksum) matches.
+// The snapshot's checksum (XXH3-128 of all that follows it, then the header
+// before it) matches.
 bool ChecksumMatches(absl::string_view file, const Layout& layout) {
   Xxh128Hasher hasher;
-  hasher.Update(layout.payload);
+  hasher.Update(file.substr(layout.checksum_offset + kChecksumSize));
   hasher.Update(file.substr(0, layout.checksum_offset));
   return hasher.HexDigest() ==
          file.substr(layout.checksum_offset, kChecksumSize);
@@ -348,20 +368,43 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
     if (verifier.joinable()) verifier.join();
     return verdict;
   };
+  // The file's text index, decoded meanwhile: one made by another tokenizer
+  // version is built again from the articles.
+  const uint32_t count = static_cast<uint32_t>(layout->articles.size());
+  absl::StatusOr<TextIndex> text_index;
+  std::thread text_decoder(
+      [&] { text_index = TextIndex::FromBytes(layout->text_index, count); });
+  const auto text_decoded = [&text_decoder] {
+    if (text_decoder.joinable()) text_decoder.join();
+  };
   const SnapshotInfo& written = layout->info;
   std::vector<absl::string_view> articles = layout->articles;
-  // The version the checksum vouches for (a failed check wins below).
   absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
-      Catalog::FromCatalogBytes(std::move(articles), *std::move(file), [&] {
-        verified().IgnoreError();
-        return written.catalog_version;
-      });
+      Catalog::FromCatalogBytes(
+          std::move(articles), *std::move(file),
+          // The version the checksum vouches for (a failed check wins below).
+          [&] {
+            verified().IgnoreError();
+            return written.catalog_version;
+          },
+          [&]() -> std::optional<TextIndex> {
+            text_decoded();
+            if (!text_index.ok()) return std::nullopt;
+            return *std::move(text_index);
+          });
+  text_decoded();
   if (absl::Status status = verified(); !status.ok()) return status;
+  if (!text_index.ok() && !absl::IsFailedPrecondition(text_index.status())) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("corrupt: ", text_index.status().message()));
+  }
   if (!catalog.ok()) {
     return Problem(absl::StatusCode::kDataLoss, path,
                    absl::StrCat("corrupt: ", catalog.status().message()));
   }
-  if (info != nullptr) *info = written;
+  SnapshotInfo result = written;
+  result.text_index_rebuilt = !text_index.ok();
+  if (info != nullptr) *info = std::move(result);
   return *std::move(catalog);
 }
 

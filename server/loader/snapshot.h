@@ -9,9 +9,15 @@
 //   payload size               uint64, bytes after the header
 //   catalog version            uint16 length, then the bytes (Catalog::version)
 //   newsmeta version           uint16 length, then the bytes (the writer's)
+//   text index size            uint64
 //   checksum                   32 bytes: XXH3-128 (xxh128sum's canonical
-//                              form), in lowercase hex, of the payload
-//                              followed by the header before it
+//                              form), in lowercase hex, of the text index
+//                              and the payload, followed by the header
+//                              before it
+//   text index                 the catalog's (TextIndex::AppendBytes), so a
+//                              restart need not tokenize every title and
+//                              excerpt again; one whose tokenizer version is
+//                              not this server's is built again instead
 //   payload                    per article, in catalog order: its size in
 //                              decimal (no leading zeros), ':', then the
 //                              Article serialized deterministically
@@ -40,8 +46,9 @@ namespace newsmeta {
 
 inline constexpr absl::string_view kSnapshotMagic = "NMSNAP";
 // Version 1 framed articles with varint sizes and hashed the header first;
-// version 2 had a SHA-256 checksum, and readers hashed the catalog version.
-inline constexpr uint16_t kSnapshotFormatVersion = 3;
+// version 2 had a SHA-256 checksum, and readers hashed the catalog version;
+// version 3 had no text index.
+inline constexpr uint16_t kSnapshotFormatVersion = 4;
 
 struct SnapshotInfo {
   std::string catalog_version;
@@ -50,6 +57,9 @@ struct SnapshotInfo {
   int64_t articles = 0;
   // Size of the whole file.
   int64_t bytes = 0;
+  // Read: the file's text index was made by another tokenizer version, so it
+  // was built again from the articles.
+  bool text_index_rebuilt = false;
 };
 
 // Writes the articles of `catalog` (their wire bytes) to `path`, through a
@@ -76,9 +86,13 @@ absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads = 0);
 // (FileBytes: mapped under a read lease where the kernel grants one, read
 // into memory otherwise): no copy or parse per article. Each article is checked
 // (WireChecker: it would parse) and the checksum is verified on a second
-// thread while the catalog indexes; the catalog's version is the header's.
-// Fails as ReadSnapshot does, and (DATA_LOSS) when the articles are not in
-// catalog order.
+// thread while the catalog indexes; the catalog's version is the header's,
+// its text index the file's (decoded on a third thread and checked to be
+// well-formed: postings ascending, below the article count). Fails as
+// ReadSnapshot does, and (DATA_LOSS) when the articles are not in catalog
+// order or the text index is malformed. The checksum vouches for the text
+// index against corruption; a file forged with a checksum made again can make
+// text search answer wrongly, never read out of bounds.
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
     const std::string& path, SnapshotInfo* info = nullptr);
 

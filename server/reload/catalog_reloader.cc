@@ -69,10 +69,16 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
   report.previous = published_;
 
   if (generation == 1 && !options_.snapshot.empty()) {
+    SnapshotInfo info;
     absl::StatusOr<std::shared_ptr<const Catalog>> restored =
-        LoadSnapshotCatalog(options_.snapshot);
+        LoadSnapshotCatalog(options_.snapshot, &info);
     if (restored.ok()) {
-      report.source = absl::StrCat("snapshot ", options_.snapshot);
+      report.source = absl::StrCat(
+          "snapshot ", options_.snapshot,
+          info.text_index_rebuilt
+              ? " (its text index, made by another tokenizer version, built "
+                "again)"
+              : "");
       report.catalog = *std::move(restored);
       Finish(std::move(report), start);
       return;

@@ -2,6 +2,7 @@
 #ifndef NEWSMETA_SERVER_TEXT_NORMALIZE_H_
 #define NEWSMETA_SERVER_TEXT_NORMALIZE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ std::string FoldText(absl::string_view text);
 // symbols (U+3000–U+303F), the multiplication and division signs and the
 // byte order mark.
 std::vector<std::string> Tokenize(absl::string_view text);
+
+// Names what Tokenize and ForEachToken return for any text: text indexes
+// saved in snapshots record it, and one made with another version is built
+// again from the articles. Add one whenever a change to FoldText or to what
+// makes a word gives some text other tokens (text_test.cc's
+// TokenizerVersionNamesTheseTokens then fails until it is raised).
+inline constexpr uint32_t kTokenizerVersion = 1;
 
 // Calls `fn` with each word of `text`, folded, in order (the words Tokenize
 // returns), without making a string of each.

@@ -128,23 +128,30 @@ void TextIndex::Builder::AddTokens(uint32_t doc, absl::string_view text) {
 }
 
 TextIndex TextIndex::Builder::Build() && {
-  size_t universe = 0;  // one past the highest document
   for (auto& [token, list] : postings_) {
     if (!ascending_) {
       std::sort(list.begin(), list.end());
       list.erase(std::unique(list.begin(), list.end()), list.end());
     }
     list.shrink_to_fit();
+  }
+  return FromPostings(std::move(postings_));
+}
+
+TextIndex TextIndex::FromPostings(
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> postings) {
+  size_t universe = 0;  // one past the highest document
+  for (const auto& [token, list] : postings) {
     if (!list.empty()) universe = std::max<size_t>(universe, list.back() + 1);
   }
   absl::flat_hash_map<std::string, Bitmap> bitmaps;
-  for (const auto& [token, list] : postings_) {
+  for (const auto& [token, list] : postings) {
     if (list.size() * kDenseFraction < universe) continue;
     Bitmap& bits = bitmaps[token];
     bits.assign((universe + 63) / 64, 0);
     for (const uint32_t doc : list) bits[doc / 64] |= uint64_t{1} << (doc % 64);
   }
-  return TextIndex(std::move(postings_), std::move(bitmaps));
+  return TextIndex(std::move(postings), std::move(bitmaps));
 }
 
 const std::vector<uint32_t>* TextIndex::Postings(

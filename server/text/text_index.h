@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "text/text_query.h"
 
@@ -59,8 +60,31 @@ class TextIndex {
   // How many distinct tokens the index holds.
   size_t token_count() const { return postings_.size(); }
 
+  // The index as bytes, for a snapshot (text_index_bytes.cc has the layout):
+  // the same index gives the same bytes. They name the tokenizer they were
+  // made with (kTokenizerVersion).
+  void AppendBytes(std::string* out) const;
+  // The index those bytes hold, for documents [0, num_docs): the same as the
+  // one that wrote them. INVALID_ARGUMENT saying what is wrong when they are
+  // malformed (truncated, trailing bytes, tokens out of order or empty,
+  // postings not ascending or not below `num_docs`); FAILED_PRECONDITION
+  // when another tokenizer version made them, whose tokens queries would no
+  // longer find (build the index again from the documents instead).
+  static absl::StatusOr<TextIndex> FromBytes(absl::string_view bytes,
+                                             uint32_t num_docs);
+
+  // Whether both hold the same tokens with the same documents.
+  bool SamePostingsAs(const TextIndex& other) const {
+    return postings_ == other.postings_;
+  }
+
  private:
   using Bitmap = std::vector<uint64_t>;  // bit d of word d / 64: doc d
+
+  // The index of these postings (each list ascending), with the bitmaps of
+  // its dense tokens.
+  static TextIndex FromPostings(
+      absl::flat_hash_map<std::string, std::vector<uint32_t>> postings);
 
   explicit TextIndex(
       absl::flat_hash_map<std::string, std::vector<uint32_t>> postings,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "gen_seeds/corpus.h"
@@ -490,6 +491,79 @@ TEST(CatalogTest, FromCatalogBytesRefusesWhatIsNotACatalog) {
   catalog = Catalog::FromCatalogBytes({});
   ASSERT_TRUE(catalog.ok()) << catalog.status();
   EXPECT_EQ((*catalog)->size(), 0u);
+}
+
+// Enough articles that two threads scan them, half each.
+constexpr int kTwoThreadArticles = 9000;
+
+std::shared_ptr<const Catalog> GeneratedCatalog(int count) {
+  CorpusOptions options;
+  options.count = count;
+  std::vector<v1::Article> articles;
+  for (int i = 0; i < count; ++i)
+    articles.push_back(GenerateArticle(options, i));
+  return Catalog::Build(std::move(articles)).catalog;
+}
+
+TEST(CatalogTest, FromCatalogBytesScannedOnTwoThreadsGivesTheSameIndexes) {
+  const std::shared_ptr<const Catalog> built =
+      GeneratedCatalog(kTwoThreadArticles);
+  const absl::StatusOr<std::shared_ptr<const Catalog>> again =
+      Catalog::FromCatalogBytes(BytesOf(*built));
+  ASSERT_TRUE(again.ok()) << again.status();
+  const Catalog& copy = **again;
+  ASSERT_EQ(copy.size(), built->size());
+  for (ArticleIndex i = 0; i < copy.size(); ++i) {
+    const ArticleFields& a = copy.fields(i);
+    const ArticleFields& b = built->fields(i);
+    ASSERT_EQ(a.name, b.name) << i;
+    ASSERT_EQ(a.title, b.title) << i;
+    ASSERT_EQ(a.provider_domain, b.provider_domain) << i;
+    ASSERT_EQ(std::vector<absl::string_view>(a.topics.begin(), a.topics.end()),
+              std::vector<absl::string_view>(b.topics.begin(), b.topics.end()))
+        << i;
+    ASSERT_EQ(copy.publish_time(i), built->publish_time(i)) << i;
+    ASSERT_EQ(copy.ArticleBytes(i, v1::ARTICLE_VIEW_BASIC),
+              built->ArticleBytes(i, v1::ARTICLE_VIEW_BASIC))
+        << i;
+    ASSERT_EQ(copy.IndexOf(a.name), i);
+  }
+  ASSERT_EQ(copy.topic_count(), built->topic_count());
+  for (uint32_t t = 0; t < copy.topic_count(); ++t) {
+    EXPECT_EQ(*copy.TopicPostings(copy.topic_key(t)),
+              *built->TopicPostings(copy.topic_key(t)));
+  }
+  EXPECT_TRUE(copy.text_index().SamePostingsAs(built->text_index()));
+}
+
+TEST(CatalogTest, FromCatalogBytesOnTwoThreadsNamesTheFirstBadArticle) {
+  const std::vector<std::string> wire =
+      BytesOf(*GeneratedCatalog(kTwoThreadArticles));
+  const auto error = [](std::vector<std::string> articles) {
+    absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+        Catalog::FromCatalogBytes(std::move(articles));
+    EXPECT_EQ(catalog.status().code(), absl::StatusCode::kInvalidArgument);
+    return std::string(catalog.status().message());
+  };
+  const int half = kTwoThreadArticles / 2;
+  std::vector<std::string> bad = wire;
+  bad[half + 1500] = "\xff\xff\xff";
+  EXPECT_THAT(error(bad),
+              HasSubstr(absl::StrFormat(
+                  "article %d is not a well-formed Article", half + 1501)));
+  bad[100] = "\xff\xff\xff";
+  EXPECT_THAT(error(bad),
+              HasSubstr("article 101 is not a well-formed Article"));
+  // The two articles either side of where the halves meet, swapped.
+  bad = wire;
+  std::swap(bad[half - 1], bad[half]);
+  EXPECT_THAT(error(bad), HasSubstr(absl::StrFormat("article %d (", half + 1)));
+  EXPECT_THAT(error(bad), HasSubstr("out of catalog order"));
+  // The same a little further on, in the second half.
+  bad = wire;
+  std::swap(bad[half + 10], bad[half + 11]);
+  EXPECT_THAT(error(bad),
+              HasSubstr(absl::StrFormat("article %d (", half + 12)));
 }
 
 }  // namespace

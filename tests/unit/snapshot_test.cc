@@ -19,6 +19,8 @@
 #include "gtest/gtest.h"
 #include "reload/catalog_reloader.h"
 #include "test_util.h"
+#include "text/normalize.h"
+#include "text/text_index.h"
 #include "util/sha256.h"
 #include "util/xxh128.h"
 
@@ -73,15 +75,44 @@ class SnapshotTest : public ::testing::Test {
     return size;
   }
 
+  // Where the checksum starts: after the two header strings (each a 2-byte
+  // length, then its bytes) and the text index size.
+  size_t ChecksumOffset() const {
+    size_t offset = 24;
+    for (int k = 0; k < 2; ++k) {
+      offset +=
+          2 +
+          (static_cast<uint8_t>(bytes_[offset]) |
+           static_cast<size_t>(static_cast<uint8_t>(bytes_[offset + 1])) << 8);
+    }
+    return offset + 8;
+  }
+  // The text index's bytes in the file, which start after the checksum.
+  size_t TextIndexOffset() const { return ChecksumOffset() + 32; }
+  size_t TextIndexSize() const {
+    return bytes_.size() - TextIndexOffset() - PayloadSize();
+  }
+
   // `forged` (bytes_ with some bytes changed, the header's sizes unchanged)
   // with its checksum made again, as another writer would.
   std::string WithChecksumMadeAgain(std::string forged) const {
-    const size_t payload_offset = bytes_.size() - PayloadSize();
-    const size_t checksum_offset = payload_offset - 32;
+    const size_t checksum_offset = ChecksumOffset();
     forged.replace(checksum_offset, 32,
-                   Xxh128Hex(absl::StrCat(forged.substr(payload_offset),
+                   Xxh128Hex(absl::StrCat(forged.substr(checksum_offset + 32),
                                           forged.substr(0, checksum_offset))));
     return forged;
+  }
+
+  // bytes_ with its text index replaced by `text_index` (the header's size
+  // of it and the checksum made again).
+  std::string WithTextIndex(absl::string_view text_index) const {
+    std::string forged = bytes_;
+    forged.replace(TextIndexOffset(), TextIndexSize(), std::string(text_index));
+    for (int i = 0; i < 8; ++i) {
+      forged[ChecksumOffset() - 8 + i] =
+          static_cast<char>(uint64_t{text_index.size()} >> (8 * i));
+    }
+    return WithChecksumMadeAgain(forged);
   }
 
   TempFolder folder_;
@@ -192,15 +223,79 @@ TEST_F(SnapshotTest, WrongMagicIsRefused) {
 }
 
 TEST_F(SnapshotTest, WrongFormatVersionIsRefused) {
-  ASSERT_EQ(kSnapshotFormatVersion, 3);
-  for (const int version : {1, 2, 4}) {
+  ASSERT_EQ(kSnapshotFormatVersion, 4);
+  for (const int version : {1, 2, 3, 5}) {
     std::string other = bytes_;
     other[6] = static_cast<char>(version);
     WriteBytes(path_, other);
     ExpectRefused(absl::StatusCode::kFailedPrecondition,
                   absl::StrCat("format version ", version,
-                               ", but this server reads version 3"));
+                               ", but this server reads version 4"));
   }
+}
+
+TEST_F(SnapshotTest, TextIndexIsTheCatalogsAsItsBytesSay) {
+  std::string text_index;
+  catalog_->text_index().AppendBytes(&text_index);
+  ASSERT_GT(text_index.size(), 8u);
+  EXPECT_EQ(bytes_.substr(TextIndexOffset(), TextIndexSize()), text_index);
+  SnapshotInfo info;
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_, &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_FALSE(info.text_index_rebuilt);
+  EXPECT_TRUE((*loaded)->text_index().SamePostingsAs(catalog_->text_index()));
+}
+
+TEST_F(SnapshotTest, TextIndexOfTheFileIsTheOneServed) {
+  // A forged index that says one token is in article 1 alone: the loaded
+  // catalog answers with it, so it was not built again from the articles.
+  std::string forged;
+  TextIndex::Builder builder;
+  builder.Add(0, "zzforged", "");
+  std::move(builder).Build().AppendBytes(&forged);
+  WriteBytes(path_, WithTextIndex(forged));
+  SnapshotInfo info;
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_, &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_FALSE(info.text_index_rebuilt);
+  const TextIndex& index = (*loaded)->text_index();
+  EXPECT_EQ(index.token_count(), 1u);
+  ASSERT_NE(index.Postings("zzforged"), nullptr);
+  EXPECT_EQ(*index.Postings("zzforged"), std::vector<uint32_t>{0});
+}
+
+TEST_F(SnapshotTest, TextIndexOfAnotherTokenizerIsBuiltAgain) {
+  std::string other;
+  catalog_->text_index().AppendBytes(&other);
+  other[0] = static_cast<char>(kTokenizerVersion + 1);
+  WriteBytes(path_, WithTextIndex(other));
+  SnapshotInfo info;
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_, &info);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_TRUE(info.text_index_rebuilt);
+  EXPECT_TRUE((*loaded)->text_index().SamePostingsAs(catalog_->text_index()));
+}
+
+TEST_F(SnapshotTest, MalformedTextIndexIsRefusedDespiteItsChecksum) {
+  // Article 41 of 40 in a posting list.
+  std::string forged;
+  TextIndex::Builder builder;
+  builder.Add(40, "beyond", "");
+  std::move(builder).Build().AppendBytes(&forged);
+  WriteBytes(path_, WithTextIndex(forged));
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "corrupt: text index: the documents of token 1 are not "
+                "ascending or not below 40");
+}
+
+TEST_F(SnapshotTest, TextIndexSizeBeyondTheFileIsRefused) {
+  std::string corrupt = bytes_;
+  corrupt[ChecksumOffset() - 1] = '\x7f';
+  WriteBytes(path_, corrupt);
+  ExpectRefused(absl::StatusCode::kDataLoss, "truncated: the text index is");
 }
 
 TEST_F(SnapshotTest, PayloadIsWhatTheCatalogVersionHashes) {

@@ -451,5 +451,134 @@ TEST(TextIndexTest, CommonAndRareWordsTogetherAgreeWithBruteForce) {
   }
 }
 
+// What a text index saved in a snapshot was made with: if this fails, the
+// tokenizer now gives this text other tokens, and kTokenizerVersion must be
+// raised (then update the version and tokens here) so that saved indexes are
+// built again instead of missing words.
+TEST(TokenizerTest, TokenizerVersionNamesTheseTokens) {
+  EXPECT_EQ(kTokenizerVersion, 1u);
+  EXPECT_THAT(
+      Tokenize("L'Économie—Straße «Œuvre» x×y 2024-05 ΑΘΗΝΑ Москва 東京。ok"),
+      ElementsAre("l", "economie", "strasse", "oeuvre", "x", "y", "2024", "05",
+                  "αθηνα", "москва", "東京", "ok"));
+}
+
+// A corpus of 300 documents from a few hundred words, some in most of them
+// (so that the index has bitmaps), some rare.
+std::vector<Doc> SampleDocs() {
+  std::mt19937 random(7);
+  std::vector<Doc> docs(300);
+  for (Doc& doc : docs) {
+    for (int w = 0; w < 12; ++w) {
+      const int word = static_cast<int>(random() % 400);
+      absl::StrAppend(w < 4 ? &doc.title : &doc.excerpt,
+                      word < 200 ? word % 3 : word, "w ");
+    }
+  }
+  return docs;
+}
+
+TEST(TextIndexBytesTest, RoundTripGivesTheSameIndex) {
+  const std::vector<Doc> docs = SampleDocs();
+  const TextIndex index = BuildIndex(docs);
+  std::string bytes;
+  index.AppendBytes(&bytes);
+  absl::StatusOr<TextIndex> read = TextIndex::FromBytes(bytes, 300);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->SamePostingsAs(index));
+  EXPECT_EQ(read->token_count(), index.token_count());
+  for (const char* text : {"0w", "1w 2w", "0w -1w", "\"0w 1w\"", "399w"}) {
+    EXPECT_EQ(read->Match(ParseOk(text), 300, TextOf(docs)),
+              index.Match(ParseOk(text), 300, TextOf(docs)))
+        << text;
+  }
+  std::string again;
+  read->AppendBytes(&again);
+  EXPECT_EQ(again, bytes);
+}
+
+TEST(TextIndexBytesTest, EmptyIndexRoundTrips) {
+  std::string bytes;
+  TextIndex().AppendBytes(&bytes);
+  absl::StatusOr<TextIndex> read = TextIndex::FromBytes(bytes, 0);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->token_count(), 0u);
+}
+
+TEST(TextIndexBytesTest, EveryTruncationIsRefused) {
+  std::string bytes;
+  BuildIndex({{"alpha beta", "gamma"}, {"beta", ""}}).AppendBytes(&bytes);
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    absl::StatusOr<TextIndex> read =
+        TextIndex::FromBytes(absl::string_view(bytes).substr(0, size), 2);
+    ASSERT_FALSE(read.ok()) << size;
+    EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(read.status().message()),
+                StartsWith("text index: "));
+  }
+}
+
+// The bytes of an index whose tokens are `tokens`, each with `docs`, in this
+// order (written as AppendBytes would, whether or not it would).
+std::string IndexBytes(const std::vector<std::string>& tokens,
+                       const std::vector<uint32_t>& docs) {
+  std::string bytes;
+  const auto put = [&bytes](uint32_t value) {
+    for (int i = 0; i < 4; ++i)
+      bytes.push_back(static_cast<char>(value >> (8 * i)));
+  };
+  put(kTokenizerVersion);
+  put(static_cast<uint32_t>(tokens.size()));
+  for (const std::string& token : tokens) {
+    put(static_cast<uint32_t>(token.size()));
+    put(static_cast<uint32_t>(docs.size()));
+    bytes += token;
+    for (const uint32_t doc : docs) put(doc);
+  }
+  return bytes;
+}
+
+std::string FromBytesError(absl::string_view bytes, uint32_t num_docs) {
+  absl::StatusOr<TextIndex> read = TextIndex::FromBytes(bytes, num_docs);
+  if (read.ok()) return "ok";
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(read.status().message());
+}
+
+TEST(TextIndexBytesTest, WhatAnIndexCannotHoldIsRefused) {
+  EXPECT_EQ(FromBytesError(IndexBytes({"a", "b"}, {0, 1}), 2), "ok");
+  EXPECT_THAT(
+      FromBytesError(IndexBytes({"b", "a"}, {0}), 2),
+      HasSubstr("token 2 is empty, has no documents or is out of order"));
+  EXPECT_THAT(FromBytesError(IndexBytes({"a", "a"}, {0}), 2),
+              HasSubstr("token 2 is empty"));
+  EXPECT_THAT(FromBytesError(IndexBytes({""}, {0}), 2),
+              HasSubstr("token 1 is empty"));
+  EXPECT_THAT(FromBytesError(IndexBytes({"a"}, {}), 2),
+              HasSubstr("token 1 is empty, has no documents"));
+  EXPECT_THAT(FromBytesError(IndexBytes({"a"}, {1, 0}), 2),
+              HasSubstr("the documents of token 1 are not ascending"));
+  EXPECT_THAT(FromBytesError(IndexBytes({"a"}, {1, 1}), 2),
+              HasSubstr("the documents of token 1 are not ascending"));
+  EXPECT_THAT(FromBytesError(IndexBytes({"a"}, {0, 2}), 2),
+              HasSubstr("not below 2"));
+  EXPECT_THAT(FromBytesError(IndexBytes({"a"}, {0}) + "x", 2),
+              HasSubstr("1 bytes after its last token"));
+  std::string lying = IndexBytes({"a"}, {0});
+  lying[4] = '\x7f';  // token count
+  EXPECT_THAT(FromBytesError(lying, 2), HasSubstr("more than its bytes"));
+}
+
+TEST(TextIndexBytesTest, AnotherTokenizerVersionIsAFailedPrecondition) {
+  std::string bytes = IndexBytes({"a"}, {0});
+  bytes[0] = static_cast<char>(kTokenizerVersion + 1);
+  absl::StatusOr<TextIndex> read = TextIndex::FromBytes(bytes, 1);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(
+      std::string(read.status().message()),
+      HasSubstr(absl::StrCat("tokenizer version ", kTokenizerVersion + 1)));
+}
+
 }  // namespace
 }  // namespace newsmeta
