@@ -24,6 +24,9 @@ constexpr uint32_t kProviderName = newsmeta::v1::Provider::kNameFieldNumber;
 constexpr uint32_t kProviderDomain = newsmeta::v1::Provider::kDomainFieldNumber;
 constexpr uint32_t kSeconds = google::protobuf::Timestamp::kSecondsFieldNumber;
 constexpr uint32_t kNanos = google::protobuf::Timestamp::kNanosFieldNumber;
+// Article fields numbered from here on are left out of the BASIC view
+// (article.proto keeps FULL-only fields at 100 and up).
+constexpr uint32_t kFirstFullOnlyField = 100;
 
 bool ScanProvider(absl::string_view wire, ArticleFields* fields) {
   WireReader reader(wire);
@@ -81,12 +84,19 @@ bool ScanFields(absl::string_view wire, ArticleFields* fields,
                 std::vector<absl::string_view>* topics) {
   *fields = ArticleFields();
   fields->publish_time = absl::UnixEpoch();
+  fields->basic_size = static_cast<uint32_t>(wire.size());
+  bool basic = true;
   WireReader reader(wire);
   while (!reader.done()) {
+    const size_t at = wire.size() - reader.left();
     uint32_t number, wire_type;
     uint64_t varint = 0;
     absl::string_view bytes;
     if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
+    if (basic && number >= kFirstFullOnlyField) {
+      fields->basic_size = static_cast<uint32_t>(at);
+      basic = false;
+    }
     if (wire_type == kVarintWireType) {
       if (number == kQuality) fields->quality = static_cast<int32_t>(varint);
       if (number == kHeat) fields->heat = static_cast<int32_t>(varint);

@@ -26,6 +26,9 @@ struct ArticleFields {
   absl::Time publish_time;
   int32_t quality = 0;
   int32_t heat = 0;
+  // ScanFields only: how many leading bytes of the article are its BASIC
+  // view (the fields numbered below 100; FULL-only fields serialize last).
+  uint32_t basic_size = 0;
   bool published = false;
 };
 

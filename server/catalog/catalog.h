@@ -99,7 +99,7 @@ class Catalog {
     const absl::string_view full = wire_[i];
     return view == newsmeta::v1::ARTICLE_VIEW_FULL
                ? full
-               : absl::string_view(full.data(), basic_sizes_[i]);
+               : absl::string_view(full.data(), fields_[i].basic_size);
   }
   // The fields queries use, as views into ArticleBytes.
   const ArticleFields& fields(ArticleIndex i) const { return fields_[i]; }
@@ -157,7 +157,7 @@ class Catalog {
 
  private:
   Catalog() = default;
-  // Constructs fields_[begin, end) from wire_ (and basic_sizes_), appending
+  // Constructs fields_[begin, end) from wire_, appending
   // their topic views to `topics` and where each article's start to
   // `topic_begin[i - begin]`; the first article that does not scan or is out
   // of order after the one before it, or `end`.
@@ -166,13 +166,13 @@ class Catalog {
                    uint32_t* topic_begin);
   // What is wrong with article `i`, which ScanRange stopped at.
   absl::Status ScanProblem(size_t i) const;
-  // fields_, basic_sizes_ and topic_views_ for every article, on two threads.
+  // fields_ and topic_views_ for every article, on two threads.
   absl::Status ScanArticles();
   struct Spellings;
   // Article i's topic and domain numbers and postings (articles in order).
   void IndexTopics(ArticleIndex i, Spellings* spellings);
   void IndexDomain(ArticleIndex i, Spellings* spellings);
-  // Fills basic_sizes_ and every index from wire_, the text index from
+  // Fills fields_ and every index from wire_, the text index from
   // `known_text_index` when it answers one; fails when an article does not
   // scan or the articles are out of catalog order.
   absl::Status Index(
@@ -188,7 +188,6 @@ class Catalog {
   std::vector<std::string> owned_wire_;
   std::shared_ptr<const void> wire_storage_;
   std::vector<absl::string_view> wire_;  // FULL view bytes, in the above
-  std::vector<uint32_t> basic_sizes_;    // BASIC view: a prefix of wire_
   struct FreeMemory {
     void operator()(ArticleFields* fields) const { std::free(fields); }
   };

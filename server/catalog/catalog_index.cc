@@ -10,31 +10,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/wire_format_lite.h"
+#include "util/huge_pages.h"
 
 namespace newsmeta {
 namespace {
-
-// Article fields numbered from here on are left out of the BASIC view
-// (article.proto keeps FULL-only fields at 100 and up).
-constexpr uint32_t kFirstFullOnlyField = 100;
-
-// The length of the leading fields numbered below 100 in `wire`: the BASIC
-// view, since fields serialize in number order.
-uint32_t BasicPrefixSize(absl::string_view wire) {
-  google::protobuf::io::CodedInputStream input(
-      reinterpret_cast<const uint8_t*>(wire.data()),
-      static_cast<int>(wire.size()));
-  while (true) {
-    const int before = input.CurrentPosition();
-    const uint32_t tag = input.ReadTag();
-    if (tag == 0 || (tag >> 3) >= kFirstFullOnlyField ||
-        !google::protobuf::internal::WireFormatLite::SkipField(&input, tag)) {
-      return static_cast<uint32_t>(before);
-    }
-  }
-}
 
 bool InCatalogOrder(const ArticleFields& before, const ArticleFields& after) {
   return std::tie(before.publish_time, before.name) <
@@ -57,7 +36,6 @@ size_t Catalog::ScanRange(size_t begin, size_t end,
   for (size_t i = begin; i < end; ++i) {
     topic_begin[i - begin] = static_cast<uint32_t>(topics->size());
     ArticleFields* fields = new (&fields_[i]) ArticleFields();
-    basic_sizes_[i] = BasicPrefixSize(wire_[i]);
     if (!ScanFields(wire_[i], fields, topics)) return i;
     if (i > begin && !InCatalogOrder(fields_[i - 1], *fields)) return i;
   }
@@ -79,10 +57,10 @@ absl::Status Catalog::ScanProblem(size_t i) const {
 
 absl::Status Catalog::ScanArticles() {
   const size_t n = wire_.size();
-  fields_.reset(static_cast<ArticleFields*>(
-      std::malloc(std::max<size_t>(n, 1) * sizeof(ArticleFields))));
+  const size_t bytes = std::max<size_t>(n, 1) * sizeof(ArticleFields);
+  fields_.reset(static_cast<ArticleFields*>(std::malloc(bytes)));
   if (fields_ == nullptr) throw std::bad_alloc();
-  basic_sizes_.resize(n);
+  AdviseHugePages(fields_.get(), bytes);
   // Articles [0, half) on this thread, [half, n) on another, each with its
   // own topic views (most articles have a few topics: room for 4 each is
   // reserved, which costs nothing until used).

@@ -159,6 +159,14 @@ __attribute__((target("ssse3"))) inline __m128i BlockErrors(__m128i input,
   return _mm_xor_si128(must_continue, special);
 }
 
+// Nonzero where `block` ends inside a sequence: its last byte a lead, the
+// one before a lead of three or four bytes, or the one before that of four.
+__attribute__((target("ssse3"))) inline __m128i EndsIncomplete(__m128i block) {
+  return _mm_subs_epu8(
+      block, Table(0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                   0xFF, 0xFF, 0xFF, 0xF0 - 1, 0xE0 - 1, 0xC0 - 1));
+}
+
 }  // namespace
 
 bool HasSsse3() {
@@ -171,6 +179,26 @@ __attribute__((target("ssse3"))) bool IsValidUtf8Ssse3(absl::string_view text) {
   const char* const end = p + text.size();
   __m128i previous = _mm_setzero_si128();
   __m128i errors = _mm_setzero_si128();
+  // 64 bytes at a time: ASCII ones (most text) can only be wrong in that the
+  // bytes before them end inside a sequence, which BlockErrors would find
+  // too.
+  for (; end - p >= 64; p += 64) {
+    const __m128i* blocks = reinterpret_cast<const __m128i*>(p);
+    const __m128i a = _mm_loadu_si128(blocks);
+    const __m128i b = _mm_loadu_si128(blocks + 1);
+    const __m128i c = _mm_loadu_si128(blocks + 2);
+    const __m128i d = _mm_loadu_si128(blocks + 3);
+    if (_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))) == 0) {
+      errors = _mm_or_si128(errors, EndsIncomplete(previous));
+    } else {
+      errors = _mm_or_si128(errors, BlockErrors(a, previous));
+      errors = _mm_or_si128(errors, BlockErrors(b, a));
+      errors = _mm_or_si128(errors, BlockErrors(c, b));
+      errors = _mm_or_si128(errors, BlockErrors(d, c));
+    }
+    previous = d;
+  }
   for (; end - p >= 16; p += 16) {
     const __m128i input = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
     errors = _mm_or_si128(errors, BlockErrors(input, previous));

@@ -22,6 +22,8 @@ class WireReader {
   explicit WireReader(absl::string_view data) : data_(data) {}
 
   bool done() const { return data_.empty(); }
+  // How many bytes are left to read.
+  size_t left() const { return data_.size(); }
 
   bool ReadVarint(uint64_t* value) {
     *value = 0;

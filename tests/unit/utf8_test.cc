@@ -250,6 +250,27 @@ TEST(Utf8Test, VectorAndPortableWaysAgreeAtEveryBlockOffset) {
   }
 }
 
+TEST(Utf8Test, VectorAndPortableWaysAgreeAcrossLongAsciiRuns) {
+  // The vector way skips 64 ASCII bytes at once, checking only that the
+  // bytes before them do not end inside a sequence: sequences whole and cut
+  // short at every offset, then ASCII runs of and around 64 bytes.
+  for (const int lead : {0x80, 0xBF, 0xC2, 0xDF, 0xE0, 0xE1, 0xED, 0xEF, 0xF0,
+                         0xF4, 0xF5, 0xFF}) {
+    for (size_t at = 0; at < 140; ++at) {
+      for (const char* continuation :
+           {"", "\x90", "\xA0\xA0", "\x90\x80\xBF"}) {
+        for (const size_t ascii : {0, 63, 64, 65, 127, 130}) {
+          const std::string text = std::string(at, 'x') +
+                                   static_cast<char>(lead) + continuation +
+                                   std::string(ascii, 'y');
+          ExpectBothWaysAgree(text);
+          ExpectBothWaysAgree(text + "\xC3\xA9" + std::string(70, 'z'));
+        }
+      }
+    }
+  }
+}
+
 TEST(Utf8Test, VectorWayIsUsedOnThisMachine) {
   // The build machines are x86-64 with SSSE3; if this fails, the tests above
   // checked only the portable way.
