@@ -25,7 +25,7 @@ using ::newsmeta::v1::Article;
 
 constexpr size_t kChecksumSize = 32;  // XXH3-128 in hex
 // Magic, format version, article count, payload size, two empty strings,
-// text index size, checksum: the smallest header.
+// text index size, checksum: the smallest header (the article table follows).
 constexpr size_t kMinHeaderSize = 6 + 2 + 8 + 8 + 2 + 2 + 8 + kChecksumSize;
 
 void PutInt(std::string* out, uint64_t value, int bytes) {
@@ -65,6 +65,16 @@ bool ReadSize(absl::string_view in, size_t* offset, uint64_t* value) {
   return true;
 }
 
+// How many decimal digits `value` takes.
+size_t DecimalDigits(uint64_t value) {
+  size_t digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
 // The file's bytes (FileBytes: mapped when the kernel lets it), errors naming
 // it.
 absl::StatusOr<std::shared_ptr<const FileBytes>> ReadWhole(
@@ -88,10 +98,12 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
 
   // The catalog keeps each article as its deterministic serialization.
   std::string payload;
+  std::string table;  // each article's size
   for (ArticleIndex i = 0; i < catalog.size(); ++i) {
     const absl::string_view bytes =
         catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
     Catalog::AppendVersionedArticle(bytes, &payload);
+    PutInt(&table, bytes.size(), 4);  // a catalog article is under 4 GiB
   }
   std::string text_index;
   catalog.text_index().AppendBytes(&text_index);
@@ -107,12 +119,14 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   before.append(info.newsmeta_version);
   PutInt(&before, text_index.size(), 8);
   Xxh128Hasher hasher;
+  hasher.Update(table);
   hasher.Update(text_index);
   hasher.Update(payload);
   hasher.Update(before);
   const std::string checksum = hasher.HexDigest();
-  info.bytes = static_cast<int64_t>(before.size() + checksum.size() +
-                                    text_index.size() + payload.size());
+  info.bytes =
+      static_cast<int64_t>(before.size() + checksum.size() + table.size() +
+                           text_index.size() + payload.size());
 
   const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
   std::FILE* file = std::fopen(temporary.c_str(), "wb");
@@ -124,6 +138,7 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   bool ok = std::fwrite(before.data(), 1, before.size(), file) == before.size();
   ok = ok && std::fwrite(checksum.data(), 1, checksum.size(), file) ==
                  checksum.size();
+  ok = ok && std::fwrite(table.data(), 1, table.size(), file) == table.size();
   ok = ok && std::fwrite(text_index.data(), 1, text_index.size(), file) ==
                  text_index.size();
   ok = ok &&
@@ -203,7 +218,14 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   }
   const uint64_t text_index_size = GetInt(file, offset, 8);
   const size_t checksum_offset = layout.checksum_offset = offset + 8;
-  const size_t text_index_offset = checksum_offset + kChecksumSize;
+  const size_t table_offset = checksum_offset + kChecksumSize;
+  if (count > (file.size() - table_offset) / 4) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("truncated: ", count,
+                                " articles' sizes do not fit in the file"));
+  }
+  const absl::string_view table = file.substr(table_offset, 4 * count);
+  const size_t text_index_offset = table_offset + table.size();
   if (text_index_size > file.size() - text_index_offset) {
     return Problem(
         absl::StatusCode::kDataLoss, path,
@@ -224,23 +246,26 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   const absl::string_view payload = layout.payload =
       file.substr(payload_offset);
 
-  // The articles.
-  spans.reserve(std::min<uint64_t>(count, payload.size()));
-  for (size_t at = 0; at < payload.size();) {
-    uint64_t size;
-    if (!ReadSize(payload, &at, &size) || size > payload.size() - at) {
+  // The articles, where the table's sizes put them: each after its size in
+  // decimal and ':' (which ArticleFramed checks, off this path).
+  spans.reserve(count);
+  size_t at = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t size = GetInt(table, 4 * i, 4);
+    const size_t start = at + DecimalDigits(size) + 1;
+    if (start > payload.size() || size > payload.size() - start) {
       return Problem(absl::StatusCode::kDataLoss, path,
-                     absl::StrCat("corrupt: article ", spans.size() + 1,
-                                  " has a malformed size or overruns the "
-                                  "payload"));
+                     absl::StrCat("corrupt: article ", i + 1, " of ", count,
+                                  " overruns the payload"));
     }
-    spans.push_back(payload.substr(at, static_cast<size_t>(size)));
-    at += size;
+    spans.push_back(payload.substr(start, static_cast<size_t>(size)));
+    at = start + size;
   }
-  if (spans.size() != count) {
-    return Problem(absl::StatusCode::kDataLoss, path,
-                   absl::StrCat("corrupt: ", spans.size(),
-                                " articles, the header says ", count));
+  if (at != payload.size()) {
+    return Problem(
+        absl::StatusCode::kDataLoss, path,
+        absl::StrCat("corrupt: its ", count, " articles end ",
+                     payload.size() - at, " bytes before the payload does"));
   }
   info.articles = static_cast<int64_t>(count);
 
@@ -257,6 +282,17 @@ bool ChecksumMatches(absl::string_view file, const Layout& layout) {
          file.substr(layout.checksum_offset, kChecksumSize);
 }
 
+// Article `i` lies in the payload after its size in decimal and ':', as the
+// catalog version hashes it.
+bool ArticleFramed(const Layout& layout, size_t i) {
+  const absl::string_view article = layout.articles[i];
+  size_t at = static_cast<size_t>(article.data() - layout.payload.data()) -
+              DecimalDigits(article.size()) - 1;
+  uint64_t size;
+  return ReadSize(layout.payload, &at, &size) && size == article.size() &&
+         at == static_cast<size_t>(article.data() - layout.payload.data());
+}
+
 absl::Status ChecksumProblem(const std::string& path) {
   return Problem(absl::StatusCode::kDataLoss, path,
                  "corrupt: the checksum does not match its content");
@@ -266,6 +302,20 @@ absl::Status ArticleProblem(const std::string& path, size_t article) {
   return Problem(
       absl::StatusCode::kDataLoss, path,
       absl::StrCat("corrupt: article ", article + 1, " does not parse"));
+}
+
+absl::Status FramingProblem(const std::string& path, size_t article) {
+  return Problem(absl::StatusCode::kDataLoss, path,
+                 absl::StrCat("corrupt: article ", article + 1,
+                              " does not follow its size in the payload"));
+}
+
+// The first article of `layout` not framed as written, or SIZE_MAX.
+size_t FirstUnframed(const Layout& layout) {
+  for (size_t i = 0; i < layout.articles.size(); ++i) {
+    if (!ArticleFramed(layout, i)) return i;
+  }
+  return SIZE_MAX;
 }
 
 // Checks the snapshot `file`, read from `path`; once it knows the article
@@ -288,11 +338,13 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
   const size_t chunks = (spans.size() + kChunk - 1) / kChunk;
   std::atomic<size_t> next{0};
   std::atomic<bool> checksum_ok{false};
+  std::atomic<size_t> unframed{SIZE_MAX};
   std::atomic<size_t> bad_article{SIZE_MAX};
   const auto work = [&] {
     for (size_t job = next++; job <= chunks; job = next++) {
       if (job == 0) {
         checksum_ok = ChecksumMatches(file, layout);
+        unframed = FirstUnframed(layout);
         continue;
       }
       const size_t end = std::min(spans.size(), job * kChunk);
@@ -317,6 +369,7 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
   for (std::thread& worker : workers) worker.join();
 
   if (!checksum_ok) return ChecksumProblem(path);
+  if (unframed != SIZE_MAX) return FramingProblem(path, unframed);
   if (bad_article != SIZE_MAX) return ArticleProblem(path, bad_article);
   return layout.info;
 }
@@ -358,6 +411,10 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
     }
     const WireChecker checker(Article::descriptor());
     for (size_t i = 0; i < layout->articles.size(); ++i) {
+      if (!ArticleFramed(*layout, i)) {
+        verdict = FramingProblem(path, i);
+        return;
+      }
       if (!checker.Check(layout->articles[i])) {
         verdict = ArticleProblem(path, i);
         return;

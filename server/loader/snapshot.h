@@ -6,14 +6,15 @@
 //   "NMSNAP"                   6 bytes, the magic
 //   format version             uint16, kSnapshotFormatVersion
 //   article count              uint64
-//   payload size               uint64, bytes after the header
+//   payload size               uint64, the payload's bytes
 //   catalog version            uint16 length, then the bytes (Catalog::version)
 //   newsmeta version           uint16 length, then the bytes (the writer's)
 //   text index size            uint64
 //   checksum                   32 bytes: XXH3-128 (xxh128sum's canonical
-//                              form), in lowercase hex, of the text index
-//                              and the payload, followed by the header
-//                              before it
+//                              form), in lowercase hex, of all that follows
+//                              it, then of the header before it
+//   article table              per article, its size (uint32): where each
+//                              lies in the payload, found without reading it
 //   text index                 the catalog's (TextIndex::AppendBytes), so a
 //                              restart need not tokenize every title and
 //                              excerpt again; one whose tokenizer version is
@@ -47,7 +48,7 @@ namespace newsmeta {
 inline constexpr absl::string_view kSnapshotMagic = "NMSNAP";
 // Version 1 framed articles with varint sizes and hashed the header first;
 // version 2 had a SHA-256 checksum, and readers hashed the catalog version;
-// version 3 had no text index.
+// version 3 had no article table or text index.
 inline constexpr uint16_t kSnapshotFormatVersion = 4;
 
 struct SnapshotInfo {

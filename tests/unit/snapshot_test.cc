@@ -87,8 +87,12 @@ class SnapshotTest : public ::testing::Test {
     }
     return offset + 8;
   }
-  // The text index's bytes in the file, which start after the checksum.
-  size_t TextIndexOffset() const { return ChecksumOffset() + 32; }
+  // The article table (4 bytes per article) follows the checksum, then the
+  // text index.
+  size_t TableOffset() const { return ChecksumOffset() + 32; }
+  size_t TextIndexOffset() const {
+    return TableOffset() + 4 * catalog_->size();
+  }
   size_t TextIndexSize() const {
     return bytes_.size() - TextIndexOffset() - PayloadSize();
   }
@@ -197,7 +201,8 @@ TEST_F(SnapshotTest, CorruptArticleCountIsRefused) {
   std::string corrupt = bytes_;
   corrupt[8] = 41;
   WriteBytes(path_, corrupt);
-  ExpectRefused(absl::StatusCode::kDataLoss, "40 articles, the header says 41");
+  // Its table is then 4 bytes longer, which leaves the payload short.
+  ExpectRefused(absl::StatusCode::kDataLoss, "truncated: the payload is");
 }
 
 TEST_F(SnapshotTest, TruncatedFileIsRefused) {
@@ -311,13 +316,37 @@ TEST_F(SnapshotTest, PayloadIsWhatTheCatalogVersionHashes) {
   EXPECT_EQ(Sha256Hex(payload).substr(0, 16), catalog_->version());
 }
 
-TEST_F(SnapshotTest, MalformedArticleSizeIsRefused) {
-  // The first byte of the first article's size.
-  std::string corrupt = bytes_;
-  corrupt[bytes_.size() - PayloadSize()] = 'x';
-  WriteBytes(path_, corrupt);
+TEST_F(SnapshotTest, MalformedArticleSizeIsRefusedDespiteItsChecksum) {
+  // The first byte of the first article's size in the payload.
+  std::string forged = bytes_;
+  forged[bytes_.size() - PayloadSize()] = 'x';
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
   ExpectRefused(absl::StatusCode::kDataLoss,
-                "article 1 has a malformed size or overruns the payload");
+                "article 1 does not follow its size in the payload");
+}
+
+TEST_F(SnapshotTest, ArticleTableThatDisagreesWithThePayloadIsRefused) {
+  // Article 2's size in the table one more, article 3's one less: they
+  // still fill the payload, but not as it frames them.
+  std::string forged = bytes_;
+  forged[TableOffset() + 4] = static_cast<char>(forged[TableOffset() + 4] + 1);
+  forged[TableOffset() + 8] = static_cast<char>(forged[TableOffset() + 8] - 1);
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "article 2 does not follow its size in the payload");
+  // The last article's size, far too large.
+  forged = bytes_;
+  forged[TableOffset() + 4 * 39 + 3] = '\x7f';
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "article 40 of 40 overruns the payload");
+  // The last article's size, one less: the articles end before the payload.
+  forged = bytes_;
+  forged[TableOffset() + 4 * 39] =
+      static_cast<char>(forged[TableOffset() + 4 * 39] - 1);
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "its 40 articles end 1 bytes before the payload does");
 }
 
 TEST_F(SnapshotTest, ArticleThatWouldNotParseIsRefusedDespiteItsChecksum) {
