@@ -18,7 +18,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-seed_parser_fuzzer filter_fuzzer text_query_fuzzer page_token_fuzzer block_yaml_fuzzer}
+targets=${FUZZ_TARGETS:-seed_parser_fuzzer filter_fuzzer text_query_fuzzer page_token_fuzzer block_yaml_fuzzer snapshot_fuzzer}
 jobs=${FUZZ_JOBS:-$(nproc)}
 
 # clang and its runtimes (libFuzzer, ASan, UBSan) come from Debian; the
@@ -53,6 +53,7 @@ options_for() {
     text_query_fuzzer) echo "-dict=fuzz/dict/text.dict -max_len=2048" ;;
     block_yaml_fuzzer) echo "-dict=fuzz/dict/seed.dict -max_len=16384" ;;
     page_token_fuzzer) echo "-max_len=256" ;;
+    snapshot_fuzzer) echo "-max_len=240" ;;
   esac
 }
 # The committed inputs to start from: fuzz/corpus/<target>/, and for the

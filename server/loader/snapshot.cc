@@ -438,7 +438,9 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
   std::vector<absl::string_view> articles = layout->articles;
   absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
       Catalog::FromCatalogBytes(
-          std::move(articles), *std::move(file),
+          // A copy: the threads above read the file until they are joined
+          // below, even when the catalog fails and lets go of it.
+          std::move(articles), *file,
           // The version the checksum vouches for (a failed check wins below).
           [&] {
             verified().IgnoreError();

@@ -365,6 +365,22 @@ TEST_F(SnapshotTest, ArticleThatWouldNotParseIsRefusedDespiteItsChecksum) {
   ExpectRefused(absl::StatusCode::kDataLoss, "article 3 does not parse");
 }
 
+TEST_F(SnapshotTest, ArticleThatDoesNotScanIsRefusedWhileTheOthersAreRead) {
+  // Article 1's first tag made wire type 7 (none), with the checksum made
+  // again: indexing stops at once, while other threads still read the file
+  // (the text index, the checks), which must stay mapped until they end.
+  std::string forged = bytes_;
+  const absl::string_view article =
+      catalog_->ArticleBytes(0, v1::ARTICLE_VIEW_FULL);
+  const size_t begins = forged.find(std::string(article));
+  ASSERT_NE(begins, std::string::npos);
+  forged[begins] = static_cast<char>((forged[begins] & ~7) | 7);
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
+  for (int round = 0; round < 20; ++round) {
+    ExpectRefused(absl::StatusCode::kDataLoss, "article 1 does not parse");
+  }
+}
+
 TEST_F(SnapshotTest, CatalogVersionThatIsNotHexIsRefusedDespiteItsChecksum) {
   // The version is served in response headers: a forged one ("0123456789abcde"
   // and a newline) must not get there.
