@@ -7,7 +7,9 @@
 #   bench/serving/profile.sh BUILD_DIR OUT_DIR
 #
 # Writes OUT_DIR/serving-profile-{stream,get,list}.txt: the hottest symbols
-# (self time) and the share of each library. SERVING_ARTICLES as in run.sh.
+# (self time) and the share of each library. SERVING_ARTICLES as in run.sh;
+# PROFILE_PERF_FLAGS adds perf record options (say, "--call-graph dwarf,8192
+# -F 499" for call graphs through libraries built without frame pointers).
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
@@ -76,7 +78,7 @@ report() {
 
 for load in stream get list; do
   data=$out/serving-profile-$load.data
-  perf record -e cpu-clock -F 1999 -p "$server_pid" -o "$data" \
+  perf record -e cpu-clock -F 1999 ${PROFILE_PERF_FLAGS:-} -p "$server_pid" -o "$data" \
     >/dev/null 2>&1 &
   perf_pid=$!
   "$build/bench/serving/newsmeta-serving-load" \
