@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "google/protobuf/wire_format_lite.h"
 #include "text/normalize.h"
 #include "util/sha256.h"
 #include "util/status_macros.h"

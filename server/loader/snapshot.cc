@@ -16,6 +16,7 @@
 #include "loader/wire_check.h"
 #include "text/text_index.h"
 #include "util/file_bytes.h"
+#include "util/little_endian.h"
 #include "util/xxh128.h"
 
 namespace newsmeta {
@@ -29,16 +30,11 @@ constexpr size_t kChecksumSize = 32;  // XXH3-128 in hex
 constexpr size_t kMinHeaderSize = 6 + 2 + 8 + 8 + 2 + 2 + 8 + kChecksumSize;
 
 void PutInt(std::string* out, uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i)
-    out->push_back(static_cast<char>(value >> (8 * i)));
+  AppendLittleEndian(value, bytes, out);
 }
 
 uint64_t GetInt(absl::string_view in, size_t offset, int bytes) {
-  uint64_t value = 0;
-  for (int i = 0; i < bytes; ++i) {
-    value |= uint64_t{static_cast<uint8_t>(in[offset + i])} << (8 * i);
-  }
-  return value;
+  return LoadLittleEndian(in.data() + offset, static_cast<size_t>(bytes));
 }
 
 absl::Status Problem(absl::StatusCode code, const std::string& path,

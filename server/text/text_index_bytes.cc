@@ -12,13 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "text/normalize.h"
 #include "text/text_index.h"
+#include "util/little_endian.h"
 
 namespace newsmeta {
 namespace {
 
 void PutUint32(uint32_t value, std::string* out) {
-  for (int i = 0; i < 4; ++i)
-    out->push_back(static_cast<char>(value >> (8 * i)));
+  AppendLittleEndian(value, 4, out);
 }
 
 // Reads bytes from the front of a view, never past its end.
@@ -30,10 +30,7 @@ class Reader {
 
   bool Uint32(uint32_t* value) {
     if (bytes_.size() < 4) return false;
-    *value = 0;
-    for (int i = 0; i < 4; ++i) {
-      *value |= uint32_t{static_cast<uint8_t>(bytes_[i])} << (8 * i);
-    }
+    *value = static_cast<uint32_t>(LoadLittleEndian(bytes_.data(), 4));
     bytes_.remove_prefix(4);
     return true;
   }

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "util/little_endian.h"
+
 namespace newsmeta {
 namespace {
 
@@ -9,15 +11,6 @@ constexpr uint64_t kMul1 = 0x87c37b91114253d5ULL;
 constexpr uint64_t kMul2 = 0x4cf5ad432745937fULL;
 
 uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
-
-// Bytes as a little-endian word, whatever the machine's byte order.
-uint64_t LoadLittleEndian(const char* p, size_t n) {
-  uint64_t word = 0;
-  for (size_t i = 0; i < n; ++i) {
-    word |= static_cast<uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
-  }
-  return word;
-}
 
 uint64_t Mix(uint64_t h, uint64_t word) {
   h ^= Rotl(word * kMul1, 31) * kMul2;

@@ -41,6 +41,15 @@ std::shared_ptr<const Catalog> CorpusCatalog(int count) {
   return Catalog::Build(std::move(articles)).catalog;
 }
 
+// The bytes of a text index holding `token` in document `doc` alone.
+std::string OneTokenIndexBytes(absl::string_view token, uint32_t doc) {
+  TextIndex::Builder builder;
+  builder.Add(doc, token, "");
+  std::string bytes;
+  std::move(builder).Build().AppendBytes(&bytes);
+  return bytes;
+}
+
 // The snapshot of a 40-article corpus, written to a fresh folder.
 class SnapshotTest : public ::testing::Test {
  protected:
@@ -255,11 +264,7 @@ TEST_F(SnapshotTest, TextIndexIsTheCatalogsAsItsBytesSay) {
 TEST_F(SnapshotTest, TextIndexOfTheFileIsTheOneServed) {
   // A forged index that says one token is in article 1 alone: the loaded
   // catalog answers with it, so it was not built again from the articles.
-  std::string forged;
-  TextIndex::Builder builder;
-  builder.Add(0, "zzforged", "");
-  std::move(builder).Build().AppendBytes(&forged);
-  WriteBytes(path_, WithTextIndex(forged));
+  WriteBytes(path_, WithTextIndex(OneTokenIndexBytes("zzforged", 0)));
   SnapshotInfo info;
   absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
       LoadSnapshotCatalog(path_, &info);
@@ -286,11 +291,7 @@ TEST_F(SnapshotTest, TextIndexOfAnotherTokenizerIsBuiltAgain) {
 
 TEST_F(SnapshotTest, MalformedTextIndexIsRefusedDespiteItsChecksum) {
   // Article 41 of 40 in a posting list.
-  std::string forged;
-  TextIndex::Builder builder;
-  builder.Add(40, "beyond", "");
-  std::move(builder).Build().AppendBytes(&forged);
-  WriteBytes(path_, WithTextIndex(forged));
+  WriteBytes(path_, WithTextIndex(OneTokenIndexBytes("beyond", 40)));
   ExpectRefused(absl::StatusCode::kDataLoss,
                 "corrupt: text index: the documents of token 1 are not "
                 "ascending or not below 40");
