@@ -183,9 +183,8 @@ class Catalog {
       const std::function<std::string()>& known_version,
       const std::function<std::optional<TextIndex>()>& known_text_index);
 
-  // The articles' bytes live in owned_wire_ (one string each, from Build) or
-  // in wire_storage_ (one buffer, from a snapshot).
-  std::vector<std::string> owned_wire_;
+  // What holds the articles' bytes: one buffer in catalog order (from Build,
+  // or a snapshot file), or a string per article.
   std::shared_ptr<const void> wire_storage_;
   std::vector<absl::string_view> wire_;  // FULL view bytes, in the above
   struct FreeMemory {

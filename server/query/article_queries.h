@@ -78,6 +78,9 @@ class ArticleStream {
   // The wire bytes of the next article in the requested view, or nullopt at
   // the end. They stay valid as long as the stream.
   std::optional<absl::string_view> Next();
+  // Keeps the bytes Next returns valid for as long as it is held, after the
+  // stream too (the catalog they are in).
+  std::shared_ptr<const void> bytes_owner() const { return catalog_; }
 
  private:
   ArticleStream(std::shared_ptr<const Catalog> catalog, Query query,

@@ -10,6 +10,7 @@
 #include "query/article_queries.h"
 #include "service/call_auth.h"
 #include "service/call_recorder.h"
+#include "service/shared_slices.h"
 #include "service/status_conversion.h"
 #include "service/watch_reactor.h"
 #include "util/errors.h"
@@ -41,11 +42,6 @@ absl::StatusOr<Message> ParseRequest(const grpc::ByteBuffer& bytes) {
                               Message::descriptor()->full_name(), " message"));
   }
   return message;
-}
-
-grpc::ByteBuffer ToByteBuffer(absl::string_view bytes) {
-  grpc::Slice slice(bytes.data(), bytes.size());
-  return grpc::ByteBuffer(&slice, 1);
 }
 
 // One copy of the message's pieces (the catalog's article bytes and the few
@@ -95,13 +91,19 @@ grpc::ServerUnaryReactor* FinishUnary(CallRecorder* call,
 
 // Writes one article at a time, the next from OnWriteDone, so flow control
 // paces the stream and a cancelled or expired call stops at its next write.
+// Each message refers to the article's bytes in the catalog (no copy): with
+// messages of a few hundred bytes, a copy per message cost the stream about
+// a tenth of its server CPU.
 class ArticleStreamReactor final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   ArticleStreamReactor(std::unique_ptr<ArticleStream> stream,
                        std::unique_ptr<CallRecorder> call,
                        const grpc::CallbackServerContext* context)
-      : stream_(std::move(stream)), call_(std::move(call)), context_(context) {
+      : stream_(std::move(stream)),
+        call_(std::move(call)),
+        context_(context),
+        slices_(SharedSlices::Create(stream_->bytes_owner())) {
     WriteNext();
   }
 
@@ -116,7 +118,10 @@ class ArticleStreamReactor final
     WriteNext();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    slices_->Release();
+    delete this;
+  }
 
  private:
   void WriteNext() {
@@ -125,7 +130,8 @@ class ArticleStreamReactor final
       FinishCall(grpc::Status::OK);
       return;
     }
-    message_ = ToByteBuffer(*article);
+    grpc::Slice slice = slices_->View(*article);
+    message_ = grpc::ByteBuffer(&slice, 1);
     StartWrite(&message_);
   }
 
@@ -137,6 +143,7 @@ class ArticleStreamReactor final
   std::unique_ptr<ArticleStream> stream_;
   const std::unique_ptr<CallRecorder> call_;
   const grpc::CallbackServerContext* const context_;
+  SharedSlices* const slices_;
   grpc::ByteBuffer message_;  // being written
 };
 

@@ -7,12 +7,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "gen_seeds/corpus.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
 #include "test_util.h"
@@ -503,6 +505,52 @@ std::shared_ptr<const Catalog> GeneratedCatalog(int count) {
   for (int i = 0; i < count; ++i)
     articles.push_back(GenerateArticle(options, i));
   return Catalog::Build(std::move(articles)).catalog;
+}
+
+// A stream or a page of neighbours reads neighbouring memory: Build lays the
+// articles' bytes out one after another in catalog order, whichever of its
+// two threads wrote them, each what the article serializes to.
+TEST(CatalogTest, BuildLaysTheArticlesOutOneAfterAnotherInCatalogOrder) {
+  CorpusOptions options;
+  options.count = kTwoThreadArticles;
+  std::vector<v1::Article> articles;
+  for (int i = 0; i < options.count; ++i) {
+    articles.push_back(GenerateArticle(options, i));
+  }
+  const std::shared_ptr<const Catalog> catalog =
+      Catalog::Build(articles).catalog;
+  ASSERT_EQ(catalog->size(), articles.size());
+  absl::flat_hash_map<std::string, const v1::Article*> by_name;
+  for (const v1::Article& article : articles) {
+    by_name[article.name()] = &article;
+  }
+  for (ArticleIndex i = 0; i < catalog->size(); ++i) {
+    const absl::string_view bytes =
+        catalog->ArticleBytes(i, v1::ARTICLE_VIEW_FULL);
+    if (i + 1 < catalog->size()) {
+      ASSERT_EQ(catalog->ArticleBytes(i + 1, v1::ARTICLE_VIEW_FULL).data(),
+                bytes.data() + bytes.size())
+          << i;
+    }
+    const v1::Article* article = by_name[catalog->fields(i).name];
+    ASSERT_NE(article, nullptr) << i;
+    v1::Article parsed;
+    ASSERT_TRUE(
+        parsed.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+        << i;
+    // Build points related links at the articles they name; the rest is
+    // the article as given.
+    v1::Article expected = *article;
+    for (v1::RelatedLink& link : *expected.mutable_related()) {
+      link.clear_article();
+    }
+    for (v1::RelatedLink& link : *parsed.mutable_related()) {
+      link.clear_article();
+    }
+    ASSERT_TRUE(
+        google::protobuf::util::MessageDifferencer::Equals(parsed, expected))
+        << i;
+  }
 }
 
 TEST(CatalogTest, FromCatalogBytesScannedOnTwoThreadsGivesTheSameIndexes) {
