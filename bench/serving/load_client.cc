@@ -402,6 +402,8 @@ struct LoopResult {
   std::string first_error;
   std::vector<int64_t> latencies_ns;  // sorted
   CpuTotals cpu;
+  // Calls per second of each round merged in, in order.
+  std::vector<double> round_calls_per_s;
 };
 
 // Adds `more` (another round) to `total`.
@@ -422,6 +424,8 @@ void Merge(const LoopResult& more, LoopResult* total) {
   total->cpu.server_known = total->cpu.server_known && more.cpu.server_known;
   total->cpu.server_us += more.cpu.server_us;
   total->cpu.client_us += more.cpu.client_us;
+  total->round_calls_per_s.push_back(
+      more.seconds > 0 ? static_cast<double>(more.calls) / more.seconds : 0);
 }
 
 // Keeps `in_flight` unary calls open: each slot starts its next call when
@@ -560,7 +564,8 @@ std::string LoopJson(const LoopResult& result) {
       .Add("p50_us", PercentileMicros(result.latencies_ns, 0.50))
       .Add("p90_us", PercentileMicros(result.latencies_ns, 0.90))
       .Add("p99_us", PercentileMicros(result.latencies_ns, 0.99))
-      .Add("max_us", PercentileMicros(result.latencies_ns, 1.0));
+      .Add("max_us", PercentileMicros(result.latencies_ns, 1.0))
+      .Add("round_calls_per_s", result.round_calls_per_s);
   AddCpu(result.cpu, result.calls, result.seconds, "call", &json);
   if (result.articles != result.calls) {
     const double articles = static_cast<double>(result.articles);

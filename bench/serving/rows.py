@@ -17,9 +17,32 @@ def ratio(value, ceiling):
     return value / ceiling
 
 
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    if n == 0:
+        return None
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def round_ratios(newsmeta_rounds, ceiling_rounds):
+    """newsmeta / ceiling of each round: both servers measured back to back,
+    so the drift of a shared machine between rounds cancels out."""
+    return [n / c for n, c in zip(newsmeta_rounds, ceiling_rounds) if c]
+
+
+def stream_rounds(figures, runs_per_round):
+    """The median rate of each round's StreamArticles runs."""
+    rates = figures["run_articles_per_s"]
+    return [median(rates[k:k + runs_per_round])
+            for k in range(0, len(rates), runs_per_round)]
+
+
 def row(name, unit, value, ceiling, target=None, higher_is_better=True,
-        ratio_meaning="of ceiling"):
-    r = ratio(value, ceiling)
+        ratio_meaning="of ceiling", paired=None):
+    """A row; `paired` (per-round ratios), when given, makes the ratio their
+    median instead of value / ceiling."""
+    r = median(paired) if paired else ratio(value, ceiling)
     met = None
     if target is not None and r is not None:
         met = r >= target if higher_is_better else r <= target
@@ -47,18 +70,26 @@ def main(argv):
 
     ns, cs = nm["stream"], ce["stream"]
     count = ns["articles"]
+    per_round = raw["stream_runs_per_round"]
+    paired = {"stream": round_ratios(stream_rounds(ns, per_round),
+                                     stream_rounds(cs, per_round))}
+    for key in nm:
+        if isinstance(nm[key], dict) and "round_calls_per_s" in nm[key]:
+            paired[key] = round_ratios(nm[key]["round_calls_per_s"],
+                                       ce[key]["round_calls_per_s"])
     rows = [
         row(f"StreamArticles, {count:,}-article result", "articles/s",
-            ns["articles_per_s"], cs["articles_per_s"], 0.85),
+            ns["articles_per_s"], cs["articles_per_s"], 0.85,
+            paired=paired["stream"]),
         row("StreamArticles, message bytes", "MB/s", ns["mb_per_s"],
-            cs["mb_per_s"]),
+            cs["mb_per_s"], paired=paired["stream"]),
     ]
     for key in ("get_1", "get_16"):
         n, c = nm[key], ce[key]
         flight = f"{n['in_flight']} in flight"
         rows += [
             row(f"GetArticle, {flight}", "calls/s", n["calls_per_s"],
-                c["calls_per_s"], 0.85),
+                c["calls_per_s"], 0.85, paired=paired.get(key)),
             row(f"GetArticle p50, {flight}", "µs", n["p50_us"], c["p50_us"],
                 None, False, "× ceiling's"),
             row(f"GetArticle p99, {flight}", "µs", n["p99_us"], c["p99_us"],
@@ -68,7 +99,8 @@ def main(argv):
     n, c = nm[list_key], ce[list_key]
     rows.append(
         row(f"ListArticles pages of 50, {n['in_flight']} in flight",
-            "pages/s", n["calls_per_s"], c["calls_per_s"], 0.75))
+            "pages/s", n["calls_per_s"], c["calls_per_s"], 0.75,
+            paired=paired.get(list_key)))
     cpu = [
         ("Server CPU per streamed article", ns, cs,
          "server_cpu_us_per_article"),
@@ -96,6 +128,12 @@ def main(argv):
         f"articles from newsmeta with one StreamArticles call). Both "
         f"servers run at once and take turns, measurement by measurement, "
         f"in {raw['rounds']} rounds (newsmeta first, then the ceiling first).",
+        "Throughput ratios are the median of the per-round ratios (each "
+        "round measures both servers back to back, so the drift of the "
+        "shared machine between rounds cancels); the newsmeta and ceiling "
+        "columns are over all rounds. Per round: " + "; ".join(
+            f"{name} " + ", ".join(f"{r:.3g}" for r in ratios)
+            for name, ratios in paired.items() if ratios) + ".",
         f"Message sizes, newsmeta / ceiling: stream "
         f"{ns['message_bytes']:,} / {cs['message_bytes']:,} bytes ({same}); "
         f"GetArticle (FULL view) "

@@ -14,13 +14,14 @@
 #    measurement (A B, then B A), since the machine is shared and its load
 #    drifts; the server that is not measured sits idle. Then both stop.
 # 4. rows.py turns the figures into OUT_DIR/serving.json: each as newsmeta /
-#    ceiling, plus server CPU-us per message.
+#    ceiling (throughput: the median of the rounds' ratios), plus server
+#    CPU-us per message.
 # The raw figures stay in OUT_DIR/serving-raw.json and the logs in
 # OUT_DIR/serving-*.log. Takes about 2 minutes (1 to 3 more the first time,
 # to generate the corpus). Servers are always stopped.
 #
 # Environment: SERVING_ARTICLES (corpus size), SERVING_DURATION (each
-# closed-loop measurement per round, default 4s), SERVING_ROUNDS (default 2),
+# closed-loop measurement per round, default 3s), SERVING_ROUNDS (default 4),
 # SERVING_STREAM_RUNS (per round, default 3).
 set -euo pipefail
 
@@ -34,8 +35,8 @@ mkdir -p "$2"
 out=$(cd "$2" && pwd)
 
 articles=${SERVING_ARTICLES:-50000}
-duration=${SERVING_DURATION:-4s}
-rounds=${SERVING_ROUNDS:-2}
+duration=${SERVING_DURATION:-3s}
+rounds=${SERVING_ROUNDS:-4}
 stream_runs=${SERVING_STREAM_RUNS:-3}
 
 server_bin=$build/server/newsmeta-server
