@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/string_view.h"
 
@@ -25,8 +26,8 @@ class SharedSlices {
   SharedSlices(const SharedSlices&) = delete;
   SharedSlices& operator=(const SharedSlices&) = delete;
 
-  // A slice of `bytes`, which must lie in memory `owner` keeps valid; only
-  // until Release (from any thread).
+  // A slice of `bytes`, which must lie in memory `owner` keeps valid. Called
+  // before Release; gRPC may release the slices on any thread.
   grpc::Slice View(absl::string_view bytes);
   // The creator's reference: the object goes away once this and every slice
   // View made have been released.
