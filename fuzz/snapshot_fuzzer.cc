@@ -28,6 +28,7 @@
 #include "catalog/catalog.h"
 #include "gen_seeds/corpus.h"
 #include "loader/snapshot.h"
+#include "util/little_endian.h"
 #include "util/xxh128.h"
 
 namespace {
@@ -79,8 +80,7 @@ size_t ChecksumOffset(const std::string& file) {
   size_t offset = 24;
   for (int k = 0; k < 2; ++k) {
     if (file.size() < offset + 2) return 0;
-    offset += 2 + (static_cast<uint8_t>(file[offset]) |
-                   size_t{static_cast<uint8_t>(file[offset + 1])} << 8);
+    offset += 2 + newsmeta::LoadLittleEndian(file.data() + offset, 2);
   }
   offset += 8;
   return file.size() >= offset + 32 ? offset : 0;
@@ -124,10 +124,8 @@ void CheckLoaded(const Catalog& catalog) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string file = Valid();
   for (size_t at = 0; at + 6 <= size; at += 6) {
-    const uint32_t offset = static_cast<uint32_t>(data[at]) |
-                            static_cast<uint32_t>(data[at + 1]) << 8 |
-                            static_cast<uint32_t>(data[at + 2]) << 16 |
-                            static_cast<uint32_t>(data[at + 3]) << 24;
+    const uint64_t offset =
+        newsmeta::LoadLittleEndian(reinterpret_cast<const char*>(data + at), 4);
     const char byte = static_cast<char>(data[at + 4]);
     if (file.empty()) break;
     const size_t where = offset % file.size();

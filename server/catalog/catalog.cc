@@ -106,12 +106,13 @@ std::shared_ptr<const void> SerializeInOrder(
       (*articles)[i] = Article();
     }
   };
-  // The second thread takes the articles from the middle byte on.
+  // The second thread takes the articles from the middle byte on: `middle`
+  // is the last article to start at or before it (at most n).
   const size_t middle = static_cast<size_t>(
       std::upper_bound(offsets.begin(), offsets.end(), total / 2) -
       offsets.begin() - 1);
-  std::thread second(serialize, std::min(middle, n), n);
-  serialize(0, std::min(middle, n));
+  std::thread second(serialize, middle, n);
+  serialize(0, middle);
   second.join();
   return buffer;
 }
