@@ -51,25 +51,6 @@ absl::StatusOr<std::vector<std::string>> NormalizedValues(
   return keys;
 }
 
-absl::Status ReadTime(absl::string_view field, bool present,
-                      const google::protobuf::Timestamp& timestamp,
-                      std::optional<absl::Time>* out) {
-  if (!present) return absl::OkStatus();
-  // google.protobuf.Timestamp's valid range: years 0001 to 9999.
-  if (timestamp.seconds() < -62135596800 ||
-      timestamp.seconds() > 253402300799 || timestamp.nanos() < 0 ||
-      timestamp.nanos() > 999999999) {
-    return InvalidField(
-        field, "INVALID_TIMESTAMP",
-        absl::StrCat(field, " is not a valid timestamp (seconds ",
-                     timestamp.seconds(), ", nanos ", timestamp.nanos(), ")"),
-        {{"seconds", absl::StrCat(timestamp.seconds())},
-         {"nanos", absl::StrCat(timestamp.nanos())}});
-  }
-  *out = ToAbslTime(timestamp);
-  return absl::OkStatus();
-}
-
 absl::Status InvalidOrderBy(absl::string_view order_by, absl::string_view why) {
   const std::string shown = absl::CHexEscape(order_by.substr(0, 100));
   return InvalidField(
@@ -155,10 +136,10 @@ absl::StatusOr<Query> CommonQuery(const Request& request) {
   ASSIGN_OR_RETURN(
       query.provider_domains,
       NormalizedValues("provider_domains", request.provider_domains()));
-  RETURN_IF_ERROR(ReadTime("start_time", request.has_start_time(),
-                           request.start_time(), &query.start_time));
-  RETURN_IF_ERROR(ReadTime("end_time", request.has_end_time(),
-                           request.end_time(), &query.end_time));
+  RETURN_IF_ERROR(ReadTimestampField("start_time", request.has_start_time(),
+                                     request.start_time(), &query.start_time));
+  RETURN_IF_ERROR(ReadTimestampField("end_time", request.has_end_time(),
+                                     request.end_time(), &query.end_time));
   if (query.start_time && query.end_time &&
       *query.start_time >= *query.end_time) {
     const auto format = [](absl::Time time) {
@@ -197,6 +178,25 @@ absl::StatusOr<Query> OrderedQuery(const Request& request) {
 }
 
 }  // namespace
+
+absl::Status ReadTimestampField(absl::string_view field, bool present,
+                                const google::protobuf::Timestamp& timestamp,
+                                std::optional<absl::Time>* out) {
+  if (!present) return absl::OkStatus();
+  // google.protobuf.Timestamp's valid range: years 0001 to 9999.
+  if (timestamp.seconds() < -62135596800 ||
+      timestamp.seconds() > 253402300799 || timestamp.nanos() < 0 ||
+      timestamp.nanos() > 999999999) {
+    return InvalidField(
+        field, "INVALID_TIMESTAMP",
+        absl::StrCat(field, " is not a valid timestamp (seconds ",
+                     timestamp.seconds(), ", nanos ", timestamp.nanos(), ")"),
+        {{"seconds", absl::StrCat(timestamp.seconds())},
+         {"nanos", absl::StrCat(timestamp.nanos())}});
+  }
+  *out = ToAbslTime(timestamp);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Query> QueryFromRequest(
     const newsmeta::v1::ListArticlesRequest& request) {

@@ -3,7 +3,13 @@
 #ifndef NEWSMETA_SERVER_QUERY_REQUEST_H_
 #define NEWSMETA_SERVER_QUERY_REQUEST_H_
 
+#include <optional>
+
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/query.h"
@@ -23,6 +29,14 @@ absl::StatusOr<Query> QueryFromRequest(
 // Summaries have no order.
 absl::StatusOr<Query> QueryFromRequest(
     const newsmeta::v1::SummarizeArticlesRequest& request);
+
+// Reads the optional timestamp `field` into `*out`, which stays as it is when
+// `present` is false. INVALID_ARGUMENT INVALID_TIMESTAMP naming the field,
+// its seconds and nanos, outside google.protobuf.Timestamp's range (years
+// 0001 to 9999, nanos 0 to 999,999,999).
+absl::Status ReadTimestampField(absl::string_view field, bool present,
+                                const google::protobuf::Timestamp& timestamp,
+                                std::optional<absl::Time>* out);
 
 absl::StatusOr<HistogramInterval> ToHistogramInterval(
     newsmeta::v1::HistogramInterval interval);

@@ -9,7 +9,6 @@
 #include "filter/filter.h"
 #include "query/request.h"
 #include "text/text_index.h"
-#include "util/errors.h"
 #include "util/sha256.h"
 #include "util/status_macros.h"
 
@@ -55,18 +54,9 @@ absl::StatusOr<WatchQuery> WatchQueryFromRequest(
   ASSIGN_OR_RETURN(watch.query, QueryFromRequest(stream));
   ASSIGN_OR_RETURN(watch.view, ResolveView(request.view(),
                                            newsmeta::v1::ARTICLE_VIEW_BASIC));
-  if (request.has_backfill_start_time()) {
-    const google::protobuf::Timestamp& bound = request.backfill_start_time();
-    // google.protobuf.Timestamp's valid range: years 0001 to 9999.
-    if (bound.seconds() < -62135596800 || bound.seconds() > 253402300799 ||
-        bound.nanos() < 0 || bound.nanos() > 999999999) {
-      return InvalidField(
-          "backfill_start_time", "INVALID_TIMESTAMP",
-          absl::StrCat("backfill_start_time is not a valid timestamp (seconds ",
-                       bound.seconds(), ", nanos ", bound.nanos(), ")"));
-    }
-    watch.backfill_start = ToAbslTime(bound);
-  }
+  RETURN_IF_ERROR(ReadTimestampField(
+      "backfill_start_time", request.has_backfill_start_time(),
+      request.backfill_start_time(), &watch.backfill_start));
   std::string canonical = CanonicalQueryText(watch.query);
   if (watch.backfill_start) {
     absl::StrAppend(&canonical, "|backfill_start=",

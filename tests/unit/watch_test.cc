@@ -7,7 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/optional.h"
+#include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
@@ -129,10 +133,22 @@ TEST(WatchQueryTest, RefusesBadFieldsNamingThem) {
   request.set_filter("quality >=");
   EXPECT_TRUE(absl::IsInvalidArgument(WatchQueryFromRequest(request).status()));
   request.clear_filter();
+  request.mutable_backfill_start_time()->set_seconds(7);
   request.mutable_backfill_start_time()->set_nanos(-1);
   absl::Status status = WatchQueryFromRequest(request).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status));
   EXPECT_NE(status.message().find("backfill_start_time"), std::string::npos);
+  // The same ErrorInfo as StreamArticles' start_time and end_time.
+  google::rpc::ErrorInfo info;
+  const absl::optional<absl::Cord> payload =
+      status.GetPayload("type.googleapis.com/google.rpc.ErrorInfo");
+  ASSERT_TRUE(payload.has_value()) << status;
+  ASSERT_TRUE(info.ParseFromString(std::string(*payload)));
+  EXPECT_EQ(info.reason(), "INVALID_TIMESTAMP");
+  EXPECT_EQ(
+      (std::map<std::string, std::string>(info.metadata().begin(),
+                                          info.metadata().end())),
+      (std::map<std::string, std::string>{{"nanos", "-1"}, {"seconds", "7"}}));
 }
 
 TEST(WatchSessionTest, BackfillsThenCatchesUpThenFollowsReloads) {
