@@ -40,10 +40,27 @@ SANITIZER_REPORT = re.compile(
 
 COMMAND_TIMEOUT = 60  # seconds, for every subprocess
 STOP_TIMEOUT = 20  # seconds the server may take to stop after SIGTERM
+# Channel options: a small HTTP/2 flow-control window with no BDP growth.
+# The client then buffers a few articles only, so a stream it does not read
+# stays open on the server instead of being delivered whole into the client's
+# buffers (with BDP probing on a loaded machine, the window can grow past a
+# 40 MB stream before a client thread gets to run).
+SMALL_WINDOW = [('grpc.http2.bdp_probe', 0),
+                ('grpc.http2.lookahead_bytes', 16 * 1024)]
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(SAMPLE))
 import newsmeta_client as nc  # noqa: E402
+
+
+def poll(condition, what, timeout=30):
+    """Waits until condition() is true; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f'timed out waiting for {what}')
 
 
 def generate_seeds(out, count, seed=7):

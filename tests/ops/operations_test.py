@@ -21,16 +21,11 @@ import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
 from newsmeta_testing import (CLIENT, COMMAND_TIMEOUT,  # noqa: E402
-                              STOP_TIMEOUT, STUBS, Server, generate_seeds,
-                              nc, seed_files, set_title)
+                              SMALL_WINDOW, STOP_TIMEOUT, STUBS, Server,
+                              generate_seeds, nc, poll, seed_files, set_title)
 
 CORPUS_SIZE = 600
 VERSION_HEADER = 'newsmeta-catalog-version'
-# A small HTTP/2 flow-control window with no BDP growth: the client then
-# buffers a few articles only, so an unread stream really stays open on the
-# server instead of being delivered whole into the client's buffers.
-SMALL_WINDOW = [('grpc.http2.bdp_probe', 0),
-                ('grpc.http2.lookahead_bytes', 16 * 1024)]
 
 workdir = None
 corpus = None  # CORPUS_SIZE generated seed files
@@ -46,16 +41,6 @@ def setUpModule():
     generate_seeds(corpus, CORPUS_SIZE, seed=11)
     generate_seeds(extra, 20, seed=12)
     nc.load_stubs(STUBS)
-
-
-def poll(condition, what, timeout=15):
-    """Waits until condition() is true; fails naming `what`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f'timed out waiting for {what}')
 
 
 def copy_seed(path, folder, name=None):

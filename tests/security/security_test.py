@@ -24,7 +24,7 @@ import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
 from newsmeta_testing import (CLIENT, COMMAND_TIMEOUT, SAMPLE,  # noqa: E402
-                              SERVER, SOURCE_DIR, STUBS, Server,
+                              SERVER, SMALL_WINDOW, SOURCE_DIR, STUBS, Server,
                               generate_seeds, nc)
 
 SEEDS = os.path.join(SOURCE_DIR, 'seeds')
@@ -34,10 +34,6 @@ REFLECTION = '/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo'
 # ServerReflectionRequest{list_services: "*"}, serialized by hand (field 7).
 LIST_SERVICES = b'\x3a\x01*'
 CORPUS_SIZE = 1100  # more than the largest page (1000)
-# A small HTTP/2 window without BDP growth, so that an unread stream stays
-# open on the server (see tests/ops/operations_test.py).
-SMALL_WINDOW = [('grpc.http2.bdp_probe', 0),
-                ('grpc.http2.lookahead_bytes', 16 * 1024)]
 
 workdir = None
 certs = None  # name -> path of the PEM files made by make_certificates()

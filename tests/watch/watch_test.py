@@ -21,17 +21,13 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
-from newsmeta_testing import (SANITIZE, STUBS, Server,  # noqa: E402
-                              generate_seeds, nc, seed_files,
+from newsmeta_testing import (SANITIZE, SMALL_WINDOW, STUBS,  # noqa: E402
+                              Server, generate_seeds, nc, seed_files,
                               set_title, temp_name)
 
 QUICK = ('--reload_quiet_period', '200ms')
 TOKEN_TRAILER = 'newsmeta-resume-token'
 WAIT = 30  # seconds: the bound of every wait for an event
-# A small HTTP/2 window with no BDP growth: an unread stream stalls on the
-# server after a few messages instead of landing in the client's buffers.
-SMALL_WINDOW = [('grpc.http2.bdp_probe', 0),
-                ('grpc.http2.lookahead_bytes', 16 * 1024)]
 
 workdir = None
 corpus = None  # generated seed files
