@@ -14,7 +14,6 @@
 #include "text/normalize.h"
 #include "util/huge_pages.h"
 #include "util/release_memory.h"
-#include "util/sha256.h"
 #include "util/status_macros.h"
 
 namespace newsmeta {
@@ -117,35 +116,17 @@ std::shared_ptr<const void> SerializeInOrder(
   return buffer;
 }
 
-// What comes before an article's bytes in the stream the catalog version
-// hashes (Catalog::AppendVersionedArticle).
-void AppendVersionedPrefix(size_t size, std::string* out) {
-  absl::StrAppend(out, size, ":");
-}
-
-// The catalog version of `wire`.
-std::string ContentVersion(const std::vector<absl::string_view>& wire) {
-  Sha256Hasher hasher;
-  std::string prefix;
-  for (const absl::string_view bytes : wire) {
-    prefix.clear();
-    AppendVersionedPrefix(bytes.size(), &prefix);
-    hasher.Update(prefix);
-    hasher.Update(bytes);
-  }
-  return Catalog::VersionOfDigest(hasher.HexDigest());
+// The content hash of `wire`.
+MultisetHash ContentHash(const std::vector<absl::string_view>& wire) {
+  MultisetHash hash;
+  for (const absl::string_view bytes : wire) hash.Add(bytes);
+  return hash;
 }
 
 }  // namespace
 
-void Catalog::AppendVersionedArticle(absl::string_view bytes,
-                                     std::string* out) {
-  AppendVersionedPrefix(bytes.size(), out);
-  out->append(bytes.data(), bytes.size());
-}
-
-std::string Catalog::VersionOfDigest(absl::string_view sha256_hex) {
-  return std::string(sha256_hex.substr(0, 16));
+std::string Catalog::VersionOf(const MultisetHash& content_hash) {
+  return content_hash.HexDigest().substr(0, 16);
 }
 
 bool Catalog::IsVersion(absl::string_view text) {
@@ -205,27 +186,26 @@ absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
 
 absl::StatusOr<std::shared_ptr<const Catalog>> Catalog::FromCatalogBytes(
     std::vector<absl::string_view> wire, std::shared_ptr<const void> storage,
-    const std::function<std::string()>& known_version,
+    const std::function<MultisetHash()>& known_content_hash,
     const std::function<std::optional<TextIndex>()>& known_text_index) {
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->wire_storage_ = std::move(storage);
   catalog->wire_ = std::move(wire);
-  RETURN_IF_ERROR(catalog->IndexAndHash(known_version, known_text_index));
+  RETURN_IF_ERROR(catalog->IndexAndHash(known_content_hash, known_text_index));
   return std::shared_ptr<const Catalog>(std::move(catalog));
 }
 
 absl::Status Catalog::IndexAndHash(
-    const std::function<std::string()>& known_version,
+    const std::function<MultisetHash()>& known_content_hash,
     const std::function<std::optional<TextIndex>()>& known_text_index) {
-  std::string version;
   std::thread hasher;
-  if (!known_version) {
-    hasher = std::thread([this, &version] { version = ContentVersion(wire_); });
+  if (!known_content_hash) {
+    hasher = std::thread([this] { content_hash_ = ContentHash(wire_); });
   }
   const absl::Status indexed = Index(known_text_index);
   if (hasher.joinable()) hasher.join();
-  if (known_version) version = known_version();
-  version_ = std::move(version);
+  if (known_content_hash) content_hash_ = known_content_hash();
+  version_ = VersionOf(content_hash_);
   return indexed;
 }
 

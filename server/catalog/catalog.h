@@ -20,6 +20,7 @@
 #include "newsmeta/v1/article.pb.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "text/text_index.h"
+#include "util/multiset_hash.h"
 
 namespace newsmeta {
 
@@ -60,16 +61,17 @@ class Catalog {
   //
   // The views in `wire` point into `storage` (say, a snapshot file read
   // whole), which the catalog keeps alive instead of copying each article.
-  // `version`, when given, answers the version of exactly these bytes, which
-  // the caller hashes itself (see AppendVersionedArticle); it is called once,
-  // after indexing, and may wait for that hash. Without it, the version is
-  // hashed here on a second thread. `text_index`, when given, answers the
-  // text index of exactly these articles (say, one a snapshot saved); it is
-  // called once, after the articles are scanned, and may wait. Without it,
-  // or when it answers nullopt, the index is built from the articles.
+  // `content_hash`, when given, answers the content hash of exactly these
+  // bytes (content_hash()), which the caller knows (say, from a snapshot's
+  // header); it is called once, after indexing, and may wait. Without it,
+  // the hash is computed here on a second thread. `text_index`, when given,
+  // answers the text index of exactly these articles (say, one a snapshot
+  // saved); it is called once, after the articles are scanned, and may
+  // wait. Without it, or when it answers nullopt, the index is built from
+  // the articles.
   static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
       std::vector<absl::string_view> wire, std::shared_ptr<const void> storage,
-      const std::function<std::string()>& version = nullptr,
+      const std::function<MultisetHash()>& content_hash = nullptr,
       const std::function<std::optional<TextIndex>()>& text_index = nullptr);
   // The same with each article's bytes in a string of its own.
   static absl::StatusOr<std::shared_ptr<const Catalog>> FromCatalogBytes(
@@ -79,15 +81,18 @@ class Catalog {
   Catalog& operator=(const Catalog&) = delete;
 
   size_t size() const { return wire_.size(); }
-  // Names the catalog's content: 16 hex digits of a SHA-256 over every
-  // article, the same on every replica and across restarts for the same
-  // articles, and different when any article differs.
+  // Names the catalog's content: VersionOf(content_hash()), the same on
+  // every replica and across restarts for the same articles, whatever order
+  // they were loaded in, and different when any article differs.
   const std::string& version() const { return version_; }
-  // What the version hashes: every article in catalog order, each as this
-  // appends it (its size in decimal, ':', then its bytes), through SHA-256;
-  // VersionOfDigest gives the version from that digest (64 hex digits).
-  static void AppendVersionedArticle(absl::string_view bytes, std::string* out);
-  static std::string VersionOfDigest(absl::string_view sha256_hex);
+  // A multiset hash of every article's FULL-view bytes: updated in O(change)
+  // when articles are added or removed (MultisetHash::Add / Remove), so a
+  // catalog made from another by a few changes can name its version without
+  // hashing every article again.
+  const MultisetHash& content_hash() const { return content_hash_; }
+  // The version of a catalog whose content hash is `content_hash`: the
+  // first 16 of its 64 hex digits.
+  static std::string VersionOf(const MultisetHash& content_hash);
   // Whether `text` has the form of a version: 16 lowercase hex digits.
   static bool IsVersion(absl::string_view text);
 
@@ -177,10 +182,11 @@ class Catalog {
   // scan or the articles are out of catalog order.
   absl::Status Index(
       const std::function<std::optional<TextIndex>()>& known_text_index);
-  // Index(), and version_ from `known_version` (called after indexing) or,
-  // without it, hashed on a second thread meanwhile.
+  // Index(), and content_hash_ and version_ from `known_content_hash`
+  // (called after indexing) or, without it, hashed on a second thread
+  // meanwhile.
   absl::Status IndexAndHash(
-      const std::function<std::string()>& known_version,
+      const std::function<MultisetHash()>& known_content_hash,
       const std::function<std::optional<TextIndex>()>& known_text_index);
 
   // What holds the articles' bytes: one buffer in catalog order (from Build,
@@ -213,6 +219,7 @@ class Catalog {
   std::vector<std::vector<ArticleIndex>> domain_postings_;
 
   TextIndex text_index_;
+  MultisetHash content_hash_;
   std::string version_;
 };
 

@@ -17,6 +17,8 @@
 #include "text/text_index.h"
 #include "util/file_bytes.h"
 #include "util/little_endian.h"
+#include "util/multiset_hash.h"
+#include "util/status_macros.h"
 #include "util/xxh128.h"
 
 namespace newsmeta {
@@ -40,6 +42,12 @@ uint64_t GetInt(absl::string_view in, size_t offset, int bytes) {
 absl::Status Problem(absl::StatusCode code, const std::string& path,
                      absl::string_view why) {
   return absl::Status(code, absl::StrCat("snapshot \"", path, "\": ", why));
+}
+
+// Appends an article as the payload frames it: its size in decimal, ':',
+// then its bytes.
+void AppendFramedArticle(absl::string_view bytes, std::string* out) {
+  absl::StrAppend(out, bytes.size(), ":", bytes);
 }
 
 // Reads an article's size at `*offset` (decimal digits, no leading zeros,
@@ -98,7 +106,7 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   for (ArticleIndex i = 0; i < catalog.size(); ++i) {
     const absl::string_view bytes =
         catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
-    Catalog::AppendVersionedArticle(bytes, &payload);
+    AppendFramedArticle(bytes, &payload);
     PutInt(&table, bytes.size(), 4);  // a catalog article is under 4 GiB
   }
   std::string text_index;
@@ -114,15 +122,17 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   PutInt(&before, info.newsmeta_version.size(), 2);
   before.append(info.newsmeta_version);
   PutInt(&before, text_index.size(), 8);
+  const std::string content_hash = catalog.content_hash().Bytes();
   Xxh128Hasher hasher;
+  hasher.Update(content_hash);
   hasher.Update(table);
   hasher.Update(text_index);
   hasher.Update(payload);
   hasher.Update(before);
   const std::string checksum = hasher.HexDigest();
-  info.bytes =
-      static_cast<int64_t>(before.size() + checksum.size() + table.size() +
-                           text_index.size() + payload.size());
+  info.bytes = static_cast<int64_t>(before.size() + checksum.size() +
+                                    content_hash.size() + table.size() +
+                                    text_index.size() + payload.size());
 
   const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
   std::FILE* file = std::fopen(temporary.c_str(), "wb");
@@ -134,6 +144,8 @@ absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
   bool ok = std::fwrite(before.data(), 1, before.size(), file) == before.size();
   ok = ok && std::fwrite(checksum.data(), 1, checksum.size(), file) ==
                  checksum.size();
+  ok = ok && std::fwrite(content_hash.data(), 1, content_hash.size(), file) ==
+                 content_hash.size();
   ok = ok && std::fwrite(table.data(), 1, table.size(), file) == table.size();
   ok = ok && std::fwrite(text_index.data(), 1, text_index.size(), file) ==
                  text_index.size();
@@ -156,6 +168,7 @@ namespace {
 // each article's bytes, found and bounds-checked but not verified.
 struct Layout {
   SnapshotInfo info;
+  MultisetHash content_hash;
   size_t checksum_offset = 0;
   absl::string_view text_index;
   absl::string_view payload;
@@ -214,7 +227,16 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   }
   const uint64_t text_index_size = GetInt(file, offset, 8);
   const size_t checksum_offset = layout.checksum_offset = offset + 8;
-  const size_t table_offset = checksum_offset + kChecksumSize;
+  const size_t hash_offset = checksum_offset + kChecksumSize;
+  if (file.size() - hash_offset < MultisetHash::kBytes) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   "truncated in its content hash");
+  }
+  // Never nullopt: the size is right. Checked against the version after
+  // the checksum (ContentHashProblem).
+  layout.content_hash =
+      *MultisetHash::FromBytes(file.substr(hash_offset, MultisetHash::kBytes));
+  const size_t table_offset = hash_offset + MultisetHash::kBytes;
   if (count > (file.size() - table_offset) / 4) {
     return Problem(absl::StatusCode::kDataLoss, path,
                    absl::StrCat("truncated: ", count,
@@ -278,8 +300,8 @@ bool ChecksumMatches(absl::string_view file, const Layout& layout) {
          file.substr(layout.checksum_offset, kChecksumSize);
 }
 
-// Article `i` lies in the payload after its size in decimal and ':', as the
-// catalog version hashes it.
+// Article `i` lies in the payload after its size in decimal and ':'
+// (AppendFramedArticle).
 bool ArticleFramed(const Layout& layout, size_t i) {
   const absl::string_view article = layout.articles[i];
   size_t at = static_cast<size_t>(article.data() - layout.payload.data()) -
@@ -292,6 +314,19 @@ bool ArticleFramed(const Layout& layout, size_t i) {
 absl::Status ChecksumProblem(const std::string& path) {
   return Problem(absl::StatusCode::kDataLoss, path,
                  "corrupt: the checksum does not match its content");
+}
+
+// What is wrong with a snapshot whose checksum matches but whose content
+// hash is not that of its catalog version and article count (a forged or
+// miswritten file); OK when nothing is.
+absl::Status ContentHashProblem(const std::string& path, const Layout& layout) {
+  if (layout.content_hash.count() == layout.articles.size() &&
+      Catalog::VersionOf(layout.content_hash) == layout.info.catalog_version) {
+    return absl::OkStatus();
+  }
+  return Problem(absl::StatusCode::kDataLoss, path,
+                 "corrupt: its catalog version and article count are not "
+                 "those of its content hash");
 }
 
 absl::Status ArticleProblem(const std::string& path, size_t article) {
@@ -365,6 +400,7 @@ absl::StatusOr<SnapshotInfo> ReadArticles(
   for (std::thread& worker : workers) worker.join();
 
   if (!checksum_ok) return ChecksumProblem(path);
+  RETURN_IF_ERROR(ContentHashProblem(path, layout));
   if (unframed != SIZE_MAX) return FramingProblem(path, unframed);
   if (bad_article != SIZE_MAX) return ArticleProblem(path, bad_article);
   return layout.info;
@@ -405,6 +441,8 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
       verdict = ChecksumProblem(path);
       return;
     }
+    verdict = ContentHashProblem(path, *layout);
+    if (!verdict.ok()) return;
     const WireChecker checker(Article::descriptor());
     for (size_t i = 0; i < layout->articles.size(); ++i) {
       if (!ArticleFramed(*layout, i)) {
@@ -437,10 +475,11 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
           // A copy: the threads above read the file until they are joined
           // below, even when the catalog fails and lets go of it.
           std::move(articles), *file,
-          // The version the checksum vouches for (a failed check wins below).
+          // The content hash the checksum vouches for (a failed check wins
+          // below).
           [&] {
             verified().IgnoreError();
-            return written.catalog_version;
+            return layout->content_hash;
           },
           [&]() -> std::optional<TextIndex> {
             text_decoded();

@@ -13,6 +13,9 @@
 //   checksum                   32 bytes: XXH3-128 (xxh128sum's canonical
 //                              form), in lowercase hex, of all that follows
 //                              it, then of the header before it
+//   content hash               MultisetHash::kBytes: the catalog's
+//                              (Catalog::content_hash), whose version is the
+//                              catalog version above
 //   article table              per article, its size (uint32): where each
 //                              lies in the payload, found without reading it
 //   text index                 the catalog's (TextIndex::AppendBytes), so a
@@ -22,11 +25,11 @@
 //   payload                    per article, in catalog order: its size in
 //                              decimal (no leading zeros), ':', then the
 //                              Article serialized deterministically
-// The payload is exactly what the catalog version hashes
-// (Catalog::AppendVersionedArticle, SHA-256). The writer takes the version
-// from its catalog; a reader takes it from the header, which the checksum
-// covers, instead of hashing the payload again with SHA-256 (ten times the
-// checksum's cost). A change to what the version hashes is a new format.
+// The writer takes the content hash and version from its catalog; a reader
+// takes them from the file, which the checksum covers, instead of hashing
+// every article again with SHA-256 (ten times the checksum's cost), and
+// checks that the version is the content hash's. A server started from a
+// snapshot can then take changes on top of it in O(change).
 // A file that is truncated, corrupt, foreign or of another format version is
 // refused with an error naming it and the problem.
 #ifndef NEWSMETA_SERVER_LOADER_SNAPSHOT_H_
@@ -48,8 +51,9 @@ namespace newsmeta {
 inline constexpr absl::string_view kSnapshotMagic = "NMSNAP";
 // Version 1 framed articles with varint sizes and hashed the header first;
 // version 2 had a SHA-256 checksum, and readers hashed the catalog version;
-// version 3 had no article table or text index.
-inline constexpr uint16_t kSnapshotFormatVersion = 4;
+// version 3 had no article table or text index; version 4 had no content
+// hash, and its catalog version was a SHA-256 of the payload.
+inline constexpr uint16_t kSnapshotFormatVersion = 5;
 
 struct SnapshotInfo {
   std::string catalog_version;

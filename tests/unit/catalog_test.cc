@@ -175,6 +175,27 @@ TEST(CatalogTest, VersionNamesTheContentWhateverTheLoadOrder) {
   EXPECT_NE(Catalog::Build({}).catalog->version(), version);
 }
 
+TEST(CatalogTest, ContentHashIsUpdatedByTheChangeAlone) {
+  const Article a = MakeArticle("articles/a", "2024-01-01T00:00:00Z", {"AI"});
+  const Article b = MakeArticle("articles/b", "2024-01-02T00:00:00Z", {"EU"});
+  Article c = MakeArticle("articles/c", "2023-05-02T00:00:00Z", {"EU"});
+  c.set_title("another story");
+  const std::shared_ptr<const Catalog> before = Catalog::Build({a, b}).catalog;
+  const std::shared_ptr<const Catalog> after = Catalog::Build({c, a}).catalog;
+
+  // b removed and c added, from their bytes alone: what a build of {a, c}
+  // from scratch gives, whatever the catalog's order or size.
+  MultisetHash updated = before->content_hash();
+  updated.Remove(before->ArticleBytes(*before->IndexOf("articles/b"),
+                                      v1::ARTICLE_VIEW_FULL));
+  updated.Add(after->ArticleBytes(*after->IndexOf("articles/c"),
+                                  v1::ARTICLE_VIEW_FULL));
+  EXPECT_EQ(updated, after->content_hash());
+  EXPECT_EQ(Catalog::VersionOf(updated), after->version());
+  EXPECT_EQ(Catalog::VersionOf(before->content_hash()), before->version());
+  EXPECT_EQ(after->content_hash().count(), 2u);
+}
+
 TEST(CatalogTest, ArticleBytesAreTheFullViewAndTheBasicViewIsTheirPrefix) {
   Article article = MakeArticle("articles/a", "2024-01-01T00:00:00Z", {"AI"});
   article.set_title("Title");

@@ -21,7 +21,7 @@
 #include "test_util.h"
 #include "text/normalize.h"
 #include "text/text_index.h"
-#include "util/sha256.h"
+#include "util/multiset_hash.h"
 #include "util/xxh128.h"
 
 namespace newsmeta {
@@ -96,9 +96,12 @@ class SnapshotTest : public ::testing::Test {
     }
     return offset + 8;
   }
-  // The article table (4 bytes per article) follows the checksum, then the
-  // text index.
-  size_t TableOffset() const { return ChecksumOffset() + 32; }
+  // The content hash follows the checksum, then the article table (4 bytes
+  // per article), then the text index.
+  size_t ContentHashOffset() const { return ChecksumOffset() + 32; }
+  size_t TableOffset() const {
+    return ContentHashOffset() + MultisetHash::kBytes;
+  }
   size_t TextIndexOffset() const {
     return TableOffset() + 4 * catalog_->size();
   }
@@ -237,14 +240,14 @@ TEST_F(SnapshotTest, WrongMagicIsRefused) {
 }
 
 TEST_F(SnapshotTest, WrongFormatVersionIsRefused) {
-  ASSERT_EQ(kSnapshotFormatVersion, 4);
-  for (const int version : {1, 2, 3, 5}) {
+  ASSERT_EQ(kSnapshotFormatVersion, 5);
+  for (const int version : {1, 2, 3, 4, 6}) {
     std::string other = bytes_;
     other[6] = static_cast<char>(version);
     WriteBytes(path_, other);
     ExpectRefused(absl::StatusCode::kFailedPrecondition,
                   absl::StrCat("format version ", version,
-                               ", but this server reads version 4"));
+                               ", but this server reads version 5"));
   }
 }
 
@@ -304,17 +307,49 @@ TEST_F(SnapshotTest, TextIndexSizeBeyondTheFileIsRefused) {
   ExpectRefused(absl::StatusCode::kDataLoss, "truncated: the text index is");
 }
 
-TEST_F(SnapshotTest, PayloadIsWhatTheCatalogVersionHashes) {
+TEST_F(SnapshotTest, PayloadFramesEachArticleAndTheHeaderHoldsItsHash) {
   // Each article as its size in decimal, ':', its bytes, in catalog order.
   std::string payload;
+  MultisetHash content_hash;
   for (ArticleIndex i = 0; i < catalog_->size(); ++i) {
     const absl::string_view wire =
         catalog_->ArticleBytes(i, v1::ARTICLE_VIEW_FULL);
     absl::StrAppend(&payload, wire.size(), ":", wire);
+    content_hash.Add(wire);
   }
   ASSERT_GE(bytes_.size(), payload.size());
   EXPECT_EQ(bytes_.substr(bytes_.size() - payload.size()), payload);
-  EXPECT_EQ(Sha256Hex(payload).substr(0, 16), catalog_->version());
+  EXPECT_EQ(bytes_.substr(ContentHashOffset(), MultisetHash::kBytes),
+            content_hash.Bytes());
+  EXPECT_EQ(Catalog::VersionOf(content_hash), catalog_->version());
+}
+
+TEST_F(SnapshotTest, LoadedCatalogKeepsTheContentHash) {
+  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+      LoadSnapshotCatalog(path_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  // What a server started from the snapshot updates as changes arrive.
+  EXPECT_EQ((*loaded)->content_hash(), catalog_->content_hash());
+}
+
+TEST_F(SnapshotTest, ContentHashThatIsNotTheVersionsIsRefused) {
+  // A content hash changed with the checksum made again: the version the
+  // header names is no longer this hash's.
+  std::string forged = bytes_;
+  forged[ContentHashOffset() + 8] ^= 0x01;
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
+  ExpectRefused(absl::StatusCode::kDataLoss,
+                "its catalog version and article count are not those of its "
+                "content hash");
+  forged = bytes_;
+  forged[ContentHashOffset()] ^= 0x01;  // the count
+  WriteBytes(path_, WithChecksumMadeAgain(forged));
+  ExpectRefused(absl::StatusCode::kDataLoss, "are not those of its");
+}
+
+TEST_F(SnapshotTest, FileCutInItsContentHashIsRefused) {
+  WriteBytes(path_, bytes_.substr(0, ContentHashOffset() + 3));
+  ExpectRefused(absl::StatusCode::kDataLoss, "truncated in its content hash");
 }
 
 TEST_F(SnapshotTest, MalformedArticleSizeIsRefusedDespiteItsChecksum) {
