@@ -246,11 +246,21 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
   Log(LogLevel::kInfo,
       absl::StrCat(first ? "loaded " : "reloaded ", report.catalog->size(),
                    " articles, catalog version ", version,
-                   unchanged ? " (unchanged)" : ""),
+                   unchanged ? " (unchanged)" : "",
+                   report.source != "seeds" ? ""
+                   : report.walked
+                       ? absl::StrCat("; walked the folder, ",
+                                      report.files_checked, " files checked")
+                       : absl::StrCat("; ", report.changes.paths.size(),
+                                      " named paths, ", report.files_checked,
+                                      " files checked")),
       {{"load", report.generation},
        {"reason", report.reason},
        {"seeds", absl::GetFlag(FLAGS_seeds)},
        {"source", report.source},
+       {"walked", report.walked},
+       {"named_paths", report.changes.paths.size()},
+       {"files_checked", report.files_checked},
        {"files_parsed", report.files_parsed},
        {"files_reused", report.files_reused},
        {"articles", report.catalog->size()},
@@ -395,7 +405,9 @@ int Run() {
     watch_options.quiet_period = absl::GetFlag(FLAGS_reload_quiet_period);
     absl::StatusOr<std::unique_ptr<SeedWatcher>> watching = SeedWatcher::Start(
         seeds, watch_options,
-        [&reloader] { reloader.RequestReload("seeds folder changed"); },
+        [&reloader](const SeedChanges& changes) {
+          reloader.RequestReload("seeds folder changed", changes);
+        },
         [](const absl::Status& error) { LogWarning(error.message()); });
     if (watching.ok()) {
       watcher = *std::move(watching);

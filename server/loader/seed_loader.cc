@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -47,19 +48,65 @@ Stamp StampOf(const struct stat& info) {
 }
 
 struct SeedFile {
-  fs::path path;
   std::string relative;  // with '/' separators
   Stamp stamp;
 };
 
+using Listed = SeedCache::Listed;
+
+// What a walk (or the look at the named paths that replaces it) found: every
+// name in walk order, each a regular file (with its stamp) or a rejection.
 struct Walk {
-  std::vector<SeedFile> files;
-  std::vector<absl::Status> rejections;
+  std::vector<Listed> listed;
+  std::vector<Stamp> stamps;  // one per listed, of the regular files
+  std::vector<SeedFolder> folders;
   std::set<std::pair<dev_t, ino_t>> visited_folders;
+  bool folder_unreadable = false;
+  // Only the folders are wanted: regular files need not be stat'ed.
+  bool folders_only = false;
 };
 
 absl::Status Rejection(absl::string_view relative, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(relative, ": ", why));
+}
+
+std::string Joined(absl::string_view relative, absl::string_view name) {
+  return relative.empty() ? std::string(name)
+                          : absl::StrCat(relative, "/", name);
+}
+
+// The order of the walk: path components compared bytewise, so '/' sorts
+// before any other byte ("a/b" before "a-c").
+bool WalkOrderLess(absl::string_view a, absl::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (a[i] == '/') return true;
+    if (b[i] == '/') return false;
+    return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]);
+  }
+  return a.size() < b.size();
+}
+
+// The stat(2) of `child` (a name the walk listed) as the walk judges it: a
+// regular file (OK, `stamp` set), a folder (OK, `*folder` true), or a
+// rejection.
+absl::Status Classify(const std::string& path, const std::string& child,
+                      struct stat* info, bool* folder, Stamp* stamp) {
+  *folder = false;
+  if (::stat(path.c_str(), info) != 0) {
+    return Rejection(child,
+                     absl::StrCat("cannot read: ", std::strerror(errno)));
+  }
+  if (S_ISDIR(info->st_mode)) {
+    *folder = true;
+    return absl::OkStatus();
+  }
+  if (S_ISREG(info->st_mode)) {
+    *stamp = StampOf(*info);
+    return absl::OkStatus();
+  }
+  return Rejection(child, "not a regular file or folder; skipped");
 }
 
 // `info` is the folder's stat.
@@ -68,35 +115,47 @@ void WalkFolder(const fs::path& folder, const struct stat& info,
   if (!walk->visited_folders.emplace(info.st_dev, info.st_ino).second) {
     return;  // already visited through another link
   }
+  walk->folders.push_back({folder.string(), relative});
   std::error_code error;
-  std::vector<fs::path> entries;
+  std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(folder, error), end; !error && it != end;
        it.increment(error)) {
-    entries.push_back(it->path());
+    entries.push_back(*it);
   }
   if (error) {
-    walk->rejections.push_back(
-        Rejection(relative.empty() ? "." : relative,
-                  absl::StrCat("cannot read the folder: ", error.message())));
+    walk->folder_unreadable = true;
+    walk->listed.push_back(
+        {relative,
+         Rejection(relative.empty() ? "." : relative,
+                   absl::StrCat("cannot read the folder: ", error.message()))});
+    walk->stamps.emplace_back();
     return;
   }
-  std::sort(entries.begin(), entries.end());
-  for (const fs::path& entry : entries) {
-    const std::string name = entry.filename().string();
+  std::sort(entries.begin(), entries.end(),
+            [](const fs::directory_entry& a, const fs::directory_entry& b) {
+              return a.path() < b.path();
+            });
+  for (const fs::directory_entry& entry : entries) {
+    const std::string name = entry.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
-    const std::string child =
-        relative.empty() ? name : absl::StrCat(relative, "/", name);
+    if (walk->folders_only) {
+      // The type read with the name, when the file system gives it.
+      std::error_code ignored;
+      if (entry.symlink_status(ignored).type() == fs::file_type::regular) {
+        continue;
+      }
+    }
+    const std::string child = Joined(relative, name);
     struct stat child_info;
-    if (::stat(entry.c_str(), &child_info) != 0) {
-      walk->rejections.push_back(Rejection(
-          child, absl::StrCat("cannot read: ", std::strerror(errno))));
-    } else if (S_ISDIR(child_info.st_mode)) {
-      WalkFolder(entry, child_info, child, walk);
-    } else if (S_ISREG(child_info.st_mode)) {
-      walk->files.push_back({entry, child, StampOf(child_info)});
-    } else {
-      walk->rejections.push_back(
-          Rejection(child, "not a regular file or folder; skipped"));
+    bool is_folder = false;
+    Stamp stamp;
+    absl::Status status =
+        Classify(entry.path().string(), child, &child_info, &is_folder, &stamp);
+    if (is_folder) {
+      WalkFolder(entry.path(), child_info, child, walk);
+    } else if (!walk->folders_only) {
+      walk->listed.push_back({child, std::move(status)});
+      walk->stamps.push_back(stamp);
     }
   }
 }
@@ -109,10 +168,11 @@ void WalkFolder(const fs::path& folder, const struct stat& info,
 // (it changed while being read). It opens with O_NONBLOCK, so a FIFO put in
 // the file's place after the walk cannot block the load waiting for a writer
 // (nor a device wait for its hardware); only a regular file is read.
-absl::Status ReadFile(const SeedFile& file, int64_t max_bytes, Stamp* stamp,
-                      std::string* content) {
+absl::Status ReadFile(const std::string& root, const SeedFile& file,
+                      int64_t max_bytes, Stamp* stamp, std::string* content) {
+  const std::string path = absl::StrCat(root, "/", file.relative);
   const int fd =
-      ::open(file.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+      ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     return Rejection(file.relative,
                      absl::StrCat("cannot read: ", std::strerror(errno)));
@@ -177,6 +237,26 @@ void SeedCache::Clear() {
   entries_.clear();
   catalog_.reset();
   root_.clear();
+  complete_ = false;
+  listing_.clear();
+  folders_.clear();
+}
+
+bool SeedCache::CanLoadChanges(const std::string& root, uint64_t device,
+                               uint64_t inode,
+                               const LoaderOptions& options) const {
+  return complete_ && root_ == root && root_device_ == device &&
+         root_inode_ == inode && max_file_bytes_ == options.max_file_bytes &&
+         SameLimits(seed_limits_, options.seed_limits);
+}
+
+std::vector<SeedFolder> ListSeedFolders(const std::string& root) {
+  struct stat info;
+  if (::stat(root.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return {};
+  Walk walk;
+  walk.folders_only = true;
+  WalkFolder(root, info, "", &walk);
+  return std::move(walk.folders);
 }
 
 void SeedCache::Attach(std::shared_ptr<const Catalog> catalog) {
@@ -221,11 +301,112 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
         absl::StrCat("seeds folder \"", root, "\" ",
                      found ? "is not a folder" : std::strerror(errno)));
   }
+  SeedCache* const cache = options.cache;
+  const uint64_t root_device = static_cast<uint64_t>(root_info.st_dev);
+  const uint64_t root_inode = static_cast<uint64_t>(root_info.st_ino);
+  const auto reusable = [&](const SeedCache::Entry* old) {
+    return old != nullptr &&
+           (old->outcome == SeedCache::Entry::Outcome::kRejected ||
+            (old->outcome == SeedCache::Entry::Outcome::kInCatalog &&
+             cache->catalog_ != nullptr));
+  };
+
+  // Lists what a walk would list from the cache's last listing, stat'ing
+  // only the named paths and the names that load did not settle (racy,
+  // unreadable or not cached files, rejected names); false when a walk is
+  // needed (a named path is or was a folder, or is outside the folders
+  // walked).
+  const auto list_changes = [&](const std::vector<std::string>& changed,
+                                Walk* walk, int64_t* checked) {
+    absl::flat_hash_set<std::string> check;
+    for (const std::string& path : changed) {
+      if (path.empty() || path.front() == '/' || path.back() == '/' ||
+          path.front() == '.' || absl::StrContains(path, "/.") ||
+          absl::StrContains(path, "//") || cache->folders_.contains(path)) {
+        return false;
+      }
+      const size_t slash = path.rfind('/');
+      if (!cache->folders_.contains(
+              slash == std::string::npos
+                  ? absl::string_view()
+                  : absl::string_view(path).substr(0, slash))) {
+        return false;
+      }
+      check.insert(path);
+    }
+    for (const Listed& listed : cache->listing_) {
+      if (listed.rejection.ok()) {
+        const auto it = cache->entries_.find(listed.relative);
+        if (it != cache->entries_.end() && !it->second.racy &&
+            reusable(&it->second)) {
+          continue;
+        }
+      }
+      check.insert(listed.relative);
+    }
+    std::vector<std::string> sorted(check.begin(), check.end());
+    std::sort(sorted.begin(), sorted.end(), WalkOrderLess);
+    *checked = static_cast<int64_t>(sorted.size());
+    std::vector<Listed> fresh;
+    std::vector<Stamp> fresh_stamps;
+    for (std::string& relative : sorted) {
+      const std::string path = absl::StrCat(root, "/", relative);
+      struct stat info;
+      bool is_folder = false;
+      Stamp stamp;
+      absl::Status status = Classify(path, relative, &info, &is_folder, &stamp);
+      if (is_folder) return false;
+      if (!status.ok()) {
+        struct stat link;
+        if (::lstat(path.c_str(), &link) != 0) {
+          if (errno == ENOENT) continue;  // removed or renamed away
+          return false;
+        }
+      }
+      fresh.push_back({std::move(relative), std::move(status)});
+      fresh_stamps.push_back(stamp);
+    }
+    walk->listed.reserve(cache->listing_.size() + fresh.size());
+    walk->stamps.reserve(cache->listing_.size() + fresh.size());
+    auto old = cache->listing_.begin();
+    size_t f = 0;
+    while (old != cache->listing_.end() || f < fresh.size()) {
+      if (old != cache->listing_.end() && check.contains(old->relative)) {
+        ++old;
+        continue;
+      }
+      if (f < fresh.size() &&
+          (old == cache->listing_.end() ||
+           WalkOrderLess(fresh[f].relative, old->relative))) {
+        walk->listed.push_back(std::move(fresh[f]));
+        walk->stamps.push_back(fresh_stamps[f]);
+        ++f;
+        continue;
+      }
+      // Unchanged and settled: as that load saw it.
+      const SeedCache::Entry& entry = cache->entries_.at(old->relative);
+      walk->listed.push_back(*old);
+      walk->stamps.push_back({entry.size, entry.mtime_ns, entry.ctime_ns,
+                              entry.device, entry.inode});
+      ++old;
+    }
+    return true;
+  };
+
   Walk walk;
-  WalkFolder(root, root_info, "", &walk);
+  int64_t files_checked = 0;
+  bool walked = true;
+  if (options.changed_paths != nullptr && cache != nullptr &&
+      cache->CanLoadChanges(root, root_device, root_inode, options)) {
+    walked = !list_changes(*options.changed_paths, &walk, &files_checked);
+  }
+  if (walked) {
+    walk = Walk();
+    WalkFolder(root, root_info, "", &walk);
+    files_checked = static_cast<int64_t>(walk.listed.size());
+  }
   if (options.after_walk) options.after_walk();
 
-  SeedCache* const cache = options.cache;
   if (cache != nullptr &&
       (cache->root_ != root ||
        cache->max_file_bytes_ != options.max_file_bytes ||
@@ -234,7 +415,17 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
   }
   const int64_t racy_after_ns = absl::ToUnixNanos(started - kRacyWindow);
 
-  const size_t count = walk.files.size();
+  std::vector<SeedFile> files;
+  std::vector<absl::Status> walk_rejections;
+  files.reserve(walk.listed.size());
+  for (size_t i = 0; i < walk.listed.size(); ++i) {
+    if (walk.listed[i].rejection.ok()) {
+      files.push_back({walk.listed[i].relative, walk.stamps[i]});
+    } else {
+      walk_rejections.push_back(walk.listed[i].rejection);
+    }
+  }
+  const size_t count = files.size();
   std::vector<absl::StatusOr<Article>> outcomes(count);
   std::vector<SeedCache::Entry> entries(cache != nullptr ? count : 0);
   std::atomic<int64_t> files_read{0}, files_parsed{0}, files_reused{0};
@@ -268,15 +459,8 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
            entry.ctime_ns == stamp.ctime_ns && entry.device == stamp.device &&
            entry.inode == stamp.inode;
   };
-  const auto reusable = [&](const SeedCache::Entry* old) {
-    return old != nullptr &&
-           (old->outcome == SeedCache::Entry::Outcome::kRejected ||
-            (old->outcome == SeedCache::Entry::Outcome::kInCatalog &&
-             cache->catalog_ != nullptr));
-  };
-
   const auto load_file = [&](size_t i, std::string* content) {
-    const SeedFile& file = walk.files[i];
+    const SeedFile& file = files[i];
     absl::StatusOr<Article>& outcome = outcomes[i];
     SeedCache::Entry scratch;
     SeedCache::Entry& entry = cache != nullptr ? entries[i] : scratch;
@@ -310,7 +494,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     }
     Stamp read_stamp;
     if (absl::Status read =
-            ReadFile(file, options.max_file_bytes, &read_stamp, content);
+            ReadFile(root, file, options.max_file_bytes, &read_stamp, content);
         !read.ok()) {
       outcome = std::move(read);  // may pass: not cached
       return;
@@ -366,10 +550,19 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     refilled.reserve(count);
     for (size_t i = 0; i < count; ++i) {
       if (entries[i].outcome == SeedCache::Entry::Outcome::kUnknown) continue;
-      refilled.emplace(std::move(walk.files[i].relative),
-                       std::move(entries[i]));
+      refilled.emplace(std::move(files[i].relative), std::move(entries[i]));
     }
     cache->entries_ = std::move(refilled);
+    cache->root_device_ = root_device;
+    cache->root_inode_ = root_inode;
+    cache->complete_ = !walk.folder_unreadable;
+    cache->listing_ = std::move(walk.listed);
+    if (walked) {
+      cache->folders_.clear();
+      for (SeedFolder& folder : walk.folders) {
+        cache->folders_.insert(std::move(folder.relative));
+      }
+    }
     cache->catalog_.reset();  // until Attach
     cache->root_ = root;
     cache->max_file_bytes_ = options.max_file_bytes;
@@ -377,7 +570,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
   }
 
   LoadResult result;
-  result.rejections = std::move(walk.rejections);
+  result.rejections = std::move(walk_rejections);
   result.articles.reserve(count);
   for (auto& article : outcomes) {
     if (article.ok()) {
@@ -389,6 +582,8 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
   result.files_read = files_read;
   result.files_parsed = files_parsed;
   result.files_reused = files_reused;
+  result.walked = walked;
+  result.files_checked = files_checked;
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "catalog/catalog.h"
@@ -34,6 +35,14 @@ struct LoaderOptions {
   // For tests: called once the folder has been listed, before any file is
   // read, to change files in between.
   std::function<void()> after_walk;
+  // When set, only these paths (relative to the root, '/' separators, as in
+  // Article.source_file) changed since the load that filled `cache`: the
+  // load stats them (and the files that load could not settle) instead of
+  // walking the whole folder. It walks anyway when there is no cache, the
+  // cache holds no complete load of this root with these limits, or a named
+  // path is (or was) a folder or is outside the folders walked; the result is
+  // the one a full walk would give either way. nullptr: walk.
+  const std::vector<std::string>* changed_paths = nullptr;
 };
 
 struct LoadResult {
@@ -49,7 +58,28 @@ struct LoadResult {
   int64_t files_read = 0;
   int64_t files_parsed = 0;
   int64_t files_reused = 0;
+  // Whether the whole folder was walked (false: only named paths were
+  // looked at, see LoaderOptions::changed_paths), and how many names were
+  // stat'ed (every file of the folder when it walked).
+  bool walked = false;
+  int64_t files_checked = 0;
 };
+
+// A folder the loader walks.
+struct SeedFolder {
+  // The folder to open: `root` joined with `relative`.
+  std::string path;
+  // Relative to the root with '/' separators; "" for the root itself. The
+  // prefix of the relative paths of the files the loader finds in it.
+  std::string relative;
+};
+
+// The folders LoadSeedFolder walks below `root` (root first), in its order
+// and with the relative paths it gives them: depth first, names sorted,
+// through symbolic links, each folder (device, inode) once, names starting
+// with "." skipped. Folders that cannot be read are listed too. Empty when
+// `root` is not a folder.
+std::vector<SeedFolder> ListSeedFolders(const std::string& root);
 
 // Reads every regular file below `root`, recursively and following symbolic
 // links (each folder is visited once, so link loops end). Names that start
@@ -87,6 +117,14 @@ class SeedCache {
   // Files known.
   size_t size() const { return entries_.size(); }
 
+  // A name the last load listed: a regular file (`rejection` OK), or one
+  // it rejected before reading (it cannot be stat'ed, is not a regular file,
+  // or is a folder that cannot be read).
+  struct Listed {
+    std::string relative;
+    absl::Status rejection;
+  };
+
  private:
   friend absl::StatusOr<LoadResult> LoadSeedFolder(const std::string&,
                                                    const LoaderOptions&);
@@ -113,12 +151,26 @@ class SeedCache {
     absl::Status rejection;
   };
 
+  // Whether it holds a complete load of `root` (a folder with this device
+  // and inode) with `options`' limits, so a load given
+  // LoaderOptions::changed_paths need not walk.
+  bool CanLoadChanges(const std::string& root, uint64_t device, uint64_t inode,
+                      const LoaderOptions& options) const;
+
   // What the cached outcomes depend on besides the files.
   std::string root_;
+  uint64_t root_device_ = 0;
+  uint64_t root_inode_ = 0;
   int64_t max_file_bytes_ = -1;
   SeedLimits seed_limits_;
   absl::flat_hash_map<std::string, Entry> entries_;  // by relative path
   std::shared_ptr<const Catalog> catalog_;
+  // Set by a load that finished: `listing_` is everything it listed, in
+  // walk order, and `folders_` the relative paths of the folders walked.
+  // False when a folder could not be read (the next load walks).
+  bool complete_ = false;
+  std::vector<Listed> listing_;
+  absl::flat_hash_set<std::string> folders_;
 };
 
 }  // namespace newsmeta

@@ -21,12 +21,26 @@ void CatalogReloader::Start() {
   {
     absl::MutexLock lock(&mutex_);
     pending_reasons_.push_back("start");
+    pending_changes_.full = true;
+    pending_changes_.paths.clear();
   }
   thread_ = std::thread(&CatalogReloader::Run, this);
 }
 
 void CatalogReloader::RequestReload(absl::string_view reason) {
+  SeedChanges full;
+  full.full = true;
+  RequestReload(reason, full);
+}
+
+void CatalogReloader::RequestReload(absl::string_view reason,
+                                    const SeedChanges& changes) {
   absl::MutexLock lock(&mutex_);
+  if (pending_reasons_.empty()) {
+    pending_changes_ = changes;
+  } else {
+    MergeSeedChanges(changes, &pending_changes_);
+  }
   for (const std::string& pending : pending_reasons_) {
     if (pending == reason) return;
   }
@@ -45,6 +59,7 @@ void CatalogReloader::Stop() {
 void CatalogReloader::Run() {
   for (int64_t generation = 1;; ++generation) {
     std::string reason;
+    SeedChanges changes;
     {
       absl::MutexLock lock(&mutex_);
       mutex_.Await(absl::Condition(
@@ -56,17 +71,21 @@ void CatalogReloader::Run() {
       if (stopping_) return;
       reason = absl::StrJoin(pending_reasons_, ", ");
       pending_reasons_.clear();
+      changes = std::move(pending_changes_);
+      pending_changes_ = SeedChanges();
     }
-    LoadOnce(generation, std::move(reason));
+    LoadOnce(generation, std::move(reason), std::move(changes));
   }
 }
 
-void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
+void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
+                               SeedChanges changes) {
   const absl::Time start = absl::Now();
   LoadReport report;
   report.generation = generation;
   report.reason = std::move(reason);
   report.previous = published_;
+  report.changes = std::move(changes);
 
   if (generation == 1 && !options_.snapshot.empty()) {
     SnapshotInfo info;
@@ -90,12 +109,15 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason) {
   LoaderOptions loader = options_.loader;
   loader.cancel = &cancel_;
   loader.cache = &cache_;
+  if (!report.changes.full) loader.changed_paths = &report.changes.paths;
   absl::StatusOr<LoadResult> loaded = LoadSeedFolder(options_.seeds, loader);
   if (!loaded.ok() && absl::IsCancelled(loaded.status())) return;
   if (!loaded.ok()) {
     report.status = loaded.status();
     cache_.Clear();
   } else {
+    report.walked = loaded->walked;
+    report.files_checked = loaded->files_checked;
     report.files_parsed = loaded->files_parsed;
     report.files_reused = loaded->files_reused;
     Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
 #include "loader/seed_loader.h"
+#include "reload/seed_changes.h"
 
 namespace newsmeta {
 
@@ -55,6 +56,13 @@ struct LoadReport {
   // Why the snapshot given was refused (the seeds were loaded instead); OK
   // when none was given or it was used.
   absl::Status snapshot_error;
+  // What the requests asked to load: the whole folder, or named paths.
+  SeedChanges changes;
+  // Whether the loader walked the whole folder (false: it stat'ed only the
+  // named paths and the files the previous load could not settle), and how
+  // many names it stat'ed (see LoadResult).
+  bool walked = false;
+  int64_t files_checked = 0;
   // Seed files parsed, and reused unchanged from the previous load without
   // parsing (only files that changed are parsed again).
   int64_t files_parsed = 0;
@@ -81,17 +89,21 @@ class CatalogReloader {
   // Starts the background thread, which loads at once.
   void Start();
 
-  // Asks for another load. Requests made while one is waiting are merged
-  // into it; a request made while a load runs starts one more afterwards, so
-  // the last change is always loaded.
+  // Asks for another load of the whole folder. Requests made while one is
+  // waiting are merged into it; a request made while a load runs starts one
+  // more afterwards, so the last change is always loaded.
   void RequestReload(absl::string_view reason);
+  // Asks for a load of what `changes` names (the whole folder when
+  // `changes.full`). Merged as above: the union of the paths; a full request
+  // makes the merged one full.
+  void RequestReload(absl::string_view reason, const SeedChanges& changes);
 
   // Cancels a load in progress and waits for the thread to end.
   void Stop();
 
  private:
   void Run();
-  void LoadOnce(int64_t generation, std::string reason);
+  void LoadOnce(int64_t generation, std::string reason, SeedChanges changes);
   // Publishes the catalog of an OK report, then reports.
   void Finish(LoadReport report, absl::Time start);
 
@@ -105,6 +117,7 @@ class CatalogReloader {
 
   absl::Mutex mutex_;
   std::vector<std::string> pending_reasons_ ABSL_GUARDED_BY(mutex_);
+  SeedChanges pending_changes_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };

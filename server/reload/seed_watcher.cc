@@ -7,52 +7,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
-#include <filesystem>
-#include <set>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "loader/seed_loader.h"
 
 namespace newsmeta {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr uint32_t kEvents = IN_CREATE | IN_DELETE | IN_MODIFY |
                              IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO |
                              IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF;
-
-// The folders below `root` (root included) as the seed loader walks them:
-// through symbolic links, each folder once, names starting with "." skipped.
-std::vector<fs::path> FoldersBelow(const fs::path& root) {
-  std::vector<fs::path> folders;
-  std::set<std::pair<dev_t, ino_t>> seen;
-  std::vector<fs::path> pending = {root};
-  while (!pending.empty()) {
-    fs::path folder = std::move(pending.back());
-    pending.pop_back();
-    struct stat info;
-    if (::stat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
-        !seen.emplace(info.st_dev, info.st_ino).second) {
-      continue;
-    }
-    std::error_code error;
-    for (fs::directory_iterator it(folder, error), end; !error && it != end;
-         it.increment(error)) {
-      const std::string name = it->path().filename().string();
-      if (!name.empty() && name[0] != '.' && it->is_directory(error)) {
-        pending.push_back(it->path());
-      }
-      error.clear();
-    }
-    folders.push_back(std::move(folder));
-  }
-  return folders;
-}
+// Events that say a watched folder itself changed.
+constexpr uint32_t kFolderEvents =
+    IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_UNMOUNT | IN_ISDIR;
 
 absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
   const int error = errno;
@@ -111,13 +83,31 @@ SeedWatcher::~SeedWatcher() {
 }
 
 absl::Status SeedWatcher::WatchFolders() {
-  // Adding a watch to a folder already watched only refreshes it.
-  for (const fs::path& folder : FoldersBelow(root_)) {
-    if (inotify_add_watch(inotify_fd_, folder.c_str(), kEvents) < 0) {
-      return ErrnoError("inotify_add_watch", folder.string());
+  absl::Status first_error;
+  absl::flat_hash_map<int, std::string> watches;
+  // Adding a watch to a folder already watched only refreshes it (and gives
+  // its descriptor).
+  for (SeedFolder& folder : ListSeedFolders(root_)) {
+    const int wd = inotify_add_watch(inotify_fd_, folder.path.c_str(), kEvents);
+    if (wd < 0) {
+      if (first_error.ok()) {
+        first_error = ErrnoError("inotify_add_watch", folder.path);
+      }
+      continue;
+    }
+    watches.emplace(wd, std::move(folder.relative));
+  }
+  // Folders the loader no longer walks (removed, or reached through a link
+  // that changed).
+  for (const auto& [wd, relative] : watches_) {
+    if (!watches.contains(wd) && inotify_rm_watch(inotify_fd_, wd) == 0) {
+      removed_watches_.insert(wd);
     }
   }
-  return absl::OkStatus();
+  watches_ = std::move(watches);
+  watched_folders_.clear();
+  for (const auto& [wd, relative] : watches_) watched_folders_.insert(relative);
+  return first_error;
 }
 
 bool SeedWatcher::DrainEvents() {
@@ -126,12 +116,66 @@ bool SeedWatcher::DrainEvents() {
   while (true) {
     const ssize_t n = read(inotify_fd_, buffer, sizeof(buffer));
     if (n > 0) {
-      any = true;  // every event, an overflow included, means "changed"
+      any = true;
+      for (ssize_t at = 0;
+           at + static_cast<ssize_t>(sizeof(inotify_event)) <= n;) {
+        const auto* event = reinterpret_cast<const inotify_event*>(buffer + at);
+        // `name` is padded with NULs.
+        AddEvent(event->mask, event->wd,
+                 event->len > 0 ? absl::string_view(event->name)
+                                : absl::string_view());
+        at += static_cast<ssize_t>(sizeof(inotify_event) + event->len);
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     return any;
   }
+}
+
+void SeedWatcher::AddEvent(uint32_t mask, int wd, absl::string_view name) {
+  if ((mask & IN_Q_OVERFLOW) != 0) {
+    full_ = true;
+    return;
+  }
+  if ((mask & IN_IGNORED) != 0 && removed_watches_.erase(wd) > 0) return;
+  const auto folder = watches_.find(wd);
+  if (folder == watches_.end() || (mask & kFolderEvents) != 0 || name.empty() ||
+      name.front() == '.') {
+    full_ = true;
+  }
+  if (full_) {
+    paths_.clear();
+    return;
+  }
+  paths_.insert(folder->second.empty()
+                    ? std::string(name)
+                    : absl::StrCat(folder->second, "/", name));
+  if (paths_.size() > options_.max_paths) {
+    full_ = true;
+    paths_.clear();
+  }
+}
+
+SeedChanges SeedWatcher::TakeChanges() {
+  SeedChanges changes;
+  changes.full = full_;
+  // A name that was a folder, or now is one (or a link to one).
+  for (const std::string& path : paths_) {
+    if (changes.full) break;
+    struct stat info;
+    changes.full =
+        watched_folders_.contains(path) ||
+        (::stat(absl::StrCat(root_, "/", path).c_str(), &info) == 0 &&
+         S_ISDIR(info.st_mode));
+  }
+  if (!changes.full) {
+    changes.paths.assign(paths_.begin(), paths_.end());
+    std::sort(changes.paths.begin(), changes.paths.end());
+  }
+  full_ = false;
+  paths_.clear();
+  return changes;
 }
 
 void SeedWatcher::Run() {
@@ -158,12 +202,15 @@ void SeedWatcher::Run() {
     }
     if (pending && absl::Now() >= quiet_until) {
       pending = false;
-      // New subfolders get watches before the change is reported, so changes
-      // made in them from now on are seen too.
-      if (absl::Status status = WatchFolders(); !status.ok()) {
-        on_error_(status);
+      const SeedChanges changes = TakeChanges();
+      // When folders may have changed, new subfolders get watches before the
+      // change is reported, so changes made in them from now on are seen too.
+      if (changes.full) {
+        if (absl::Status status = WatchFolders(); !status.ok()) {
+          on_error_(status);
+        }
       }
-      on_change_();
+      on_change_(changes);
     }
   }
 }

@@ -1,5 +1,7 @@
 // Tests of the seeds watcher and the background catalog reloader. They wait
 // for events with generous deadlines and never assert on timings.
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -8,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -19,7 +22,9 @@
 namespace newsmeta {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr absl::Duration kDeadline = absl::Seconds(10);
 
@@ -30,29 +35,35 @@ std::string Seed(const std::string& slug) {
                       slug, "\n---\n");
 }
 
-// Counts a watcher's reports.
+// Records a watcher's reports.
 class Reports {
  public:
-  void Add() {
+  void Add(const SeedChanges& changes) {
     absl::MutexLock lock(&mutex_);
-    ++count_;
+    reports_.push_back(changes);
   }
   int count() {
     absl::MutexLock lock(&mutex_);
-    return count_;
+    return static_cast<int>(reports_.size());
+  }
+  // The `n`th report (1-based); a default one when there is none.
+  SeedChanges report(int n) {
+    absl::MutexLock lock(&mutex_);
+    return n <= static_cast<int>(reports_.size()) ? reports_[n - 1]
+                                                  : SeedChanges();
   }
   // Waits until at least `n` reports came; false at the deadline.
   bool WaitFor(int n) {
     absl::MutexLock lock(&mutex_);
     auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-      return count_ >= n;
+      return static_cast<int>(reports_.size()) >= n;
     };
     return mutex_.AwaitWithTimeout(absl::Condition(&reached), kDeadline);
   }
 
  private:
   absl::Mutex mutex_;
-  int count_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::vector<SeedChanges> reports_ ABSL_GUARDED_BY(mutex_);
 };
 
 std::unique_ptr<SeedWatcher> Watch(const TempFolder& folder, Reports* reports,
@@ -60,7 +71,8 @@ std::unique_ptr<SeedWatcher> Watch(const TempFolder& folder, Reports* reports,
   SeedWatcherOptions options;
   options.quiet_period = quiet;
   absl::StatusOr<std::unique_ptr<SeedWatcher>> watcher = SeedWatcher::Start(
-      folder.root(), options, [reports] { reports->Add(); },
+      folder.root(), options,
+      [reports](const SeedChanges& changes) { reports->Add(changes); },
       [](const absl::Status& error) { ADD_FAILURE() << error; });
   EXPECT_TRUE(watcher.ok()) << watcher.status();
   return watcher.ok() ? *std::move(watcher) : nullptr;
@@ -109,14 +121,93 @@ TEST(SeedWatcherTest, ReportsAConfigMapDataLinkSwap) {
   folder.Link("..data_tmp", "..v2");
   std::filesystem::rename(folder.path() / "..data_tmp",
                           folder.path() / "..data");
-  EXPECT_TRUE(reports.WaitFor(1));
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_TRUE(reports.report(1).full);
+}
+
+TEST(SeedWatcherTest, NamesTheChangedFilesAsTheLoaderNamesThem) {
+  TempFolder outside;
+  TempFolder folder;
+  folder.Write("sub/old.txt", Seed("old"));
+  folder.Link("linked", outside.path());
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
+  folder.Write("a.txt", Seed("a"));
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_FALSE(reports.report(1).full);
+  EXPECT_THAT(reports.report(1).paths, ElementsAre("a.txt"));
+
+  folder.Write("sub/b.txt", Seed("b"));
+  ASSERT_TRUE(reports.WaitFor(2));
+  EXPECT_FALSE(reports.report(2).full);
+  EXPECT_THAT(reports.report(2).paths, ElementsAre("sub/b.txt"));
+
+  outside.Write("c.txt", Seed("c"));
+  ASSERT_TRUE(reports.WaitFor(3));
+  EXPECT_FALSE(reports.report(3).full);
+  EXPECT_THAT(reports.report(3).paths, ElementsAre("linked/c.txt"));
+
+  std::filesystem::rename(folder.path() / "sub/old.txt",
+                          folder.path() / "sub/new.txt");
+  ASSERT_TRUE(reports.WaitFor(4));
+  EXPECT_FALSE(reports.report(4).full);
+  EXPECT_THAT(reports.report(4).paths,
+              ElementsAre("sub/new.txt", "sub/old.txt"));
+}
+
+TEST(SeedWatcherTest, ABurstIsOneReportNamingEveryFile) {
+  TempFolder folder;
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(500));
+  std::vector<std::string> written;
+  for (int i = 0; i < 20; ++i) {
+    written.push_back(absl::StrCat(i, ".txt"));
+    folder.Write(written.back(), Seed(absl::StrCat(i)));
+  }
+  std::sort(written.begin(), written.end());
+  ASSERT_TRUE(reports.WaitFor(1));
+  absl::SleepFor(absl::Seconds(1));
+  EXPECT_EQ(reports.count(), 1);
+  EXPECT_FALSE(reports.report(1).full);
+  EXPECT_EQ(reports.report(1).paths, written);
+}
+
+TEST(SeedWatcherTest, ANewSubfolderIsAFullChange) {
+  TempFolder folder;
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
+  std::filesystem::create_directories(folder.path() / "new");
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_TRUE(reports.report(1).full);
+  EXPECT_THAT(reports.report(1).paths, IsEmpty());
+  // Watched from now on, and named as the loader names it.
+  folder.Write("new/a.txt", Seed("a"));
+  ASSERT_TRUE(reports.WaitFor(2));
+  EXPECT_FALSE(reports.report(2).full);
+  EXPECT_THAT(reports.report(2).paths, ElementsAre("new/a.txt"));
+}
+
+TEST(SeedWatcherTest, MoreNamesThanTheCapIsAFullChange) {
+  TempFolder folder;
+  Reports reports;
+  SeedWatcherOptions options;
+  options.quiet_period = absl::Milliseconds(300);
+  options.max_paths = 3;
+  absl::StatusOr<std::unique_ptr<SeedWatcher>> watcher = SeedWatcher::Start(
+      folder.root(), options,
+      [&reports](const SeedChanges& changes) { reports.Add(changes); },
+      [](const absl::Status& error) { ADD_FAILURE() << error; });
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  for (int i = 0; i < 4; ++i) folder.Write(absl::StrCat(i, ".txt"), "x");
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_TRUE(reports.report(1).full);
 }
 
 TEST(SeedWatcherTest, AMissingFolderIsAnError) {
   TempFolder folder;
   const std::string missing = folder.root() + "/missing";
   const auto watcher = SeedWatcher::Start(
-      missing, {}, [] {}, [](const absl::Status&) {});
+      missing, {}, [](const SeedChanges&) {}, [](const absl::Status&) {});
   EXPECT_EQ(watcher.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(watcher.status().message()), HasSubstr(missing));
 }
@@ -249,6 +340,66 @@ TEST(CatalogReloaderTest, RequestsMadeWhileOneWaitsAreMergedIntoIt) {
   EXPECT_EQ(first.reason, "SIGHUP, seeds folder changed, start");
   absl::SleepFor(absl::Milliseconds(300));
   EXPECT_EQ(loads.reports(), 1);
+}
+
+TEST(CatalogReloaderTest, MergesNamedPathsAndAFullRequestWins) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("b.txt", Seed("b"));
+  folder.Write("c.txt", Seed("c"));
+  // Each load waits, once it has listed the folder, until the test has made
+  // the requests for the next one.
+  absl::Notification requested[2];
+  std::atomic<int> listed{0};
+  CatalogReloaderOptions options = Options(folder.root());
+  options.loader.after_walk = [&requested, &listed] {
+    const int n = listed++;
+    if (n < 2) requested[n].WaitForNotification();
+  };
+  // Waits until the `n`th load has listed the folder, so requests made
+  // afterwards go to the next one.
+  const auto wait_listed = [&listed](int n) {
+    const absl::Time deadline = absl::Now() + kDeadline;
+    while (listed < n && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    EXPECT_EQ(listed, n);
+  };
+  Loads loads;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  wait_listed(1);
+  SeedChanges a, b, c;
+  a.paths = {"a.txt"};
+  b.paths = {"b.txt"};
+  c.paths = {"c.txt"};
+  reloader.RequestReload("seeds folder changed", b);
+  reloader.RequestReload("seeds folder changed", a);
+  requested[0].Notify();
+  const LoadReport first = loads.Await(1);
+  EXPECT_TRUE(first.changes.full);
+  EXPECT_TRUE(first.walked);
+
+  // Made while the second load runs (it has listed): the third merges them,
+  // full winning.
+  wait_listed(2);
+  reloader.RequestReload("seeds folder changed", c);
+  reloader.RequestReload("SIGHUP");
+  requested[1].Notify();
+  const LoadReport second = loads.Await(2);
+  ASSERT_TRUE(second.status.ok()) << second.status;
+  EXPECT_EQ(second.reason, "seeds folder changed");
+  EXPECT_FALSE(second.changes.full);
+  EXPECT_THAT(second.changes.paths, ElementsAre("a.txt", "b.txt"));
+  EXPECT_FALSE(second.walked);
+  EXPECT_EQ(second.catalog->size(), 3u);
+
+  const LoadReport third = loads.Await(3);
+  ASSERT_TRUE(third.status.ok()) << third.status;
+  EXPECT_EQ(third.reason, "seeds folder changed, SIGHUP");
+  EXPECT_TRUE(third.changes.full);
+  EXPECT_THAT(third.changes.paths, IsEmpty());
+  EXPECT_TRUE(third.walked);
 }
 
 }  // namespace

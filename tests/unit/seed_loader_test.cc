@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -377,12 +379,15 @@ void SetModified(const TempFolder& folder, const std::string& relative,
             0);
 }
 
-// Loads `folder` with `cache` and attaches the catalog built from it, as the
-// reloader does; returns the result (articles moved into `*catalog`).
+// Loads `folder` with `cache` (only the `changed` paths, when given) and
+// attaches the catalog built from it, as the reloader does; returns the
+// result (articles moved into `*catalog`).
 LoadResult LoadWithCache(const TempFolder& folder, SeedCache* cache,
-                         std::shared_ptr<const Catalog>* catalog = nullptr) {
+                         std::shared_ptr<const Catalog>* catalog = nullptr,
+                         const std::vector<std::string>* changed = nullptr) {
   LoaderOptions options;
   options.cache = cache;
+  options.changed_paths = changed;
   absl::StatusOr<LoadResult> result = LoadSeedFolder(folder.root(), options);
   EXPECT_TRUE(result.ok()) << result.status();
   if (!result.ok()) return {};
@@ -563,6 +568,159 @@ TEST(SeedCacheTest, IncrementalLoadBuildsTheCatalogAFullLoadBuilds) {
       Catalog::Build(std::move(full->articles)).catalog;
   EXPECT_EQ(incremental->version(), fresh->version());
   EXPECT_NE(incremental->version(), first->version());
+}
+
+std::vector<std::string> Serialized(const LoadResult& result) {
+  std::vector<std::string> bytes;
+  for (const Article& article : result.articles) {
+    bytes.push_back(article.SerializeAsString());
+  }
+  return bytes;
+}
+
+// A random sequence of changes to a folder; after each, a load given only the
+// changed names gives what a fresh walk of the folder gives.
+TEST(SeedCacheTest, LoadOfNamedChangesEqualsAFullLoad) {
+  TempFolder folder;
+  std::mt19937 random(20240611);
+  std::vector<std::string> folders = {"", "m"};
+  std::vector<std::string> files;  // regular files
+  std::vector<std::string> links;  // links that lead nowhere
+  int next_name = 0;
+  int next_slug = 0;
+  int64_t tick = 0;  // distinct old modification times
+  const auto pick = [&](const std::vector<std::string>& from) {
+    return from[std::uniform_int_distribution<size_t>(0,
+                                                      from.size() - 1)(random)];
+  };
+  const auto pick_any = [&] {
+    std::vector<std::string> all = files;
+    all.insert(all.end(), links.begin(), links.end());
+    return pick(all);
+  };
+  const auto new_name = [&] {
+    const std::string& in = pick(folders);
+    // "m-" sorts before "m/" bytewise, after it in walk order.
+    const int n = next_name++;
+    return absl::StrCat(in, in.empty() ? "" : "/", n % 3 == 0 ? "m-" : "f", n,
+                        ".txt");
+  };
+  const auto write = [&](const std::string& name, const std::string& content,
+                         bool age) {
+    folder.Write(name, content);
+    if (age) SetModified(folder, name, kLongAgo + absl::Seconds(++tick));
+  };
+  // Forgets `name`; true when it was a link.
+  const auto forget = [&](const std::string& name) {
+    for (std::vector<std::string>* list : {&files, &links}) {
+      const auto it = std::find(list->begin(), list->end(), name);
+      if (it != list->end()) {
+        list->erase(it);
+        return list == &links;
+      }
+    }
+    return false;
+  };
+  for (int i = 0; i < 8; ++i) {
+    files.push_back(new_name());
+    write(files.back(), Seed(absl::StrCat("s", next_slug++)), true);
+  }
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+  int incremental = 0;
+  for (int step = 0; step < 400; ++step) {
+    std::vector<std::string> changed;
+    bool folder_changed = false;
+    const int kind =
+        std::uniform_int_distribution<int>(0, files.size() < 3 ? 0 : 9)(random);
+    switch (kind) {
+      case 0: {  // add
+        changed.push_back(new_name());
+        files.push_back(changed.back());
+        write(changed.back(), Seed(absl::StrCat("s", next_slug++)), true);
+        break;
+      }
+      case 1: {  // edit in place: another article, same size or not
+        changed.push_back(pick(files));
+        write(changed.back(), Seed(absl::StrCat("e", next_slug++)),
+              step % 2 == 0);
+        break;
+      }
+      case 2: {  // edit twice within the tick: same size, other content
+        changed.push_back(pick(files));
+        folder.Write(changed.back(), Seed("t1"));
+        const LoadResult between =
+            LoadWithCache(folder, &cache, nullptr, &changed);
+        EXPECT_FALSE(between.walked);
+        folder.Write(changed.back(), Seed("t2"));
+        break;
+      }
+      case 3: {  // remove
+        changed.push_back(pick_any());
+        fs::remove(folder.path() / changed.back());
+        forget(changed.back());
+        break;
+      }
+      case 4: {  // rename to a new name
+        const std::string from = pick_any();
+        const std::string to = new_name();
+        fs::rename(folder.path() / from, folder.path() / to);
+        (forget(from) ? links : files).push_back(to);
+        changed = {from, to};
+        break;
+      }
+      case 5: {  // rename over another
+        const std::string from = pick_any();
+        const std::string to = pick_any();
+        if (from == to) break;
+        fs::rename(folder.path() / from, folder.path() / to);
+        forget(to);
+        (forget(from) ? links : files).push_back(to);
+        changed = {from, to};
+        break;
+      }
+      case 6: {  // a duplicate: the same article in another file
+        const std::string of = pick(files);
+        changed.push_back(new_name());
+        files.push_back(changed.back());
+        write(changed.back(), ReadBytes((folder.path() / of).string()), true);
+        break;
+      }
+      case 7: {  // a rejected file
+        changed.push_back(new_name());
+        files.push_back(changed.back());
+        write(changed.back(), "---\ntitle: [unclosed\n---\n", true);
+        break;
+      }
+      case 8: {  // a link that leads nowhere (rejected by the walk)
+        changed.push_back(new_name());
+        links.push_back(changed.back());
+        folder.Link(changed.back(), "missing.txt");
+        break;
+      }
+      case 9: {  // a new subfolder with a file
+        const std::string sub = absl::StrCat("d", folders.size());
+        folders.push_back(sub);
+        changed = {sub};
+        files.push_back(absl::StrCat(sub, "/f", next_name++, ".txt"));
+        write(files.back(), Seed(absl::StrCat("s", next_slug++)), true);
+        folder_changed = true;
+        break;
+      }
+    }
+    std::sort(changed.begin(), changed.end());
+    changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+    const LoadResult loaded = LoadWithCache(folder, &cache, nullptr, &changed);
+    absl::StatusOr<LoadResult> fresh = LoadSeedFolder(folder.root());
+    ASSERT_TRUE(fresh.ok()) << fresh.status();
+    ASSERT_EQ(Serialized(loaded), Serialized(*fresh))
+        << "step " << step << ", change " << kind;
+    ASSERT_EQ(Messages(loaded), Messages(*fresh))
+        << "step " << step << ", change " << kind;
+    EXPECT_EQ(loaded.walked, folder_changed) << "step " << step;
+    if (!loaded.walked) ++incremental;
+  }
+  EXPECT_GT(incremental, 300);
 }
 
 // The parser reads YAML through its own tree (loader/yaml_tree.h); booleans
