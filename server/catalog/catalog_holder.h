@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 
 namespace newsmeta {
 
@@ -15,20 +16,32 @@ class CatalogHolder {
  public:
   CatalogHolder() = default;
   // A holder of `catalog` alone, e.g. the snapshot one call works on.
-  explicit CatalogHolder(std::shared_ptr<const Catalog> catalog)
+  explicit CatalogHolder(std::shared_ptr<const SegmentedCatalog> catalog)
       : catalog_(std::move(catalog)) {}
+  // A holder of one catalog built from scratch.
+  explicit CatalogHolder(std::shared_ptr<const Catalog> catalog)
+      : catalog_(Segmented(std::move(catalog))) {}
 
   // The current catalog, or nullptr while none is loaded.
-  std::shared_ptr<const Catalog> Get() const {
+  std::shared_ptr<const SegmentedCatalog> Get() const {
     return std::atomic_load(&catalog_);
   }
 
-  void Set(std::shared_ptr<const Catalog> catalog) {
+  void Set(std::shared_ptr<const SegmentedCatalog> catalog) {
     std::atomic_store(&catalog_, std::move(catalog));
+  }
+  void Set(std::shared_ptr<const Catalog> catalog) {
+    Set(Segmented(std::move(catalog)));
   }
 
  private:
-  std::shared_ptr<const Catalog> catalog_;
+  static std::shared_ptr<const SegmentedCatalog> Segmented(
+      std::shared_ptr<const Catalog> catalog) {
+    if (catalog == nullptr) return nullptr;
+    return SegmentedCatalog::Of(std::move(catalog));
+  }
+
+  std::shared_ptr<const SegmentedCatalog> catalog_;
 };
 
 }  // namespace newsmeta

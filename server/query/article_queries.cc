@@ -19,9 +19,9 @@ namespace {
 using ::newsmeta::v1::Article;
 using ::newsmeta::v1::ArticleView;
 
-absl::StatusOr<std::shared_ptr<const Catalog>> CurrentCatalog(
+absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> CurrentCatalog(
     const CatalogHolder& catalogs) {
-  std::shared_ptr<const Catalog> catalog = catalogs.Get();
+  std::shared_ptr<const SegmentedCatalog> catalog = catalogs.Get();
   if (catalog == nullptr) {
     return Error(absl::StatusCode::kUnavailable, "CATALOG_LOADING",
                  "the catalog is still loading; retry in a moment");
@@ -66,9 +66,9 @@ absl::Status GetArticleWire(const CatalogHolder& catalogs,
   ASSIGN_OR_RETURN(
       const ArticleView view,
       ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_FULL));
-  ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
+  ASSIGN_OR_RETURN(const std::shared_ptr<const SegmentedCatalog> catalog,
                    CurrentCatalog(catalogs));
-  const std::optional<ArticleIndex> index = catalog->IndexOf(request.name());
+  const std::optional<ArticleRef> index = catalog->IndexOf(request.name());
   if (!index) {
     return Error(absl::StatusCode::kNotFound, "ARTICLE_NOT_FOUND",
                  absl::StrCat("no article is called ", request.name()),
@@ -88,7 +88,7 @@ absl::Status ListArticlesWire(const CatalogHolder& catalogs,
       const ArticleView view,
       ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_BASIC));
   ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
-  ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
+  ASSIGN_OR_RETURN(const std::shared_ptr<const SegmentedCatalog> catalog,
                    CurrentCatalog(catalogs));
   ASSIGN_OR_RETURN(Page page, ListPage(*catalog, query, page_size,
                                        request.page_token(), {view}));
@@ -97,7 +97,7 @@ absl::Status ListArticlesWire(const CatalogHolder& catalogs,
   // A piece per article (its tag and length inline), then one owned piece:
   // the token and the total.
   response->Reserve(page.articles.size() + 1, page.next_page_token.size() + 16);
-  for (const ArticleIndex index : page.articles) {
+  for (const ArticleRef index : page.articles) {
     AppendBytesFieldView(1, catalog->ArticleBytes(index, view), response,
                          /*keep_empty=*/true);
   }
@@ -130,14 +130,13 @@ absl::Status BatchGetArticlesWire(
   ASSIGN_OR_RETURN(
       const ArticleView view,
       ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_FULL));
-  ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
+  ASSIGN_OR_RETURN(const std::shared_ptr<const SegmentedCatalog> catalog,
                    CurrentCatalog(catalogs));
   // All or nothing: look every name up before answering.
-  std::vector<ArticleIndex> found;
+  std::vector<ArticleRef> found;
   found.reserve(request.names_size());
   for (int i = 0; i < request.names_size(); ++i) {
-    const std::optional<ArticleIndex> index =
-        catalog->IndexOf(request.names(i));
+    const std::optional<ArticleRef> index = catalog->IndexOf(request.names(i));
     if (!index) {
       return Error(absl::StatusCode::kNotFound, "ARTICLE_NOT_FOUND",
                    absl::StrCat("no article is called ", request.names(i),
@@ -150,7 +149,7 @@ absl::Status BatchGetArticlesWire(
   // An answer no client with gRPC's default limits could receive. One
   // article is answered however large, as GetArticle and a page would.
   int64_t bytes = 0;
-  for (const ArticleIndex index : found) {
+  for (const ArticleRef index : found) {
     bytes += RepeatedElementBytes(catalog->ArticleBytes(index, view).size());
   }
   if (found.size() > 1 && bytes > kMaxResponseBytes) {
@@ -166,7 +165,7 @@ absl::Status BatchGetArticlesWire(
   }
   // BatchGetArticlesResponse: articles = 1.
   response->Clear();
-  for (const ArticleIndex index : found) {
+  for (const ArticleRef index : found) {
     AppendBytesFieldView(1, catalog->ArticleBytes(index, view), response,
                          /*keep_empty=*/true);
   }
@@ -220,7 +219,7 @@ absl::Status SummarizeArticles(
   ASSIGN_OR_RETURN(const int top_n, EffectiveTopN(request.top_n()));
   ASSIGN_OR_RETURN(const HistogramInterval interval,
                    ToHistogramInterval(request.histogram_interval()));
-  ASSIGN_OR_RETURN(const std::shared_ptr<const Catalog> catalog,
+  ASSIGN_OR_RETURN(const std::shared_ptr<const SegmentedCatalog> catalog,
                    CurrentCatalog(catalogs));
   ASSIGN_OR_RETURN(const Summary summary,
                    Summarize(*catalog, query, top_n, interval));
@@ -251,13 +250,13 @@ absl::StatusOr<std::unique_ptr<ArticleStream>> ArticleStream::Open(
   ASSIGN_OR_RETURN(
       const ArticleView view,
       ResolveView(request.view(), newsmeta::v1::ARTICLE_VIEW_BASIC));
-  ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog,
+  ASSIGN_OR_RETURN(std::shared_ptr<const SegmentedCatalog> catalog,
                    CurrentCatalog(catalogs));
   return std::unique_ptr<ArticleStream>(
       new ArticleStream(std::move(catalog), std::move(query), view));
 }
 
-ArticleStream::ArticleStream(std::shared_ptr<const Catalog> catalog,
+ArticleStream::ArticleStream(std::shared_ptr<const SegmentedCatalog> catalog,
                              Query query, ArticleView view)
     : catalog_(std::move(catalog)),
       query_(std::move(query)),
@@ -265,7 +264,7 @@ ArticleStream::ArticleStream(std::shared_ptr<const Catalog> catalog,
       matches_(*catalog_, query_) {}
 
 std::optional<absl::string_view> ArticleStream::Next() {
-  const std::optional<ArticleIndex> index = matches_.Next();
+  const std::optional<ArticleRef> index = matches_.Next();
   if (!index) return std::nullopt;
   return catalog_->ArticleBytes(*index, view_);
 }

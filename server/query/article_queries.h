@@ -83,10 +83,10 @@ class ArticleStream {
   std::shared_ptr<const void> bytes_owner() const { return catalog_; }
 
  private:
-  ArticleStream(std::shared_ptr<const Catalog> catalog, Query query,
+  ArticleStream(std::shared_ptr<const SegmentedCatalog> catalog, Query query,
                 newsmeta::v1::ArticleView view);
 
-  std::shared_ptr<const Catalog> catalog_;
+  std::shared_ptr<const SegmentedCatalog> catalog_;
   Query query_;
   newsmeta::v1::ArticleView view_;
   OrderedMatches matches_;

@@ -12,11 +12,12 @@ Position PositionOf(const Catalog& catalog, ArticleIndex index) {
 
 QueryCursor::QueryCursor(const Catalog& catalog, const Query& query,
                          const std::optional<Position>& after,
-                         TextMatches text_matches)
+                         TextMatches text_matches, const DeletionSet* deleted)
     : catalog_(&catalog),
       query_(&query),
       descending_(IsTimeOrdered(query) && query.order[0].descending),
-      text_matches_(std::move(text_matches)) {
+      text_matches_(std::move(text_matches)),
+      deleted_(deleted == nullptr || deleted->empty() ? nullptr : deleted) {
   const FilterHints hints = ExtractHints(query.filter);
   std::optional<absl::Time> start = query.start_time;
   std::optional<absl::Time> end = query.end_time;
@@ -158,22 +159,53 @@ std::optional<ArticleIndex> QueryCursor::Next() {
         if (!descending_ && *run.begin == index) ++run.begin;
       }
     }
+    if (deleted_ != nullptr && deleted_->Contains(index)) continue;
     if (Accepts(index)) return index;
   }
 }
 
 std::optional<absl::Span<const ArticleIndex>> QueryCursor::SingleRun() const {
-  if (!checks_.empty() || check_filter_ || !use_runs_) return std::nullopt;
+  if (!checks_.empty() || check_filter_ || !use_runs_ || deleted_ != nullptr) {
+    return std::nullopt;
+  }
   if (runs_.empty()) return absl::Span<const ArticleIndex>();
   if (runs_.size() != 1) return std::nullopt;
   return absl::Span<const ArticleIndex>(runs_[0].begin,
                                         runs_[0].end - runs_[0].begin);
 }
 
+size_t QueryCursor::DeletedIn(const Run& run) const {
+  if (run.begin == run.end) return 0;
+  const std::vector<uint32_t>& deleted = deleted_->sorted();
+  // The deleted articles between the run's first and last, each looked up
+  // in the run, or the run's articles each looked up in the set: whichever
+  // is fewer.
+  const auto first =
+      std::lower_bound(deleted.begin(), deleted.end(), *run.begin);
+  const auto last = std::upper_bound(first, deleted.end(), run.end[-1]);
+  const size_t run_size = static_cast<size_t>(run.end - run.begin);
+  size_t count = 0;
+  if (static_cast<size_t>(last - first) < run_size) {
+    for (auto it = first; it != last; ++it) {
+      count += std::binary_search(run.begin, run.end, *it) ? 1 : 0;
+    }
+  } else {
+    for (const ArticleIndex* it = run.begin; it != run.end; ++it) {
+      count += deleted_->Contains(*it) ? 1 : 0;
+    }
+  }
+  return count;
+}
+
 size_t QueryCursor::CountRemaining() const {
   const bool unchecked = checks_.empty() && !check_filter_;
-  if (unchecked && !use_runs_) return hi_ - lo_;
-  if (unchecked && runs_.size() == 1) return runs_[0].end - runs_[0].begin;
+  if (unchecked && !use_runs_) {
+    return hi_ - lo_ - (deleted_ == nullptr ? 0 : deleted_->CountIn(lo_, hi_));
+  }
+  if (unchecked && runs_.size() == 1) {
+    return runs_[0].end - runs_[0].begin -
+           (deleted_ == nullptr ? 0 : DeletedIn(runs_[0]));
+  }
   QueryCursor copy = *this;
   size_t count = 0;
   while (copy.Next()) ++count;

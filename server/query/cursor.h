@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "catalog/catalog.h"
+#include "catalog/deletion_set.h"
 #include "query/query.h"
 
 namespace newsmeta {
@@ -37,18 +38,22 @@ class QueryCursor {
   // that position (time order only). `catalog` and `query` must outlive the
   // cursor. `text_matches`, when given, are the query's text matches as
   // another cursor of the same query found them (text_matches()), which
-  // saves intersecting the posting lists again.
+  // saves intersecting the posting lists again. Articles in `deleted`
+  // (when given, it must outlive the cursor) are skipped, as if the catalog
+  // did not have them.
   using TextMatches = std::shared_ptr<const std::vector<ArticleIndex>>;
   QueryCursor(const Catalog& catalog, const Query& query,
               const std::optional<Position>& after = std::nullopt,
-              TextMatches text_matches = nullptr);
+              TextMatches text_matches = nullptr,
+              const DeletionSet* deleted = nullptr);
 
   // The documents matching the query's text (nullptr without text).
   const TextMatches& text_matches() const { return text_matches_; }
 
   // When the matches are exactly one posting list's run (nothing else to
-  // check), that run in ascending order; nullopt otherwise. Says nothing of
-  // what Next() has already returned: call it on a fresh cursor.
+  // check and nothing deleted), that run in ascending order; nullopt
+  // otherwise. Says nothing of what Next() has already returned: call it on
+  // a fresh cursor.
   std::optional<absl::Span<const ArticleIndex>> SingleRun() const;
 
   // The next match, or nullopt when there is none. Each match is returned
@@ -74,6 +79,8 @@ class QueryCursor {
                  const std::vector<ArticleIndex>* (Catalog::*postings)(
                      absl::string_view) const) const;
   bool Accepts(ArticleIndex index) const;
+  // How many of the deleted articles lie in `run`.
+  size_t DeletedIn(const Run& run) const;
 
   const Catalog* catalog_;
   const Query* query_;
@@ -89,6 +96,8 @@ class QueryCursor {
   bool check_filter_ = false;
   // Documents matching the text query, shared by copies of the cursor.
   TextMatches text_matches_;
+  // nullptr when nothing is deleted.
+  const DeletionSet* deleted_ = nullptr;
 };
 
 }  // namespace newsmeta

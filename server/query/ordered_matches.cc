@@ -31,30 +31,44 @@ bool ComesBefore(const Position& a, const Position& b,
   return descending ? a.name > b.name : a.name < b.name;
 }
 
-OrderedMatches::OrderedMatches(const Catalog& catalog, const Query& query,
+Position PositionOf(const SegmentedCatalog& catalog, ArticleRef article) {
+  return PositionOf(catalog.segment(article.segment), article.index);
+}
+
+OrderedMatches::OrderedMatches(const SegmentedCatalog& catalog,
+                               const Query& query,
                                const std::optional<Position>& after)
     : catalog_(&catalog), query_(&query) {
+  const uint32_t segments = catalog.segment_count();
   if (IsTimeOrdered(query)) {
-    cursor_.emplace(catalog, query, after);
+    descending_ = query.order[0].descending;
+    cursors_.reserve(segments);
+    for (uint32_t s = 0; s < segments; ++s) {
+      cursors_.emplace_back(catalog.segment(s), query, after, nullptr,
+                            catalog.deleted(s));
+    }
     at_start_ = !after.has_value();
     return;
   }
-  QueryCursor all(catalog, query);
   std::vector<Position> positions;
-  for (std::optional<ArticleIndex> index = all.Next(); index;
-       index = all.Next()) {
-    sorted_.push_back(*index);
+  for (uint32_t s = 0; s < segments; ++s) {
+    QueryCursor all(catalog.segment(s), query, std::nullopt, nullptr,
+                    catalog.deleted(s));
+    for (std::optional<ArticleIndex> index = all.Next(); index;
+         index = all.Next()) {
+      sorted_.push_back({s, *index});
+    }
   }
   positions.reserve(sorted_.size());
-  for (ArticleIndex index : sorted_) {
-    positions.push_back(PositionOf(catalog, index));
+  for (const ArticleRef article : sorted_) {
+    positions.push_back(PositionOf(catalog, article));
   }
   std::vector<size_t> order(sorted_.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return ComesBefore(positions[a], positions[b], query.order);
   });
-  std::vector<ArticleIndex> sorted(order.size());
+  std::vector<ArticleRef> sorted(order.size());
   for (size_t i = 0; i < order.size(); ++i) sorted[i] = sorted_[order[i]];
   sorted_ = std::move(sorted);
   if (after) {
@@ -68,23 +82,50 @@ OrderedMatches::OrderedMatches(const Catalog& catalog, const Query& query,
   }
 }
 
-std::optional<ArticleIndex> OrderedMatches::Next() {
-  if (cursor_) {
-    at_start_ = false;
-    return cursor_->Next();
+bool OrderedMatches::HeadFirst(uint32_t a, uint32_t b) const {
+  const bool before = catalog_->Before({a, *heads_[a]}, {b, *heads_[b]});
+  return descending_ ? !before : before;
+}
+
+std::optional<ArticleRef> OrderedMatches::Next() {
+  if (cursors_.empty()) {
+    if (next_ >= sorted_.size()) return std::nullopt;
+    return sorted_[next_++];
   }
-  if (next_ >= sorted_.size()) return std::nullopt;
-  return sorted_[next_++];
+  at_start_ = false;
+  if (cursors_.size() == 1) {
+    const std::optional<ArticleIndex> index = cursors_[0].Next();
+    if (!index) return std::nullopt;
+    return ArticleRef{0, *index};
+  }
+  if (!heads_filled_) {
+    heads_.reserve(cursors_.size());
+    for (QueryCursor& cursor : cursors_) heads_.push_back(cursor.Next());
+    heads_filled_ = true;
+  }
+  // The first head in the walk's order (live names are unique, so two heads
+  // never tie).
+  std::optional<uint32_t> best;
+  for (uint32_t s = 0; s < heads_.size(); ++s) {
+    if (heads_[s] && (!best || HeadFirst(s, *best))) best = s;
+  }
+  if (!best) return std::nullopt;
+  const ArticleRef found{*best, *heads_[*best]};
+  heads_[*best] = cursors_[*best].Next();
+  return found;
 }
 
 size_t OrderedMatches::TotalSize() const {
-  if (cursor_) {
-    if (at_start_) return cursor_->CountRemaining();
-    return QueryCursor(*catalog_, *query_, std::nullopt,
-                       cursor_->text_matches())
-        .CountRemaining();
+  if (cursors_.empty()) return sorted_.size();
+  size_t total = 0;
+  for (uint32_t s = 0; s < cursors_.size(); ++s) {
+    total += at_start_
+                 ? cursors_[s].CountRemaining()
+                 : QueryCursor(catalog_->segment(s), *query_, std::nullopt,
+                               cursors_[s].text_matches(), catalog_->deleted(s))
+                       .CountRemaining();
   }
-  return sorted_.size();
+  return total;
 }
 
 }  // namespace newsmeta

@@ -1,11 +1,12 @@
-// The matches of a query in the query's own order (any sort keys).
+// The matches of a query in the query's own order (any sort keys), over every
+// segment of a catalog.
 #ifndef NEWSMETA_SERVER_QUERY_ORDERED_MATCHES_H_
 #define NEWSMETA_SERVER_QUERY_ORDERED_MATCHES_H_
 
 #include <optional>
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "query/cursor.h"
 #include "query/query.h"
 
@@ -16,28 +17,40 @@ namespace newsmeta {
 bool ComesBefore(const Position& a, const Position& b,
                  const std::vector<SortSpec>& specs);
 
+// The position of a segmented catalog's article.
+Position PositionOf(const SegmentedCatalog& catalog, ArticleRef article);
+
 class OrderedMatches {
  public:
   // Starts at the first match, or after `after`. Queries in publish-time
-  // order are walked lazily; other orders collect the matches (found through
-  // the indexes) and sort them. `catalog` and `query` must outlive this.
-  OrderedMatches(const Catalog& catalog, const Query& query,
+  // order are walked lazily, one cursor per segment merged by (publish_time,
+  // name); other orders collect the matches (found through the indexes) and
+  // sort them. `catalog` and `query` must outlive this.
+  OrderedMatches(const SegmentedCatalog& catalog, const Query& query,
                  const std::optional<Position>& after = std::nullopt);
 
   // The next match in order, or nullopt at the end.
-  std::optional<ArticleIndex> Next();
+  std::optional<ArticleRef> Next();
 
   // Number of matches of the whole query, wherever this started.
   size_t TotalSize() const;
 
  private:
-  const Catalog* catalog_;
+  // Whether segment a's head comes before segment b's in the walk.
+  bool HeadFirst(uint32_t a, uint32_t b) const;
+
+  const SegmentedCatalog* catalog_;
   const Query* query_;
-  std::optional<QueryCursor> cursor_;  // time order
-  std::vector<ArticleIndex> sorted_;   // other orders
+  // Time order: a cursor per segment, and the next match each has found
+  // (filled on the first Next, when there are several).
+  std::vector<QueryCursor> cursors_;
+  std::vector<std::optional<ArticleIndex>> heads_;
+  bool heads_filled_ = false;
+  bool descending_ = false;
+  std::vector<ArticleRef> sorted_;  // other orders
   size_t next_ = 0;
-  // cursor_ starts at the first match and Next has not moved it yet: it can
-  // count the whole query itself.
+  // The cursors start at the first match and Next has not moved them yet:
+  // they can count the whole query themselves.
   bool at_start_ = false;
 };
 

@@ -31,8 +31,9 @@ int64_t RepeatedElementBytes(size_t article_bytes) {
   return 1 + length_bytes + static_cast<int64_t>(article_bytes);
 }
 
-absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
-                              int page_size, absl::string_view page_token,
+absl::StatusOr<Page> ListPage(const SegmentedCatalog& catalog,
+                              const Query& query, int page_size,
+                              absl::string_view page_token,
                               const PageByteBudget& budget) {
   // Once per call: the incoming token is checked against it and the next
   // one carries it.
@@ -49,7 +50,7 @@ absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
   int64_t page_bytes = 0;
   bool full = false;  // stopped by the budget, with more to come
   while (static_cast<int>(page.articles.size()) < page_size) {
-    const std::optional<ArticleIndex> index = matches.Next();
+    const std::optional<ArticleRef> index = matches.Next();
     if (!index) return page;
     page_bytes +=
         RepeatedElementBytes(catalog.ArticleBytes(*index, budget.view).size());

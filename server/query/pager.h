@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/query.h"
 
@@ -37,7 +37,7 @@ struct PageByteBudget {
 int64_t RepeatedElementBytes(size_t article_bytes);
 
 struct Page {
-  std::vector<ArticleIndex> articles;
+  std::vector<ArticleRef> articles;
   // Empty on the last page.
   std::string next_page_token;
   // Matches across all pages.
@@ -53,8 +53,9 @@ absl::StatusOr<int> EffectivePageSize(int64_t requested);
 // at most `page_size` articles, fewer when more would weigh more than
 // `budget` (AIP-158 allows a short page that is not the last; it has a
 // next_page_token). A page holds at least one article, however large.
-absl::StatusOr<Page> ListPage(const Catalog& catalog, const Query& query,
-                              int page_size, absl::string_view page_token,
+absl::StatusOr<Page> ListPage(const SegmentedCatalog& catalog,
+                              const Query& query, int page_size,
+                              absl::string_view page_token,
                               const PageByteBudget& budget = {});
 
 }  // namespace newsmeta

@@ -15,26 +15,25 @@
 namespace newsmeta {
 namespace {
 
-// Keeps the `top_n` largest of `counts` (by id; zero counts left out),
-// largest first, ties by key; `key` names an id.
-template <typename KeyOf>
-std::vector<Summary::Count> Top(const std::vector<int64_t>& counts, int top_n,
-                                const KeyOf& key) {
-  std::vector<std::pair<int64_t, uint32_t>> all;
-  for (uint32_t id = 0; id < counts.size(); ++id) {
-    if (counts[id] > 0) all.emplace_back(counts[id], id);
+// Keeps the `top_n` largest of `counts` (key and count; zero counts left
+// out), largest first, ties by key.
+std::vector<Summary::Count> Top(
+    const absl::flat_hash_map<absl::string_view, int64_t>& counts, int top_n) {
+  std::vector<std::pair<int64_t, absl::string_view>> all;
+  all.reserve(counts.size());
+  for (const auto& [key, count] : counts) {
+    if (count > 0) all.emplace_back(count, key);
   }
-  const auto before = [&key](const std::pair<int64_t, uint32_t>& a,
-                             const std::pair<int64_t, uint32_t>& b) {
-    return a.first != b.first ? a.first > b.first
-                              : key(a.second) < key(b.second);
+  const auto before = [](const std::pair<int64_t, absl::string_view>& a,
+                         const std::pair<int64_t, absl::string_view>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
   const size_t keep = std::min(all.size(), static_cast<size_t>(top_n));
   std::partial_sort(all.begin(), all.begin() + keep, all.end(), before);
   std::vector<Summary::Count> top;
   top.reserve(keep);
   for (size_t i = 0; i < keep; ++i) {
-    top.push_back({key(all[i].second), "", all[i].first});
+    top.push_back({std::string(all[i].second), "", all[i].first});
   }
   return top;
 }
@@ -68,20 +67,19 @@ absl::Status CheckBucketCount(int64_t total_buckets) {
        {"limit", absl::StrCat(kMaxHistogramBuckets)}});
 }
 
-// The histogram of `run` (indexes ascending, so publish times ascending),
-// from the bucket of its first article to that of its last, empty buckets
-// included: one binary search per bucket.
+// Counts the histogram of `run` (indexes ascending, so publish times
+// ascending) into `buckets`: one binary search per bucket, from the bucket
+// of its first article to that of its last.
 absl::Status HistogramOfRun(const Catalog& catalog,
                             absl::Span<const ArticleIndex> run,
-                            HistogramInterval interval, Summary* summary) {
+                            HistogramInterval interval,
+                            std::map<absl::Time, int64_t>* buckets) {
   if (run.empty()) return absl::OkStatus();
   const absl::Time first =
       BucketStart(catalog.publish_time(run.front()), interval);
   const absl::Time last =
       BucketStart(catalog.publish_time(run.back()), interval);
-  const int64_t total_buckets = BucketCount(first, last, interval);
-  RETURN_IF_ERROR(CheckBucketCount(total_buckets));
-  summary->histogram.reserve(total_buckets);
+  RETURN_IF_ERROR(CheckBucketCount(BucketCount(first, last, interval)));
   const ArticleIndex* begin = run.data();
   const ArticleIndex* const end = run.data() + run.size();
   for (absl::Time start = first; start <= last;) {
@@ -89,9 +87,72 @@ absl::Status HistogramOfRun(const Catalog& catalog,
     const ArticleIndex* bucket_end = std::partition_point(
         begin, end,
         [&](ArticleIndex index) { return catalog.publish_time(index) < next; });
-    summary->histogram.push_back({start, bucket_end - begin});
+    if (bucket_end != begin) (*buckets)[start] += bucket_end - begin;
     begin = bucket_end;
     start = next;
+  }
+  return absl::OkStatus();
+}
+
+// Counts the matches of `query` in one segment: the total, each topic and
+// provider domain (by key, into `topics` and `providers`), and the
+// histogram's buckets.
+absl::Status SummarizeSegment(
+    const Catalog& catalog, const DeletionSet* deleted, const Query& query,
+    HistogramInterval interval, Summary* summary,
+    absl::flat_hash_map<absl::string_view, int64_t>* topics,
+    absl::flat_hash_map<absl::string_view, int64_t>* providers,
+    std::map<absl::Time, int64_t>* buckets) {
+  std::vector<int64_t> topic_counts(catalog.topic_count());
+  std::vector<int64_t> provider_counts(catalog.domain_count());
+  // The bucket of the last match: matches come in time order, so most fall
+  // in the same bucket as the one before and need no calendar arithmetic.
+  absl::Time bucket_start = absl::InfiniteFuture();
+  absl::Time bucket_end = absl::InfiniteFuture();
+  int64_t* bucket_count = nullptr;
+  const auto count_article = [&](ArticleIndex index) {
+    for (const uint32_t topic : catalog.TopicIds(index)) {
+      ++topic_counts[topic];
+    }
+    if (catalog.DomainId(index) != Catalog::kNoDomain) {
+      ++provider_counts[catalog.DomainId(index)];
+    }
+  };
+  QueryCursor cursor(catalog, query, std::nullopt, nullptr, deleted);
+  // When the matches are one posting list's run (say, a topic alone), count
+  // straight over it, and find each histogram bucket's end by binary search
+  // in it (times ascend with the index).
+  const std::optional<absl::Span<const ArticleIndex>> run = cursor.SingleRun();
+  if (run) {
+    summary->total_size += static_cast<int64_t>(run->size());
+    for (const ArticleIndex index : *run) count_article(index);
+    if (interval != HistogramInterval::kNone) {
+      RETURN_IF_ERROR(HistogramOfRun(catalog, *run, interval, buckets));
+    }
+  }
+  for (std::optional<ArticleIndex> index = run ? std::nullopt : cursor.Next();
+       index; index = cursor.Next()) {
+    ++summary->total_size;
+    count_article(*index);
+    if (interval != HistogramInterval::kNone) {
+      const absl::Time time = catalog.publish_time(*index);
+      if (time < bucket_start || time >= bucket_end) {
+        bucket_start = BucketStart(time, interval);
+        bucket_end = NextBucketStart(bucket_start, interval);
+        bucket_count = &(*buckets)[bucket_start];
+      }
+      ++*bucket_count;
+    }
+  }
+  for (uint32_t id = 0; id < topic_counts.size(); ++id) {
+    if (topic_counts[id] > 0) {
+      (*topics)[catalog.topic_key(id)] += topic_counts[id];
+    }
+  }
+  for (uint32_t id = 0; id < provider_counts.size(); ++id) {
+    if (provider_counts[id] > 0) {
+      (*providers)[catalog.domain_key_of(id)] += provider_counts[id];
+    }
   }
   return absl::OkStatus();
 }
@@ -138,62 +199,24 @@ absl::StatusOr<int> EffectiveTopN(int64_t requested) {
   return static_cast<int>(std::min<int64_t>(requested, kMaxTopN));
 }
 
-absl::StatusOr<Summary> Summarize(const Catalog& catalog, const Query& query,
-                                  int top_n, HistogramInterval interval) {
-  std::vector<int64_t> topic_counts(catalog.topic_count());
-  std::vector<int64_t> provider_counts(catalog.domain_count());
-  std::map<absl::Time, int64_t> buckets;
-  // The bucket of the last match: matches come in time order, so most fall
-  // in the same bucket as the one before and need no calendar arithmetic.
-  absl::Time bucket_start = absl::InfiniteFuture();
-  absl::Time bucket_end = absl::InfiniteFuture();
-  int64_t* bucket_count = nullptr;
+absl::StatusOr<Summary> Summarize(const SegmentedCatalog& catalog,
+                                  const Query& query, int top_n,
+                                  HistogramInterval interval) {
   Summary summary;
-  const auto count_article = [&](ArticleIndex index) {
-    for (const uint32_t topic : catalog.TopicIds(index)) {
-      ++topic_counts[topic];
-    }
-    if (catalog.DomainId(index) != Catalog::kNoDomain) {
-      ++provider_counts[catalog.DomainId(index)];
-    }
-  };
-  QueryCursor cursor(catalog, query);
-  // When the matches are one posting list's run (say, a topic alone), count
-  // straight over it, and find each histogram bucket's end by binary search
-  // in it (times ascend with the index).
-  const std::optional<absl::Span<const ArticleIndex>> run = cursor.SingleRun();
-  if (run) {
-    summary.total_size = static_cast<int64_t>(run->size());
-    for (const ArticleIndex index : *run) count_article(index);
-    if (interval != HistogramInterval::kNone) {
-      RETURN_IF_ERROR(HistogramOfRun(catalog, *run, interval, &summary));
-    }
+  // By key, over every segment (the keys point into the segments).
+  absl::flat_hash_map<absl::string_view, int64_t> topics;
+  absl::flat_hash_map<absl::string_view, int64_t> providers;
+  std::map<absl::Time, int64_t> buckets;
+  for (uint32_t s = 0; s < catalog.segment_count(); ++s) {
+    RETURN_IF_ERROR(SummarizeSegment(catalog.segment(s), catalog.deleted(s),
+                                     query, interval, &summary, &topics,
+                                     &providers, &buckets));
   }
-  for (std::optional<ArticleIndex> index = run ? std::nullopt : cursor.Next();
-       index; index = cursor.Next()) {
-    ++summary.total_size;
-    count_article(*index);
-    if (interval != HistogramInterval::kNone) {
-      const absl::Time time = catalog.publish_time(*index);
-      if (time < bucket_start || time >= bucket_end) {
-        bucket_start = BucketStart(time, interval);
-        bucket_end = NextBucketStart(bucket_start, interval);
-        bucket_count = &buckets[bucket_start];
-      }
-      ++*bucket_count;
-    }
-  }
-  summary.topics =
-      Top(topic_counts, top_n, [&catalog](uint32_t id) -> const std::string& {
-        return catalog.topic_key(id);
-      });
+  summary.topics = Top(topics, top_n);
   for (Summary::Count& count : summary.topics) {
     count.key = std::string(catalog.TopicName(count.key));
   }
-  summary.providers = Top(provider_counts, top_n,
-                          [&catalog](uint32_t id) -> const std::string& {
-                            return catalog.domain_key_of(id);
-                          });
+  summary.providers = Top(providers, top_n);
   for (Summary::Count& count : summary.providers) {
     count.name = std::string(catalog.ProviderName(count.key));
   }

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "query/query.h"
 
 namespace newsmeta {
@@ -46,8 +46,9 @@ absl::Time NextBucketStart(absl::Time start, HistogramInterval interval);
 // maximum are coerced, negative ones are INVALID_ARGUMENT.
 absl::StatusOr<int> EffectiveTopN(int64_t requested);
 
-absl::StatusOr<Summary> Summarize(const Catalog& catalog, const Query& query,
-                                  int top_n, HistogramInterval interval);
+absl::StatusOr<Summary> Summarize(const SegmentedCatalog& catalog,
+                                  const Query& query, int top_n,
+                                  HistogramInterval interval);
 
 }  // namespace newsmeta
 

@@ -24,7 +24,7 @@ namespace {
 CatalogHolder PinCatalog(const CatalogHolder& catalogs,
                          grpc::CallbackServerContext* context) {
   CatalogHolder pinned(catalogs.Get());
-  if (const std::shared_ptr<const Catalog> catalog = pinned.Get()) {
+  if (const std::shared_ptr<const SegmentedCatalog> catalog = pinned.Get()) {
     static const std::string* const key =
         new std::string(kCatalogVersionHeader);
     context->AddInitialMetadata(*key, catalog->version());

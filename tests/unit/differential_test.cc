@@ -852,7 +852,7 @@ class DifferentialTest : public testing::Test {
           page_size = maker.PageSize(want.size());
         }
         const absl::StatusOr<Page> page =
-            ListPage(catalog, drawn->query, page_size, token);
+            ListPage(SegmentedCatalog(catalog), drawn->query, page_size, token);
         if (!page.ok()) {
           ADD_FAILURE() << "page " << pages << ": " << page.status();
           failed = true;
@@ -863,8 +863,8 @@ class DifferentialTest : public testing::Test {
                         << page->total_size << ", want " << want.size();
           failed = true;
         }
-        for (const ArticleIndex index : page->articles) {
-          got.push_back(world_->articles[index].name());
+        for (const ArticleRef article : page->articles) {
+          got.push_back(world_->articles[article.index].name());
         }
         if (page->next_page_token.empty()) break;
         if (page->articles.size() != static_cast<size_t>(page_size) ||

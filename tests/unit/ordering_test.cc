@@ -78,10 +78,11 @@ Query QueryIn(std::vector<SortSpec> order) {
 // Every match of `query` in OrderedMatches' order, by name.
 std::vector<std::string> Ordered(const Catalog& catalog, const Query& query,
                                  const std::optional<Position>& after = {}) {
-  OrderedMatches matches(catalog, query, after);
+  const SegmentedCatalog segmented(catalog);
+  OrderedMatches matches(segmented, query, after);
   std::vector<std::string> names;
-  while (const std::optional<ArticleIndex> index = matches.Next()) {
-    names.push_back(catalog.article(*index).name());
+  while (const std::optional<ArticleRef> article = matches.Next()) {
+    names.push_back(catalog.article(article->index).name());
   }
   return names;
 }
@@ -208,7 +209,7 @@ TEST_F(OrderingTest, OnlyMatchesAreOrdered) {
   EXPECT_THAT(
       Ordered(*catalog_, query),
       ElementsAre(Name(1), Name(8), Name(4), Name(7), Name(2), Name(5)));
-  EXPECT_EQ(OrderedMatches(*catalog_, query).TotalSize(), 6u);
+  EXPECT_EQ(OrderedMatches(SegmentedCatalog(*catalog_), query).TotalSize(), 6u);
 }
 
 TEST_F(OrderingTest, StartsAfterAGivenPosition) {
@@ -237,8 +238,9 @@ TEST_F(OrderingTest, StartsAfterAPositionThatNoArticleHas) {
 
 TEST_F(OrderingTest, TotalSizeCountsEveryMatchWhereverItStarts) {
   const Query query = QueryIn(kHeatAscending);
-  EXPECT_EQ(OrderedMatches(*catalog_, query).TotalSize(), 8u);
-  EXPECT_EQ(OrderedMatches(*catalog_, query, PositionOf(*catalog_, IndexOf(5)))
+  EXPECT_EQ(OrderedMatches(SegmentedCatalog(*catalog_), query).TotalSize(), 8u);
+  EXPECT_EQ(OrderedMatches(SegmentedCatalog(*catalog_), query,
+                           PositionOf(*catalog_, IndexOf(5)))
                 .TotalSize(),
             8u);
 }
@@ -248,12 +250,13 @@ TEST_F(OrderingTest, TotalSizeOfATimeOrderedQueryCountsEveryMatch) {
   // moves; after a Next, or from a position, by a cursor of its own.
   const Query query = QueryIn({SortSpec{}});
   ASSERT_TRUE(IsTimeOrdered(query));
-  OrderedMatches fresh(*catalog_, query);
+  const SegmentedCatalog segmented(*catalog_);
+  OrderedMatches fresh(segmented, query);
   EXPECT_EQ(fresh.TotalSize(), 8u);
   ASSERT_TRUE(fresh.Next());
   ASSERT_TRUE(fresh.Next());
   EXPECT_EQ(fresh.TotalSize(), 8u);
-  OrderedMatches later(*catalog_, query, PositionOf(*catalog_, IndexOf(5)));
+  OrderedMatches later(segmented, query, PositionOf(*catalog_, IndexOf(5)));
   EXPECT_EQ(later.TotalSize(), 8u);
   int rest = 0;
   while (later.Next()) ++rest;
@@ -345,11 +348,11 @@ TEST_F(OrderingTest, PagingANonTimeOrderReadsEveryMatchOnceInOrder) {
       while (true) {
         ASSERT_LE(++pages, 151) << "paging does not end";
         const absl::StatusOr<Page> page =
-            ListPage(*catalog, *query, page_size, token);
+            ListPage(SegmentedCatalog(*catalog), *query, page_size, token);
         ASSERT_TRUE(page.ok()) << page.status();
         EXPECT_EQ(page->total_size, 150);
-        for (const ArticleIndex index : page->articles) {
-          names.push_back(catalog->article(index).name());
+        for (const ArticleRef article : page->articles) {
+          names.push_back(catalog->article(article.index).name());
         }
         if (page->next_page_token.empty()) break;
         EXPECT_EQ(page->articles.size(), static_cast<size_t>(page_size));
@@ -372,15 +375,17 @@ TEST_F(OrderingTest, PageTokenOfANonTimeOrderSurvivesRemovedArticles) {
   newsmeta::v1::ListArticlesRequest request;
   request.set_order_by("heat asc");
   const Query query = QueryFromRequest(request).value();
-  const Page first = ListPage(*catalog, query, 10, "").value();
+  const Page first =
+      ListPage(SegmentedCatalog(*catalog), query, 10, "").value();
   const Page second =
-      ListPage(*catalog, query, 10, first.next_page_token).value();
+      ListPage(SegmentedCatalog(*catalog), query, 10, first.next_page_token)
+          .value();
   ASSERT_EQ(first.articles.size(), 10u);
   ASSERT_EQ(second.articles.size(), 10u);
   const std::string last_of_first =
-      catalog->article(first.articles.back()).name();
+      catalog->article(first.articles.back().index).name();
   const std::string first_of_second =
-      catalog->article(second.articles.front()).name();
+      catalog->article(second.articles.front().index).name();
   articles.erase(std::remove_if(articles.begin(), articles.end(),
                                 [&](const Article& article) {
                                   return article.name() == last_of_first ||
@@ -391,16 +396,16 @@ TEST_F(OrderingTest, PageTokenOfANonTimeOrderSurvivesRemovedArticles) {
   ASSERT_EQ(replica->size(), 148u);
 
   const absl::StatusOr<Page> resumed =
-      ListPage(*replica, query, 9, first.next_page_token);
+      ListPage(SegmentedCatalog(*replica), query, 9, first.next_page_token);
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   EXPECT_EQ(resumed->total_size, 148);
   std::vector<std::string> want;
   for (size_t i = 1; i < second.articles.size(); ++i) {
-    want.push_back(catalog->article(second.articles[i]).name());
+    want.push_back(catalog->article(second.articles[i].index).name());
   }
   std::vector<std::string> got;
-  for (const ArticleIndex index : resumed->articles) {
-    got.push_back(replica->article(index).name());
+  for (const ArticleRef article : resumed->articles) {
+    got.push_back(replica->article(article.index).name());
   }
   EXPECT_EQ(got, want);
 }

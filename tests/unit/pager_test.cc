@@ -71,10 +71,20 @@ std::vector<std::string> FullResult(const Catalog& catalog,
 
 std::vector<std::string> PageNames(const Catalog& catalog, const Page& page) {
   std::vector<std::string> names;
-  for (const ArticleIndex index : page.articles) {
-    names.push_back(catalog.article(index).name());
+  for (const ArticleRef article : page.articles) {
+    names.push_back(catalog.article(article.index).name());
   }
   return names;
+}
+
+// The page's articles' indexes in the one catalog it was listed from.
+std::vector<ArticleIndex> IndexesOf(const Page& page) {
+  std::vector<ArticleIndex> indexes;
+  for (const ArticleRef article : page.articles) {
+    EXPECT_EQ(article.segment, 0u);
+    indexes.push_back(article.index);
+  }
+  return indexes;
 }
 
 // 300 articles over 60 distinct minutes (ties of 5), topics "AI" (2 of 3)
@@ -154,7 +164,7 @@ class PagerTest : public testing::Test {
         break;
       }
       const absl::StatusOr<Page> page =
-          ListPage(catalog, query, page_size, token);
+          ListPage(SegmentedCatalog(catalog), query, page_size, token);
       if (!page.ok()) {
         ADD_FAILURE() << page.status();
         break;
@@ -224,7 +234,8 @@ TEST_F(PagerTest, TokenIsEmptyWhenTheLastPageIsExactlyFull) {
   // 200 matches: 4 full pages of 50, the 4th without a token.
   std::string token;
   for (int page_number = 1; page_number <= 4; ++page_number) {
-    const absl::StatusOr<Page> page = ListPage(*catalog_, AiQuery(), 50, token);
+    const absl::StatusOr<Page> page =
+        ListPage(SegmentedCatalog(*catalog_), AiQuery(), 50, token);
     ASSERT_TRUE(page.ok()) << page.status();
     EXPECT_EQ(page->articles.size(), 50u);
     EXPECT_EQ(page->total_size, 200);
@@ -242,7 +253,8 @@ TEST_F(PagerTest, SmallResultFitsOnePageWithoutToken) {
   // Minute 1 holds 5 articles, all about AI.
   query.start_time = kJuly + absl::Minutes(1);
   query.end_time = kJuly + absl::Minutes(2);
-  const absl::StatusOr<Page> page = ListPage(*catalog_, query, 50, "");
+  const absl::StatusOr<Page> page =
+      ListPage(SegmentedCatalog(*catalog_), query, 50, "");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->total_size, static_cast<int64_t>(page->articles.size()));
   EXPECT_EQ(PageNames(*catalog_, *page), FullResult(*catalog_, query));
@@ -253,7 +265,8 @@ TEST_F(PagerTest, SmallResultFitsOnePageWithoutToken) {
 TEST_F(PagerTest, NoMatchesGiveAnEmptyPageWithoutToken) {
   Query query;
   query.topics = {"robots"};
-  const absl::StatusOr<Page> page = ListPage(*catalog_, query, 50, "");
+  const absl::StatusOr<Page> page =
+      ListPage(SegmentedCatalog(*catalog_), query, 50, "");
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(page->articles, IsEmpty());
   EXPECT_EQ(page->next_page_token, "");
@@ -268,7 +281,7 @@ TEST_F(PagerTest, PageSizeMayChangeBetweenPages) {
   const std::vector<int> sizes = {7, 50, 1, 13, 1000};
   for (const int page_size : sizes) {
     const absl::StatusOr<Page> page =
-        ListPage(*catalog_, query, page_size, token);
+        ListPage(SegmentedCatalog(*catalog_), query, page_size, token);
     ASSERT_TRUE(page.ok()) << page.status();
     const std::vector<std::string> page_names = PageNames(*catalog_, *page);
     names.insert(names.end(), page_names.begin(), page_names.end());
@@ -279,7 +292,8 @@ TEST_F(PagerTest, PageSizeMayChangeBetweenPages) {
 }
 
 TEST_F(PagerTest, GarbageTokenIsInvalidArgument) {
-  const Page first = ListPage(*catalog_, AiQuery(), 7, "").value();
+  const Page first =
+      ListPage(SegmentedCatalog(*catalog_), AiQuery(), 7, "").value();
   ASSERT_FALSE(first.next_page_token.empty());
   std::string truncated = first.next_page_token;
   truncated.resize(truncated.size() / 2);
@@ -292,7 +306,8 @@ TEST_F(PagerTest, GarbageTokenIsInvalidArgument) {
         absl::WebSafeBase64Escape("nm1|0123456789abcdef|1|2|articles/x"),
         absl::WebSafeBase64Escape("hello"), truncated, tampered,
         first.next_page_token + "AAAA"}) {
-    const absl::StatusOr<Page> page = ListPage(*catalog_, AiQuery(), 7, token);
+    const absl::StatusOr<Page> page =
+        ListPage(SegmentedCatalog(*catalog_), AiQuery(), 7, token);
     EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument)
         << token;
     EXPECT_THAT(std::string(page.status().message()), HasSubstr("page_token"))
@@ -303,7 +318,7 @@ TEST_F(PagerTest, GarbageTokenIsInvalidArgument) {
 TEST_F(PagerTest, TokenFromADifferentQueryIsInvalidArgument) {
   Query base = AiQuery();
   base.start_time = kJuly;
-  const Page first = ListPage(*catalog_, base, 7, "").value();
+  const Page first = ListPage(SegmentedCatalog(*catalog_), base, 7, "").value();
   ASSERT_FALSE(first.next_page_token.empty());
 
   Query other_topic = base;
@@ -324,24 +339,28 @@ TEST_F(PagerTest, TokenFromADifferentQueryIsInvalidArgument) {
                              no_start, with_end, with_domain}) {
     SCOPED_TRACE(CanonicalQueryText(query));
     const absl::StatusOr<Page> page =
-        ListPage(*catalog_, query, 7, first.next_page_token);
+        ListPage(SegmentedCatalog(*catalog_), query, 7, first.next_page_token);
     EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(page.status().message()), HasSubstr("page_token"));
   }
   // The same query still accepts it.
-  EXPECT_TRUE(ListPage(*catalog_, base, 7, first.next_page_token).ok());
+  EXPECT_TRUE(
+      ListPage(SegmentedCatalog(*catalog_), base, 7, first.next_page_token)
+          .ok());
 }
 
 TEST_F(PagerTest, TokenWorksOnAReplicaBuiltInAnotherOrder) {
   const std::shared_ptr<const Catalog> replica = Build(TestArticles(99));
   ASSERT_EQ(replica->size(), catalog_->size());
   const Query query = AiQuery();
-  const Page first = ListPage(*catalog_, query, 7, "").value();
+  const Page first =
+      ListPage(SegmentedCatalog(*catalog_), query, 7, "").value();
   const Page second =
-      ListPage(*catalog_, query, 7, first.next_page_token).value();
+      ListPage(SegmentedCatalog(*catalog_), query, 7, first.next_page_token)
+          .value();
 
   const absl::StatusOr<Page> second_on_replica =
-      ListPage(*replica, query, 7, first.next_page_token);
+      ListPage(SegmentedCatalog(*replica), query, 7, first.next_page_token);
   ASSERT_TRUE(second_on_replica.ok()) << second_on_replica.status();
   EXPECT_EQ(PageNames(*replica, *second_on_replica),
             PageNames(*catalog_, second));
@@ -353,7 +372,8 @@ TEST_F(PagerTest, TokenWorksOnAReplicaBuiltInAnotherOrder) {
   std::string token;
   for (int i = 0; i < 100; ++i) {
     const Catalog& catalog = i % 2 ? *replica : *catalog_;
-    const Page page = ListPage(catalog, query, 7, token).value();
+    const Page page =
+        ListPage(SegmentedCatalog(catalog), query, 7, token).value();
     const std::vector<std::string> page_names = PageNames(catalog, page);
     names.insert(names.end(), page_names.begin(), page_names.end());
     token = page.next_page_token;
@@ -394,12 +414,13 @@ TEST_F(PagerTest, TokensKeepNanosecondsAndTimesBefore1970) {
 TEST_F(PagerTest, FirstPageStartsAtTheFirstMatch) {
   Query query;
   query.order = OldestFirst();
-  const Page page = ListPage(*catalog_, query, 3, "").value();
+  const Page page = ListPage(SegmentedCatalog(*catalog_), query, 3, "").value();
   ASSERT_EQ(page.articles.size(), 3u);
-  EXPECT_THAT(page.articles, ElementsAre(0u, 1u, 2u));
+  EXPECT_THAT(IndexesOf(page), ElementsAre(0u, 1u, 2u));
   query.order = NewestFirst();
-  const Page newest = ListPage(*catalog_, query, 2, "").value();
-  EXPECT_THAT(newest.articles, ElementsAre(299u, 298u));
+  const Page newest =
+      ListPage(SegmentedCatalog(*catalog_), query, 2, "").value();
+  EXPECT_THAT(IndexesOf(newest), ElementsAre(299u, 298u));
 }
 
 // Big articles (seeds may be 4 MiB each): a FULL page stops before its
@@ -425,13 +446,13 @@ TEST(PagerByteBudgetTest, PageStopsBeforeTheBudgetAndTheNextPageGoesOn) {
   std::string token;
   do {
     const absl::StatusOr<Page> page =
-        ListPage(*catalog, query, 1000, token, budget);
+        ListPage(SegmentedCatalog(*catalog), query, 1000, token, budget);
     ASSERT_TRUE(page.ok()) << page.status();
     ASSERT_FALSE(page->articles.empty());
     int64_t bytes = 0;
-    for (const ArticleIndex index : page->articles) {
+    for (const ArticleRef article : page->articles) {
       bytes += RepeatedElementBytes(
-          catalog->ArticleBytes(index, budget.view).size());
+          catalog->ArticleBytes(article.index, budget.view).size());
     }
     // Over the budget only when one article alone is.
     if (page->articles.size() > 1) {
@@ -451,7 +472,7 @@ TEST(PagerByteBudgetTest, PageStopsBeforeTheBudgetAndTheNextPageGoesOn) {
 
   // The BASIC view carries no body: one page.
   const absl::StatusOr<Page> basic =
-      ListPage(*catalog, query, 1000, "",
+      ListPage(SegmentedCatalog(*catalog), query, 1000, "",
                PageByteBudget{newsmeta::v1::ARTICLE_VIEW_BASIC, 12 * 1024});
   ASSERT_TRUE(basic.ok());
   EXPECT_EQ(basic->articles.size(), 10u);
@@ -474,7 +495,7 @@ TEST(PagerByteBudgetTest, AnArticleOverTheBudgetHasAPageOfItsOwn) {
   std::string token;
   do {
     const absl::StatusOr<Page> page =
-        ListPage(*catalog, query, 50, token, budget);
+        ListPage(SegmentedCatalog(*catalog), query, 50, token, budget);
     ASSERT_TRUE(page.ok()) << page.status();
     page_sizes.push_back(page->articles.size());
     token = page->next_page_token;

@@ -150,7 +150,8 @@ std::shared_ptr<const Catalog> WeekCatalog() {
 
 Summary SummarizeOk(const Catalog& catalog, const Query& query, int top_n,
                     HistogramInterval interval) {
-  absl::StatusOr<Summary> summary = Summarize(catalog, query, top_n, interval);
+  absl::StatusOr<Summary> summary =
+      Summarize(SegmentedCatalog(catalog), query, top_n, interval);
   EXPECT_TRUE(summary.ok()) << summary.status();
   return summary.ok() ? *std::move(summary) : Summary{};
 }
@@ -530,7 +531,8 @@ TEST(SummaryTest, DaysOverCenturiesAreTooManyBuckets) {
       absl::CivilDay(2100, 1, 1) - absl::CivilDay(1800, 1, 1) + 1;
   ASSERT_EQ(days, 109574);
   const absl::StatusOr<Summary> summary =
-      Summarize(*catalog, Query{}, kDefaultTopN, HistogramInterval::kDay);
+      Summarize(SegmentedCatalog(*catalog), Query{}, kDefaultTopN,
+                HistogramInterval::kDay);
   ASSERT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(summary.status().message()),
               HasSubstr("histogram would have 109574 buckets"));
@@ -560,7 +562,8 @@ TEST(SummaryTest, TooManyBucketsMessageNamesTheField) {
       MakeArticle("https://ex.com/2100", Utc(2100, 1, 1, 12)),
   });
   const absl::StatusOr<Summary> summary =
-      Summarize(*catalog, Query{}, kDefaultTopN, HistogramInterval::kDay);
+      Summarize(SegmentedCatalog(*catalog), Query{}, kDefaultTopN,
+                HistogramInterval::kDay);
   ASSERT_EQ(summary.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(summary.status().message()),
               HasSubstr("histogram_interval"));
@@ -586,8 +589,8 @@ TEST(SummaryTest, HistogramOfExactlyTheMaximumBucketsIsAllowed) {
   EXPECT_EQ(most.histogram.back().count, 1);
 
   const absl::StatusOr<Summary> one_more =
-      Summarize(*catalog_until(kMaxHistogramBuckets), Query{}, 10,
-                HistogramInterval::kDay);
+      Summarize(SegmentedCatalog(*catalog_until(kMaxHistogramBuckets)), Query{},
+                10, HistogramInterval::kDay);
   ASSERT_EQ(one_more.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(MetadataOf(ErrorInfoOf(one_more.status()))["buckets"], "100001");
 }

@@ -1,0 +1,125 @@
+#include "catalog/segmented_catalog.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace newsmeta {
+
+std::shared_ptr<const SegmentedCatalog> SegmentedCatalog::Of(
+    std::shared_ptr<const Catalog> catalog) {
+  const MultisetHash content_hash = catalog->content_hash();
+  std::vector<Segment> segments;
+  segments.push_back({std::move(catalog), nullptr});
+  return Make(std::move(segments), content_hash);
+}
+
+SegmentedCatalog::SegmentedCatalog(const Catalog& catalog)
+    : size_(catalog.size()),
+      content_hash_(catalog.content_hash()),
+      version_(catalog.version()) {
+  // Aliasing: shares no ownership, so the caller keeps `catalog` alive.
+  segments_.push_back(
+      {std::shared_ptr<const Catalog>(std::shared_ptr<const void>(), &catalog),
+       nullptr});
+}
+
+std::shared_ptr<const SegmentedCatalog> SegmentedCatalog::Make(
+    std::vector<Segment> segments, const MultisetHash& content_hash) {
+  std::shared_ptr<SegmentedCatalog> catalog(new SegmentedCatalog());
+  for (const Segment& segment : segments) {
+    catalog->size_ +=
+        segment.catalog->size() -
+        (segment.deleted == nullptr ? 0 : segment.deleted->size());
+  }
+  catalog->segments_ = std::move(segments);
+  catalog->content_hash_ = content_hash;
+  catalog->version_ = Catalog::VersionOf(content_hash);
+  return catalog;
+}
+
+std::optional<ArticleRef> SegmentedCatalog::IndexOf(
+    absl::string_view name) const {
+  // Newest first: a name replaced by a later segment is deleted in the
+  // earlier one, so at most one segment answers a live article.
+  for (uint32_t s = segment_count(); s-- > 0;) {
+    const std::optional<ArticleIndex> index = segment(s).IndexOf(name);
+    if (index && IsLive({s, *index})) return ArticleRef{s, *index};
+  }
+  return std::nullopt;
+}
+
+std::optional<newsmeta::v1::Article> SegmentedCatalog::Find(
+    absl::string_view name) const {
+  const std::optional<ArticleRef> found = IndexOf(name);
+  if (!found) return std::nullopt;
+  return article(*found);
+}
+
+bool SegmentedCatalog::Before(ArticleRef a, ArticleRef b) const {
+  const absl::Time ta = publish_time(a);
+  const absl::Time tb = publish_time(b);
+  if (ta != tb) return ta < tb;
+  return fields(a).name < fields(b).name;
+}
+
+std::vector<ArticleRef> SegmentedCatalog::InOrder() const {
+  std::vector<ArticleRef> order;
+  order.reserve(size_);
+  for (uint32_t s = 0; s < segment_count(); ++s) {
+    const size_t middle = order.size();
+    for (ArticleIndex i = 0; i < segment(s).size(); ++i) {
+      if (IsLive({s, i})) order.push_back({s, i});
+    }
+    // Each segment is in catalog order already: merge it in.
+    std::inplace_merge(
+        order.begin(), order.begin() + middle, order.end(),
+        [this](ArticleRef a, ArticleRef b) { return Before(a, b); });
+  }
+  return order;
+}
+
+std::optional<ArticleRef> SegmentedCatalog::FirstLive(
+    uint32_t s, const std::vector<ArticleIndex>* postings) const {
+  if (postings == nullptr) return std::nullopt;
+  for (const ArticleIndex index : *postings) {
+    if (IsLive({s, index})) return ArticleRef{s, index};
+  }
+  return std::nullopt;
+}
+
+template <typename PostingsOf>
+std::optional<ArticleRef> SegmentedCatalog::FirstLiveOf(
+    const PostingsOf& postings_of) const {
+  std::optional<ArticleRef> first;
+  for (uint32_t s = 0; s < segment_count(); ++s) {
+    const std::optional<ArticleRef> candidate =
+        FirstLive(s, postings_of(segment(s)));
+    if (candidate && (!first || Before(*candidate, *first))) first = candidate;
+  }
+  return first;
+}
+
+absl::string_view SegmentedCatalog::TopicName(absl::string_view key) const {
+  if (single()) return segment(0).TopicName(key);
+  const std::optional<ArticleRef> first = FirstLiveOf(
+      [key](const Catalog& catalog) { return catalog.TopicPostings(key); });
+  if (!first) return key;
+  // Its first topic of this key, as a catalog built from scratch names it.
+  for (const absl::string_view topic : fields(*first).topics) {
+    if (NormalizeKey(topic) == key) return topic;
+  }
+  return key;
+}
+
+absl::string_view SegmentedCatalog::ProviderName(
+    absl::string_view domain_key) const {
+  if (single()) return segment(0).ProviderName(domain_key);
+  const std::optional<ArticleRef> first =
+      FirstLiveOf([domain_key](const Catalog& catalog) {
+        return catalog.DomainPostings(domain_key);
+      });
+  if (!first) return absl::string_view();
+  return fields(*first).provider_name;
+}
+
+}  // namespace newsmeta
