@@ -1,7 +1,12 @@
 #include "catalog/segmented_catalog.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <utility>
+
+#include "util/huge_pages.h"
 
 namespace newsmeta {
 
@@ -76,6 +81,32 @@ std::vector<ArticleRef> SegmentedCatalog::InOrder() const {
         [this](ArticleRef a, ArticleRef b) { return Before(a, b); });
   }
   return order;
+}
+
+absl::StatusOr<std::shared_ptr<const Catalog>> SegmentedCatalog::Merge() const {
+  if (single()) return segments_[0].catalog;
+  const std::vector<ArticleRef> order = InOrder();
+  size_t total = 0;
+  for (const ArticleRef article : order) {
+    total += ArticleBytes(article, newsmeta::v1::ARTICLE_VIEW_FULL).size();
+  }
+  std::shared_ptr<char> buffer(
+      static_cast<char*>(std::malloc(std::max<size_t>(total, 1))), std::free);
+  if (buffer == nullptr) throw std::bad_alloc();
+  AdviseHugePages(buffer.get(), total);
+  std::vector<absl::string_view> wire;
+  wire.reserve(order.size());
+  char* out = buffer.get();
+  for (const ArticleRef article : order) {
+    const absl::string_view bytes =
+        ArticleBytes(article, newsmeta::v1::ARTICLE_VIEW_FULL);
+    std::memcpy(out, bytes.data(), bytes.size());
+    wire.emplace_back(out, bytes.size());
+    out += bytes.size();
+  }
+  const MultisetHash content_hash = content_hash_;
+  return Catalog::FromCatalogBytes(std::move(wire), std::move(buffer),
+                                   [content_hash] { return content_hash; });
 }
 
 std::optional<ArticleRef> SegmentedCatalog::FirstLive(

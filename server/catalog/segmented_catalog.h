@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
@@ -107,6 +108,13 @@ class SegmentedCatalog {
   // Every live article in catalog order: O(size), for diffs, snapshots and
   // tests, not for the serving path.
   std::vector<ArticleRef> InOrder() const;
+
+  // One catalog of the live articles, their bytes copied into one buffer in
+  // catalog order and indexed again (no parse, no serialization; the
+  // content hash is this one's): what a merge of the segments publishes,
+  // and what a snapshot is written from. O(size) time, and the bytes of
+  // every live article once more in memory until the segments are let go.
+  absl::StatusOr<std::shared_ptr<const Catalog>> Merge() const;
 
   // The topic / provider name as first spelled in catalog order among the
   // live articles, for a key in NormalizeKey form; the key itself (topics)

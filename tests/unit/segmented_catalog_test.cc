@@ -232,6 +232,27 @@ void ExpectSameStatus(const absl::Status& got, const absl::Status& want,
   EXPECT_EQ(got.message(), want.message()) << context;
 }
 
+TEST_P(SegmentedCatalogTest, MergeIsTheWholeCatalog) {
+  absl::StatusOr<std::shared_ptr<const Catalog>> merged =
+      layouts_.segmented->Merge();
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ((*merged)->version(), layouts_.truth->version());
+  EXPECT_EQ((*merged)->content_hash(), layouts_.truth->content_hash());
+  ASSERT_EQ((*merged)->size(), layouts_.truth->size());
+  for (ArticleIndex i = 0; i < layouts_.truth->size(); ++i) {
+    ASSERT_EQ((*merged)->ArticleBytes(i, v1::ARTICLE_VIEW_FULL),
+              layouts_.truth->ArticleBytes(i, v1::ARTICLE_VIEW_FULL));
+  }
+  // Its indexes too: a summary of everything names the same counts.
+  v1::SummarizeArticlesRequest request;
+  request.set_top_n(50);
+  request.set_histogram_interval(v1::HISTOGRAM_INTERVAL_MONTH);
+  v1::SummarizeArticlesResponse want, got;
+  ASSERT_TRUE(SummarizeArticles(truth_, request, &want).ok());
+  ASSERT_TRUE(SummarizeArticles(CatalogHolder(*merged), request, &got).ok());
+  EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString());
+}
+
 TEST_P(SegmentedCatalogTest, GetAndBatchGetAnswerTheLiveArticle) {
   int found = 0;
   for (const std::string& name : layouts_.names) {
