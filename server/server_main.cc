@@ -393,7 +393,7 @@ int Run() {
   reload_options.strict = absl::GetFlag(FLAGS_strict);
   CatalogReloader reloader(
       reload_options,
-      [&server](std::shared_ptr<const Catalog> catalog) {
+      [&server](std::shared_ptr<const SegmentedCatalog> catalog) {
         server.ServeCatalog(std::move(catalog));
       },
       [&metrics](const LoadReport& report) { ReportLoad(report, &metrics); });

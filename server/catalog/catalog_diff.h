@@ -5,18 +5,18 @@
 
 #include <vector>
 
-#include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 
 namespace newsmeta {
 
 struct CatalogDiff {
-  // Articles of `after` whose name `before` does not have.
-  std::vector<ArticleIndex> added;
-  // Articles of `after` whose name `before` has with different bytes (any
-  // field, FULL view).
-  std::vector<ArticleIndex> changed;
-  // Articles of `before` whose name `after` does not have.
-  std::vector<ArticleIndex> removed;
+  // Live articles of `after` whose name `before` does not have.
+  std::vector<ArticleRef> added;
+  // Live articles of `after` whose name `before` has with different bytes
+  // (any field, FULL view).
+  std::vector<ArticleRef> changed;
+  // Live articles of `before` whose name `after` does not have.
+  std::vector<ArticleRef> removed;
 
   bool empty() const {
     return added.empty() && changed.empty() && removed.empty();
@@ -24,8 +24,12 @@ struct CatalogDiff {
 };
 
 // Each list is in its catalog's order (publish time, then name). Two
-// catalogs of the same version have an empty diff without comparing.
-CatalogDiff DiffCatalogs(const Catalog& before, const Catalog& after);
+// catalogs of the same version have an empty diff without comparing. When
+// `after` keeps `before`'s segments (the same Catalog objects, in the same
+// places) and adds segments after them, only the added segments and the
+// articles newly deleted are compared: O(change); otherwise every article.
+CatalogDiff DiffCatalogs(const SegmentedCatalog& before,
+                         const SegmentedCatalog& after);
 
 }  // namespace newsmeta
 

@@ -98,7 +98,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
               ? " (its text index, made by another tokenizer version, built "
                 "again)"
               : "");
-      report.catalog = *std::move(restored);
+      report.catalog = SegmentedCatalog::Of(*std::move(restored));
       Finish(std::move(report), start);
       return;
     }
@@ -126,7 +126,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     for (absl::Status& rejection : built.rejections) {
       report.rejections.push_back(std::move(rejection));
     }
-    report.catalog = std::move(built.catalog);
+    report.catalog = SegmentedCatalog::Of(std::move(built.catalog));
     if (options_.strict && !report.rejections.empty()) {
       report.status = absl::FailedPreconditionError(absl::StrCat(
           "--strict: ", report.rejections.size(),

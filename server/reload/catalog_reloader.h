@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "loader/seed_loader.h"
 #include "reload/seed_changes.h"
 
@@ -46,9 +47,9 @@ struct LoadReport {
   absl::Status status;
   // The catalog loaded, published when `status` is OK; nullptr when loading
   // failed.
-  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const SegmentedCatalog> catalog;
   // The catalog published before this load; nullptr at start.
-  std::shared_ptr<const Catalog> previous;
+  std::shared_ptr<const SegmentedCatalog> previous;
   // Files (and duplicate articles) left out, each naming the file and why.
   std::vector<absl::Status> rejections;
   // Where the catalog came from: "seeds", or "snapshot FILE".
@@ -75,7 +76,7 @@ class CatalogReloader {
  public:
   // Called from the reloader's thread, in this order for each load:
   // `publish` when a catalog is to be served, then `report`.
-  using Publish = std::function<void(std::shared_ptr<const Catalog>)>;
+  using Publish = std::function<void(std::shared_ptr<const SegmentedCatalog>)>;
   using Report = std::function<void(const LoadReport&)>;
 
   CatalogReloader(CatalogReloaderOptions options, Publish publish,
@@ -112,7 +113,7 @@ class CatalogReloader {
   const Report report_;
   std::atomic<bool> cancel_{false};
   // Only the thread touches these.
-  std::shared_ptr<const Catalog> published_;
+  std::shared_ptr<const SegmentedCatalog> published_;
   SeedCache cache_;
 
   absl::Mutex mutex_;

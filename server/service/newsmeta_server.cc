@@ -156,6 +156,12 @@ void NewsmetaServer::SetServing(bool serving) {
 }
 
 void NewsmetaServer::ServeCatalog(std::shared_ptr<const Catalog> catalog) {
+  ServeCatalog(catalog == nullptr ? nullptr
+                                  : SegmentedCatalog::Of(std::move(catalog)));
+}
+
+void NewsmetaServer::ServeCatalog(
+    std::shared_ptr<const SegmentedCatalog> catalog) {
   catalogs_.Set(catalog);
   watch_hub_.Publish(std::move(catalog));
   absl::MutexLock lock(&health_mutex_);

@@ -99,6 +99,8 @@ class NewsmetaServer {
   // Serves `catalog` from now on, to calls that start after it returns
   // (calls in flight keep the catalog they started with), and reports
   // SERVING unless draining.
+  void ServeCatalog(std::shared_ptr<const SegmentedCatalog> catalog);
+  // One catalog built from scratch.
   void ServeCatalog(std::shared_ptr<const Catalog> catalog);
 
   // Reports NOT_SERVING for good, so load balancers and Kubernetes stop

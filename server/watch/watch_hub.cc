@@ -8,7 +8,7 @@
 namespace newsmeta {
 namespace {
 
-StoredArticle Store(const Catalog& catalog, ArticleIndex i) {
+StoredArticle Store(const SegmentedCatalog& catalog, ArticleRef i) {
   const absl::string_view full =
       catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
   const absl::string_view basic =
@@ -16,25 +16,27 @@ StoredArticle Store(const Catalog& catalog, ArticleIndex i) {
   return StoredArticle{std::string(full), static_cast<uint32_t>(basic.size())};
 }
 
-std::shared_ptr<HistoryEntry> MakeEntry(const Catalog& before,
-                                        const Catalog& after) {
+std::shared_ptr<HistoryEntry> MakeEntry(const SegmentedCatalog& before,
+                                        const SegmentedCatalog& after) {
   auto entry = std::make_shared<HistoryEntry>();
   entry->from_version = before.version();
   entry->to_version = after.version();
   CatalogDiff diff = DiffCatalogs(before, after);
-  std::vector<ArticleIndex> upserts = std::move(diff.added);
+  std::vector<ArticleRef> upserts = std::move(diff.added);
   upserts.insert(upserts.end(), diff.changed.begin(), diff.changed.end());
-  std::sort(upserts.begin(), upserts.end());
-  for (ArticleIndex i : upserts) {
+  std::sort(
+      upserts.begin(), upserts.end(),
+      [&after](ArticleRef a, ArticleRef b) { return after.Before(a, b); });
+  for (const ArticleRef i : upserts) {
     WatchChange change;
     change.name = std::string(after.fields(i).name);
-    if (const std::optional<ArticleIndex> old = before.IndexOf(change.name)) {
+    if (const std::optional<ArticleRef> old = before.IndexOf(change.name)) {
       change.before = Store(before, *old);
     }
     change.after = Store(after, i);
     entry->changes.push_back(std::move(change));
   }
-  for (ArticleIndex i : diff.removed) {
+  for (const ArticleRef i : diff.removed) {
     WatchChange change;
     change.name = std::string(before.fields(i).name);
     change.before = Store(before, i);
@@ -51,7 +53,12 @@ std::shared_ptr<HistoryEntry> MakeEntry(const Catalog& before,
 }  // namespace
 
 void WatchHub::Publish(std::shared_ptr<const Catalog> catalog) {
-  std::shared_ptr<const Catalog> previous;
+  Publish(catalog == nullptr ? nullptr
+                             : SegmentedCatalog::Of(std::move(catalog)));
+}
+
+void WatchHub::Publish(std::shared_ptr<const SegmentedCatalog> catalog) {
+  std::shared_ptr<const SegmentedCatalog> previous;
   {
     absl::MutexLock lock(&mu_);
     previous = catalog_;

@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 
 namespace newsmeta {
 
@@ -85,11 +86,13 @@ class WatchHub {
 
   // A new catalog is served: records its diff from the previous one (when
   // its version differs) and wakes the listeners.
+  void Publish(std::shared_ptr<const SegmentedCatalog> catalog);
+  // One catalog built from scratch.
   void Publish(std::shared_ptr<const Catalog> catalog);
 
   struct Head {
     // nullptr until Publish is first called.
-    std::shared_ptr<const Catalog> catalog;
+    std::shared_ptr<const SegmentedCatalog> catalog;
     // The seq the next entry will get: the cursor of a watcher that has
     // `catalog`'s matches.
     int64_t seq = 0;
@@ -132,7 +135,7 @@ class WatchHub {
 
   const WatchHubOptions options_;
   mutable absl::Mutex mu_;
-  std::shared_ptr<const Catalog> catalog_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const SegmentedCatalog> catalog_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const HistoryEntry>> history_ ABSL_GUARDED_BY(mu_);
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t total_changes_ ABSL_GUARDED_BY(mu_) = 0;

@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<WatchSession>> WatchSession::Open(
     session->point_.version = head.catalog->version();
     session->backfill_seq_ = head.seq;
     session->caught_up_seq_ = head.seq;
-    session->backfill_cursor_ = std::make_unique<QueryCursor>(
+    session->backfill_cursor_ = std::make_unique<OrderedMatches>(
         *session->catalog_, session->backfill_query_);
     return session;
   }
@@ -235,13 +235,13 @@ WatchStep WatchSession::Next(bool heartbeat) {
         const Position after{point_.backfill->time, 0, 0,
                              point_.backfill->name};
         backfill_cursor_ =
-            std::make_unique<QueryCursor>(*catalog_, backfill_query_, after);
+            std::make_unique<OrderedMatches>(*catalog_, backfill_query_, after);
         phase_ = Phase::kBackfill;
         break;
       }
       case Phase::kBackfill: {
         if (std::optional<WatchStep> lagged = CheckLag()) return *lagged;
-        if (const std::optional<ArticleIndex> i = backfill_cursor_->Next()) {
+        if (const std::optional<ArticleRef> i = backfill_cursor_->Next()) {
           const ArticleFields& fields = catalog_->fields(*i);
           point_.backfill =
               BackfillPosition{fields.publish_time, std::string(fields.name)};

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "catalog/catalog.h"
 #include "newsmeta/v1/article_service.pb.h"
-#include "query/cursor.h"
+#include "query/ordered_matches.h"
 #include "watch/watch_hub.h"
 #include "watch/watch_query.h"
 #include "watch/watch_token.h"
@@ -103,8 +103,8 @@ class WatchSession {
 
   // Backfill: the catalog it walks (released at its end), the cursor into
   // it, and the seq at which the live part starts.
-  std::shared_ptr<const Catalog> catalog_;
-  std::unique_ptr<QueryCursor> backfill_cursor_;
+  std::shared_ptr<const SegmentedCatalog> catalog_;
+  std::unique_ptr<OrderedMatches> backfill_cursor_;
   int64_t backfill_seq_ = 0;
   // CAUGHT_UP goes out once the cursor reaches this seq.
   int64_t caught_up_seq_ = 0;

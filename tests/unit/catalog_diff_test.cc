@@ -11,6 +11,7 @@
 namespace newsmeta {
 namespace {
 
+namespace v1 = ::newsmeta::v1;
 using ::newsmeta::v1::Article;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
@@ -24,13 +25,23 @@ Article MakeArticle(int id, const std::string& time, const std::string& title) {
   return article;
 }
 
-std::vector<std::string> Names(const Catalog& catalog,
-                               const std::vector<ArticleIndex>& indexes) {
+std::vector<std::string> Names(const SegmentedCatalog& catalog,
+                               const std::vector<ArticleRef>& articles) {
   std::vector<std::string> names;
-  for (const ArticleIndex i : indexes) {
-    names.emplace_back(catalog.fields(i).name);
+  for (const ArticleRef article : articles) {
+    names.emplace_back(catalog.fields(article).name);
   }
   return names;
+}
+
+std::vector<std::string> Names(const Catalog& catalog,
+                               const std::vector<ArticleRef>& articles) {
+  return Names(SegmentedCatalog(catalog), articles);
+}
+
+// The diff of two single catalogs.
+CatalogDiff Diff(const Catalog& before, const Catalog& after) {
+  return DiffCatalogs(SegmentedCatalog(before), SegmentedCatalog(after));
 }
 
 TEST(CatalogDiffTest, FindsAddedChangedAndRemovedArticles) {
@@ -45,7 +56,7 @@ TEST(CatalogDiffTest, FindsAddedChangedAndRemovedArticles) {
                       MakeArticle(3, "2024-01-03T00:00:00Z", "three"),
                       MakeArticle(4, "2023-12-31T00:00:00Z", "four")})
           .catalog;
-  const CatalogDiff diff = DiffCatalogs(*before, *after);
+  const CatalogDiff diff = Diff(*before, *after);
   // In catalog order: publish time, then name.
   EXPECT_THAT(Names(*after, diff.added), ElementsAre(Name(4), Name(5)));
   EXPECT_THAT(Names(*after, diff.changed), ElementsAre(Name(2)));
@@ -59,19 +70,57 @@ TEST(CatalogDiffTest, SameContentIsAnEmptyDiff) {
       MakeArticle(2, "2024-01-02T00:00:00Z", "two")};
   const auto a = Catalog::Build(articles).catalog;
   const auto b = Catalog::Build(articles).catalog;
-  EXPECT_TRUE(DiffCatalogs(*a, *b).empty());
-  EXPECT_TRUE(DiffCatalogs(*a, *a).empty());
+  EXPECT_TRUE(Diff(*a, *b).empty());
+  EXPECT_TRUE(Diff(*a, *a).empty());
 }
 
 TEST(CatalogDiffTest, FromAndToAnEmptyCatalog) {
   const auto empty = Catalog::Build({}).catalog;
   const auto one =
       Catalog::Build({MakeArticle(1, "2024-01-01T00:00:00Z", "one")}).catalog;
-  EXPECT_THAT(DiffCatalogs(*empty, *one).added, ElementsAre(0u));
-  const CatalogDiff gone = DiffCatalogs(*one, *empty);
-  EXPECT_THAT(gone.removed, ElementsAre(0u));
+  EXPECT_THAT(Names(*one, Diff(*empty, *one).added), ElementsAre(Name(1)));
+  const CatalogDiff gone = Diff(*one, *empty);
+  EXPECT_THAT(Names(*one, gone.removed), ElementsAre(Name(1)));
   EXPECT_THAT(gone.added, IsEmpty());
   EXPECT_THAT(gone.changed, IsEmpty());
+}
+
+TEST(CatalogDiffTest, ADeltaSegmentIsDiffedByItsChangeAlone) {
+  // The base: 1, 2, 3. Then a delta segment replaces 2, adds 4 and 5, and
+  // the base's 1 is removed: the diff the whole catalogs would give.
+  const auto base =
+      Catalog::Build({MakeArticle(1, "2024-01-01T00:00:00Z", "one"),
+                      MakeArticle(2, "2024-01-02T00:00:00Z", "two"),
+                      MakeArticle(3, "2024-01-03T00:00:00Z", "three")})
+          .catalog;
+  const auto delta =
+      Catalog::Build({MakeArticle(2, "2024-01-02T00:00:00Z", "two, edited"),
+                      MakeArticle(5, "2024-01-05T00:00:00Z", "five"),
+                      MakeArticle(4, "2023-12-31T00:00:00Z", "four")})
+          .catalog;
+  const auto before = SegmentedCatalog::Of(base);
+  MultisetHash content_hash = base->content_hash();
+  std::vector<ArticleIndex> deleted;
+  for (const int id : {1, 2}) {
+    const ArticleIndex i = *base->IndexOf(Name(id));
+    deleted.push_back(i);
+    content_hash.Remove(base->ArticleBytes(i, v1::ARTICLE_VIEW_FULL));
+  }
+  content_hash.Add(delta->content_hash());
+  const auto after = SegmentedCatalog::Make(
+      {{base, std::make_shared<const DeletionSet>(deleted, base->size())},
+       {delta, nullptr}},
+      content_hash);
+  const CatalogDiff diff = DiffCatalogs(*before, *after);
+  EXPECT_THAT(Names(*after, diff.added), ElementsAre(Name(4), Name(5)));
+  EXPECT_THAT(Names(*after, diff.changed), ElementsAre(Name(2)));
+  EXPECT_THAT(Names(*before, diff.removed), ElementsAre(Name(1)));
+  // The same as between the merged catalogs (compared article by article).
+  const auto merged = *after->Merge();
+  const CatalogDiff whole = Diff(*base, *merged);
+  EXPECT_THAT(Names(*merged, whole.added), ElementsAre(Name(4), Name(5)));
+  EXPECT_THAT(Names(*merged, whole.changed), ElementsAre(Name(2)));
+  EXPECT_THAT(Names(*base, whole.removed), ElementsAre(Name(1)));
 }
 
 }  // namespace

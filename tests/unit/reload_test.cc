@@ -222,7 +222,7 @@ CatalogReloaderOptions Options(const std::string& seeds) {
 class Loads {
  public:
   CatalogReloader::Publish Publish() {
-    return [this](std::shared_ptr<const Catalog> catalog) {
+    return [this](std::shared_ptr<const SegmentedCatalog> catalog) {
       absl::MutexLock lock(&mutex_);
       published_.push_back(std::move(catalog));
     };
@@ -257,7 +257,7 @@ class Loads {
 
  private:
   absl::Mutex mutex_;
-  std::vector<std::shared_ptr<const Catalog>> published_
+  std::vector<std::shared_ptr<const SegmentedCatalog>> published_
       ABSL_GUARDED_BY(mutex_);
   std::vector<LoadReport> reports_ ABSL_GUARDED_BY(mutex_);
 };

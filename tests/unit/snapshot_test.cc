@@ -476,7 +476,8 @@ TEST_F(SnapshotTest, ReloaderStartsFromTheSnapshotThenReloadsTheSeeds) {
   options.snapshot = path_;
   Reports reports;
   CatalogReloader reloader(
-      options, [](std::shared_ptr<const Catalog>) {}, reports.Report());
+      options, [](std::shared_ptr<const SegmentedCatalog>) {},
+      reports.Report());
   reloader.Start();
 
   const LoadReport start = reports.Await(1);
@@ -491,7 +492,7 @@ TEST_F(SnapshotTest, ReloaderStartsFromTheSnapshotThenReloadsTheSeeds) {
   ASSERT_TRUE(reload.status.ok()) << reload.status;
   EXPECT_EQ(reload.source, "seeds");
   ASSERT_EQ(reload.catalog->size(), 1u);
-  EXPECT_EQ(reload.catalog->article(0).source_file(), "a.txt");
+  EXPECT_EQ(reload.catalog->article({0, 0}).source_file(), "a.txt");
 }
 
 TEST_F(SnapshotTest, ReloaderFallsBackToTheSeedsWhenTheSnapshotIsCorrupt) {
@@ -504,7 +505,8 @@ TEST_F(SnapshotTest, ReloaderFallsBackToTheSeedsWhenTheSnapshotIsCorrupt) {
   options.snapshot = path_;
   Reports reports;
   CatalogReloader reloader(
-      options, [](std::shared_ptr<const Catalog>) {}, reports.Report());
+      options, [](std::shared_ptr<const SegmentedCatalog>) {},
+      reports.Report());
   reloader.Start();
 
   const LoadReport start = reports.Await(1);

@@ -274,10 +274,10 @@ class ClientState {
   std::map<std::string, std::string> titles_;
 };
 
-std::map<std::string, std::string> Expected(const Catalog& catalog,
+std::map<std::string, std::string> Expected(const SegmentedCatalog& catalog,
                                             const std::string& topic) {
   std::map<std::string, std::string> titles;
-  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+  for (const ArticleRef i : catalog.InOrder()) {
     const Article article = catalog.article(i);
     if (article.topics(0) == topic) titles[article.name()] = article.title();
   }
