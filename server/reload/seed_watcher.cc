@@ -39,6 +39,23 @@ absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
   return absl::FailedPreconditionError(message);
 }
 
+// Whether an event `mask` on the dot-named entry `path` (relative to `root`)
+// may change what the loader finds through other names: not when it wrote a
+// file's content, or when the entry now is a regular file (an editor's swap
+// or backup file). A symbolic link (a ConfigMap's `..data`), anything that is
+// or was a folder, and a name that is gone (it may have been a link to a
+// folder) may. Not caught: a regular file renamed from a name that is not
+// dot-named over a dot-named link (the link's end shows in no event).
+bool DotNameMayLeadToSeeds(const std::string& root, uint32_t mask,
+                           const std::string& path) {
+  if ((mask & (IN_MODIFY | IN_CLOSE_WRITE)) != 0 && (mask & IN_ISDIR) == 0) {
+    return false;
+  }
+  struct stat info;
+  return ::lstat(absl::StrCat(root, "/", path).c_str(), &info) != 0 ||
+         !S_ISREG(info.st_mode);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SeedWatcher>> SeedWatcher::Start(
@@ -139,18 +156,24 @@ void SeedWatcher::AddEvent(uint32_t mask, int wd, absl::string_view name) {
     return;
   }
   if ((mask & IN_IGNORED) != 0 && removed_watches_.erase(wd) > 0) return;
+  if (full_) return;
   const auto folder = watches_.find(wd);
-  if (folder == watches_.end() || (mask & kFolderEvents) != 0 || name.empty() ||
-      name.front() == '.') {
+  if (folder == watches_.end() || (mask & kFolderEvents) != 0 || name.empty()) {
     full_ = true;
-  }
-  if (full_) {
     paths_.clear();
     return;
   }
-  paths_.insert(folder->second.empty()
-                    ? std::string(name)
-                    : absl::StrCat(folder->second, "/", name));
+  std::string path = folder->second.empty()
+                         ? std::string(name)
+                         : absl::StrCat(folder->second, "/", name);
+  if (name.front() == '.') {
+    // The loader skips dot names, so only what they may lead to matters.
+    if (!DotNameMayLeadToSeeds(root_, mask, path)) return;
+    full_ = true;
+    paths_.clear();
+    return;
+  }
+  paths_.insert(std::move(path));
   if (paths_.size() > options_.max_paths) {
     full_ = true;
     paths_.clear();
@@ -203,6 +226,9 @@ void SeedWatcher::Run() {
     if (pending && absl::Now() >= quiet_until) {
       pending = false;
       const SeedChanges changes = TakeChanges();
+      // Only ignored events (say, a dot-named file written): nothing to
+      // report.
+      if (!changes.full && changes.paths.empty()) continue;
       // When folders may have changed, new subfolders get watches before the
       // change is reported, so changes made in them from now on are seen too.
       if (changes.full) {

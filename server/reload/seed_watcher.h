@@ -32,10 +32,15 @@ struct SeedWatcherOptions {
 // links). Each report names the paths that changed, relative to the folder as
 // the seed loader names them (the folders are listed by ListSeedFolders), or
 // is full (SeedChanges::full) when it cannot tell: the event queue
-// overflowed, a name starting with "." changed (a Kubernetes ConfigMap
-// update, which swaps the folder's `..data` link atomically, is one), a
-// folder (or a link to one) was created, removed or renamed, a watched folder
-// itself changed, or more than SeedWatcherOptions::max_paths names changed.
+// overflowed, a folder (or a link to one) was created, removed or renamed, a
+// watched folder itself changed, more than SeedWatcherOptions::max_paths
+// names changed, or a name starting with "." that is not a regular file
+// changed (a Kubernetes ConfigMap update, which swaps the folder's `..data`
+// link atomically, is one; so is any dot name removed, since a link to a
+// folder cannot be told from a file once gone). The loader skips dot names,
+// so writes to dot-named files and dot-named regular files created or
+// renamed (an editor's `.story.txt.swp`) are ignored; a quiet period with
+// nothing else is not reported.
 class SeedWatcher {
  public:
   // Called from the watcher's thread.

@@ -117,12 +117,71 @@ TEST(SeedWatcherTest, ReportsAConfigMapDataLinkSwap) {
   folder.Link("a.txt", "..data/a.txt");
   Reports reports;
   auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
+  // As kubelet does it: a new folder, a new link renamed over `..data`, the
+  // old folder removed.
   folder.Write("..v2/a.txt", Seed("a2"));
+  folder.Link("..data_tmp", "..v2");
+  std::filesystem::rename(folder.path() / "..data_tmp",
+                          folder.path() / "..data");
+  std::filesystem::remove_all(folder.path() / "..v1");
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_TRUE(reports.report(1).full);
+  EXPECT_THAT(reports.report(1).paths, IsEmpty());
+}
+
+// No folder is created or removed here: only the events on the dot-named
+// links `..data_tmp` and `..data` tell that every file changed.
+TEST(SeedWatcherTest, ALinkRenamedOverADotNamedLinkIsAFullChange) {
+  TempFolder folder;
+  folder.Write("..v1/a.txt", Seed("a"));
+  folder.Write("..v2/a.txt", Seed("a2"));
+  folder.Link("..data", "..v1");
+  folder.Link("a.txt", "..data/a.txt");
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
   folder.Link("..data_tmp", "..v2");
   std::filesystem::rename(folder.path() / "..data_tmp",
                           folder.path() / "..data");
   ASSERT_TRUE(reports.WaitFor(1));
   EXPECT_TRUE(reports.report(1).full);
+  EXPECT_THAT(reports.report(1).paths, IsEmpty());
+}
+
+// Once gone, a dot name cannot be told from a link to a folder.
+TEST(SeedWatcherTest, ARemovedDotNamedLinkIsAFullChange) {
+  TempFolder folder;
+  folder.Write("..v1/a.txt", Seed("a"));
+  folder.Link("..data", "..v1");
+  folder.Link("a.txt", "..data/a.txt");
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
+  std::filesystem::remove(folder.path() / "..data");
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_TRUE(reports.report(1).full);
+}
+
+// The loader skips them, and an editor writes its swap file on every save.
+TEST(SeedWatcherTest, DotNamedFilesWrittenAreIgnored) {
+  TempFolder folder;
+  folder.Write("sub/old.txt", Seed("old"));
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
+  folder.Write(".a.txt.swp", "swap");
+  folder.Write("sub/.b.txt.swp", "swap");
+  folder.Write(".a.txt.swp", "swap, written again");
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_EQ(reports.count(), 0);
+
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("sub/.b.txt.swp", "swap, written once more");
+  ASSERT_TRUE(reports.WaitFor(1));
+  EXPECT_FALSE(reports.report(1).full);
+  EXPECT_THAT(reports.report(1).paths, ElementsAre("a.txt"));
+
+  folder.Write("sub/b.txt", Seed("b"));
+  ASSERT_TRUE(reports.WaitFor(2));
+  EXPECT_FALSE(reports.report(2).full);
+  EXPECT_THAT(reports.report(2).paths, ElementsAre("sub/b.txt"));
 }
 
 TEST(SeedWatcherTest, NamesTheChangedFilesAsTheLoaderNamesThem) {
