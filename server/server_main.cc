@@ -244,16 +244,25 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
           ? CatalogDiff()
           : DiffCatalogs(*report.previous, *report.catalog);
   Log(LogLevel::kInfo,
-      absl::StrCat(first ? "loaded " : "reloaded ", report.catalog->size(),
-                   " articles, catalog version ", version,
-                   unchanged ? " (unchanged)" : "",
-                   report.source != "seeds" ? ""
-                   : report.walked
-                       ? absl::StrCat("; walked the folder, ",
-                                      report.files_checked, " files checked")
-                       : absl::StrCat("; ", report.changes.paths.size(),
-                                      " named paths, ", report.files_checked,
-                                      " files checked")),
+      absl::StrCat(
+          first ? "loaded " : "reloaded ", report.catalog->size(),
+          " articles, catalog version ", version,
+          unchanged ? " (unchanged)" : "",
+          report.source != "seeds" ? ""
+          : report.walked          ? absl::StrCat("; walked the folder, ",
+                                                  report.files_checked, " files checked")
+                          : absl::StrCat("; ", report.changes.paths.size(),
+                                         " named paths, ", report.files_checked,
+                                         " files checked"),
+          report.delta
+              ? absl::StrCat("; applied as a delta, ",
+                             report.catalog->segment_count(), " segments",
+                             report.merged_base     ? " (merged whole)"
+                             : report.merged_deltas ? " (deltas merged)"
+                                                    : "")
+          : report.delta_refused.empty()
+              ? ""
+              : absl::StrCat("; rebuilt whole: ", report.delta_refused)),
       {{"load", report.generation},
        {"reason", report.reason},
        {"seeds", absl::GetFlag(FLAGS_seeds)},
@@ -263,6 +272,8 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
        {"files_checked", report.files_checked},
        {"files_parsed", report.files_parsed},
        {"files_reused", report.files_reused},
+       {"delta", report.delta},
+       {"segments", report.catalog->segment_count()},
        {"articles", report.catalog->size()},
        {"version", version},
        {"previous_version",

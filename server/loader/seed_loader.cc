@@ -230,6 +230,43 @@ bool SameLimits(const SeedLimits& a, const SeedLimits& b) {
 
 }  // namespace
 
+NamedSeed LoadNamedSeed(const std::string& root, const std::string& relative,
+                        const LoaderOptions& options) {
+  NamedSeed seed;
+  const std::string path = absl::StrCat(root, "/", relative);
+  struct stat info;
+  Stamp stamp;
+  absl::Status listed = Classify(path, relative, &info, &seed.folder, &stamp);
+  if (seed.folder) return seed;
+  if (!listed.ok()) {
+    struct stat link;
+    if (::lstat(path.c_str(), &link) != 0 && errno == ENOENT) {
+      seed.gone = true;
+    } else {
+      seed.outcome = std::move(listed);  // as the walk rejects it
+    }
+    return seed;
+  }
+  if (stamp.size > options.max_file_bytes) {
+    seed.outcome = Rejection(
+        relative,
+        absl::StrCat("is ", stamp.size, " bytes, more than the limit of ",
+                     options.max_file_bytes, " bytes per seed"));
+    return seed;
+  }
+  std::string content;
+  Stamp read_stamp;
+  if (absl::Status read =
+          ReadFile(root, {relative, stamp}, options.max_file_bytes, &read_stamp,
+                   &content);
+      !read.ok()) {
+    seed.outcome = std::move(read);
+    return seed;
+  }
+  seed.outcome = ParseSeed(content, relative, options.seed_limits);
+  return seed;
+}
+
 SeedCache::SeedCache() = default;
 SeedCache::~SeedCache() = default;
 

@@ -90,6 +90,22 @@ std::vector<SeedFolder> ListSeedFolders(const std::string& root);
 absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
                                           const LoaderOptions& options = {});
 
+// One seed file, loaded as LoadSeedFolder loads it, without the cache.
+struct NamedSeed {
+  // Nothing is at the path now (removed, or renamed away).
+  bool gone = false;
+  // The path is a folder, which only a walk loads.
+  bool folder = false;
+  // Otherwise: its article, or why it is rejected (INVALID_ARGUMENT, the
+  // message starting with the path, as LoadSeedFolder's rejections do).
+  absl::StatusOr<newsmeta::v1::Article> outcome =
+      absl::UnknownError("not loaded");
+};
+// Loads `relative` (a path below `root`, '/' separators, as in
+// Article.source_file).
+NamedSeed LoadNamedSeed(const std::string& root, const std::string& relative,
+                        const LoaderOptions& options = {});
+
 // What the loads of one seeds folder learned of each file: its size, times
 // and content hash (SHA-256), and what it gave. A later load with the cache
 // reuses a file's article or rejection without reading it when its size,
@@ -116,6 +132,9 @@ class SeedCache {
   void Clear();
   // Files known.
   size_t size() const { return entries_.size(); }
+  // The relative paths of the folders the last walk visited ("" for the
+  // root).
+  const absl::flat_hash_set<std::string>& folders() const { return folders_; }
 
   // A name the last load listed: a regular file (`rejection` OK), or one
   // it rejected before reading (it cannot be stat'ed, is not a regular file,

@@ -106,6 +106,11 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   }
 
   report.source = "seeds";
+  if (!report.changes.full && LoadDelta(&report)) {
+    Finish(std::move(report), start);
+    return;
+  }
+  if (cancel_) return;
   LoaderOptions loader = options_.loader;
   loader.cancel = &cancel_;
   loader.cache = &cache_;
@@ -115,11 +120,16 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   if (!loaded.ok()) {
     report.status = loaded.status();
     cache_.Clear();
+    incremental_.Invalidate();
   } else {
     report.walked = loaded->walked;
     report.files_checked = loaded->files_checked;
     report.files_parsed = loaded->files_parsed;
     report.files_reused = loaded->files_reused;
+    if (!options_.strict) {
+      incremental_.Learn(loaded->articles, loaded->rejections,
+                         cache_.folders());
+    }
     Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
     cache_.Attach(built.catalog);
     report.rejections = std::move(loaded->rejections);
@@ -127,6 +137,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
       report.rejections.push_back(std::move(rejection));
     }
     report.catalog = SegmentedCatalog::Of(std::move(built.catalog));
+    incremental_.Attach(report.catalog, report.rejections);
     if (options_.strict && !report.rejections.empty()) {
       report.status = absl::FailedPreconditionError(absl::StrCat(
           "--strict: ", report.rejections.size(),
@@ -137,6 +148,45 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     }
   }
   Finish(std::move(report), start);
+}
+
+bool CatalogReloader::LoadDelta(LoadReport* report) {
+  // --strict refuses a catalog with any rejection, keeping the previous one:
+  // then the files on disk are not what the state knows, so every load is a
+  // whole one.
+  if (options_.strict || !incremental_.valid() || published_ == nullptr) {
+    return false;
+  }
+  std::vector<SeedFileUpdate> updates;
+  updates.reserve(report->changes.paths.size());
+  for (const std::string& path : report->changes.paths) {
+    if (cancel_) return false;
+    updates.push_back(
+        {path, LoadNamedSeed(options_.seeds, path, options_.loader)});
+  }
+  std::string why;
+  std::optional<IncrementalCatalog::Applied> applied =
+      incremental_.Apply(updates, &why);
+  if (!applied) {
+    report->delta_refused = why;
+    return false;
+  }
+  // The loader's cache describes the folder as the last whole load saw it;
+  // its next load walks and reads every file again.
+  cache_.Clear();
+  report->delta = true;
+  report->walked = false;
+  report->files_checked = static_cast<int64_t>(updates.size());
+  for (const SeedFileUpdate& update : updates) {
+    if (!update.seed.gone) ++report->files_parsed;
+  }
+  report->articles_added = applied->articles_added;
+  report->articles_deleted = applied->articles_deleted;
+  report->merged_deltas = applied->merged_deltas;
+  report->merged_base = applied->merged_base;
+  report->rejections = std::move(applied->rejections);
+  report->catalog = std::move(applied->catalog);
+  return true;
 }
 
 void CatalogReloader::Finish(LoadReport report, absl::Time start) {

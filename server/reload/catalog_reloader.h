@@ -18,6 +18,7 @@
 #include "catalog/catalog.h"
 #include "catalog/segmented_catalog.h"
 #include "loader/seed_loader.h"
+#include "reload/incremental_catalog.h"
 #include "reload/seed_changes.h"
 
 namespace newsmeta {
@@ -30,8 +31,11 @@ struct CatalogReloaderOptions {
   std::string snapshot;
   LoaderOptions loader;
   // When set, a load that rejects any seed file is not published: at start
-  // the server has no catalog; on reload the previous catalog stays.
+  // the server has no catalog; on reload the previous catalog stays. (Every
+  // load then reads the whole folder: changes are not applied as deltas.)
   bool strict = false;
+  // How changes applied as deltas are merged.
+  IncrementalCatalogOptions incremental;
 };
 
 // What one load did.
@@ -64,6 +68,18 @@ struct LoadReport {
   // many names it stat'ed (see LoadResult).
   bool walked = false;
   int64_t files_checked = 0;
+  // Whether the change was applied as a delta (IncrementalCatalog: the named
+  // files read, their articles added as a delta segment and the ones they
+  // replace deleted); when it could not be, why (the load then rebuilt the
+  // catalog from the whole folder).
+  bool delta = false;
+  std::string delta_refused;
+  int64_t articles_added = 0;
+  int64_t articles_deleted = 0;
+  // Whether this load merged the delta segments into one, or the whole
+  // catalog into one segment.
+  bool merged_deltas = false;
+  bool merged_base = false;
   // Seed files parsed, and reused unchanged from the previous load without
   // parsing (only files that changed are parsed again).
   int64_t files_parsed = 0;
@@ -105,6 +121,9 @@ class CatalogReloader {
  private:
   void Run();
   void LoadOnce(int64_t generation, std::string reason, SeedChanges changes);
+  // Applies the named changes of `report` as a delta; false when they need
+  // a whole load.
+  bool LoadDelta(LoadReport* report);
   // Publishes the catalog of an OK report, then reports.
   void Finish(LoadReport report, absl::Time start);
 
@@ -115,6 +134,7 @@ class CatalogReloader {
   // Only the thread touches these.
   std::shared_ptr<const SegmentedCatalog> published_;
   SeedCache cache_;
+  IncrementalCatalog incremental_{options_.incremental};
 
   absl::Mutex mutex_;
   std::vector<std::string> pending_reasons_ ABSL_GUARDED_BY(mutex_);

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "reload/catalog_reloader.h"
 #include "reload/seed_watcher.h"
+#include "reload_test_util.h"
 #include "test_util.h"
 
 namespace newsmeta {
@@ -277,50 +278,6 @@ CatalogReloaderOptions Options(const std::string& seeds) {
   return options;
 }
 
-// Records a reloader's publications and reports.
-class Loads {
- public:
-  CatalogReloader::Publish Publish() {
-    return [this](std::shared_ptr<const SegmentedCatalog> catalog) {
-      absl::MutexLock lock(&mutex_);
-      published_.push_back(std::move(catalog));
-    };
-  }
-  CatalogReloader::Report Report() {
-    return [this](const LoadReport& report) {
-      absl::MutexLock lock(&mutex_);
-      reports_.push_back(report);
-    };
-  }
-  // The `n`th report (1-based), waiting for it; fails the test at the
-  // deadline.
-  LoadReport Await(int n) {
-    absl::MutexLock lock(&mutex_);
-    auto reached = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-      return static_cast<int>(reports_.size()) >= n;
-    };
-    if (!mutex_.AwaitWithTimeout(absl::Condition(&reached), kDeadline)) {
-      ADD_FAILURE() << "no report " << n;
-      return {};
-    }
-    return reports_[n - 1];
-  }
-  int published() {
-    absl::MutexLock lock(&mutex_);
-    return static_cast<int>(published_.size());
-  }
-  int reports() {
-    absl::MutexLock lock(&mutex_);
-    return static_cast<int>(reports_.size());
-  }
-
- private:
-  absl::Mutex mutex_;
-  std::vector<std::shared_ptr<const SegmentedCatalog>> published_
-      ABSL_GUARDED_BY(mutex_);
-  std::vector<LoadReport> reports_ ABSL_GUARDED_BY(mutex_);
-};
-
 TEST(CatalogReloaderTest, LoadsAtStartThenAgainOnRequest) {
   TempFolder folder;
   folder.Write("a.txt", Seed("a"));
@@ -411,6 +368,9 @@ TEST(CatalogReloaderTest, MergesNamedPathsAndAFullRequestWins) {
   absl::Notification requested[2];
   std::atomic<int> listed{0};
   CatalogReloaderOptions options = Options(folder.root());
+  // Every load a whole one (--strict applies no change as a delta), so each
+  // passes through the loader's hook.
+  options.strict = true;
   options.loader.after_walk = [&requested, &listed] {
     const int n = listed++;
     if (n < 2) requested[n].WaitForNotification();

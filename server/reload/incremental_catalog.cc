@@ -1,0 +1,392 @@
+#include "reload/incremental_catalog.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "catalog/article_name.h"
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+constexpr auto kFull = newsmeta::v1::ARTICLE_VIEW_FULL;
+
+// The id of an article name of the form articles/{16 hex digits}.
+std::optional<uint64_t> NameId(absl::string_view name) {
+  if (!absl::ConsumePrefix(&name, kArticleNamePrefix) ||
+      name.size() != kArticleIdLength) {
+    return std::nullopt;
+  }
+  uint64_t id = 0;
+  if (!absl::SimpleHexAtoi(name, &id)) return std::nullopt;
+  return id;
+}
+
+std::string NameOf(uint64_t id) {
+  return absl::StrCat(kArticleNamePrefix, absl::StrFormat("%016x", id));
+}
+
+// The URLs an article is found by (original and web, each once).
+std::vector<absl::string_view> OwnUrls(const Article& article) {
+  std::vector<absl::string_view> urls;
+  if (!article.original_url().empty()) urls.push_back(article.original_url());
+  if (!article.web_url().empty() &&
+      article.web_url() != article.original_url()) {
+    urls.push_back(article.web_url());
+  }
+  return urls;
+}
+
+bool Owns(const Article& article, absl::string_view url) {
+  return article.original_url() == url || article.web_url() == url;
+}
+
+// The folder `path` is in ("" for the top).
+absl::string_view FolderOf(absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == absl::string_view::npos ? absl::string_view()
+                                          : path.substr(0, slash);
+}
+
+// Whether `rejection` is the file `path`'s: its message starts with the
+// path, then ": why" or ":line:column: why".
+bool RejectionOf(const absl::Status& rejection, absl::string_view path) {
+  absl::string_view message = rejection.message();
+  if (!absl::ConsumePrefix(&message, path) ||
+      !absl::ConsumePrefix(&message, ":") || message.empty()) {
+    return false;
+  }
+  return message[0] == ' ' || absl::ascii_isdigit(message[0]);
+}
+
+}  // namespace
+
+uint64_t IncrementalCatalog::Key(absl::string_view text) {
+  return absl::Hash<absl::string_view>{}(text);
+}
+
+void IncrementalCatalog::Invalidate() {
+  catalog_.reset();
+  name_of_path_.clear();
+  duplicate_paths_.clear();
+  duplicate_names_.clear();
+  url_owners_.clear();
+  referenced_ = BloomFilter();
+  folders_.clear();
+  rejections_.clear();
+}
+
+void IncrementalCatalog::Learn(
+    const std::vector<Article>& articles,
+    const std::vector<absl::Status>& rejections,
+    const absl::flat_hash_set<std::string>& folders) {
+  Invalidate();
+  absl::flat_hash_map<uint64_t, int> claims;  // by name
+  size_t links = 0;
+  for (const Article& article : articles) {
+    ++claims[Key(article.name())];
+    links += static_cast<size_t>(article.related_size());
+  }
+  // Room to grow: the filter fills as deltas add links.
+  referenced_ = BloomFilter(2 * links + 1024);
+  bool canonical = true;
+  for (const Article& article : articles) {
+    const uint64_t name = Key(article.name());
+    if (claims[name] > 1) {
+      duplicate_names_.insert(name);
+      duplicate_paths_.insert(Key(article.source_file()));
+      continue;  // which one is served is for Build to say
+    }
+    const std::optional<uint64_t> id = NameId(article.name());
+    if (!id) canonical = false;
+    name_of_path_[Key(article.source_file())] = id.value_or(0);
+    for (const absl::string_view url : OwnUrls(article))
+      ++url_owners_[Key(url)];
+    for (const auto& link : article.related()) {
+      referenced_.Add(Key(link.web_url()));
+    }
+  }
+  // The served one of each duplicated name counts as an owner of its URLs
+  // too; Apply refuses every change that touches a duplicated name, and
+  // counting them all only makes it refuse more.
+  for (const Article& article : articles) {
+    if (!duplicate_names_.contains(Key(article.name()))) continue;
+    for (const absl::string_view url : OwnUrls(article))
+      ++url_owners_[Key(url)];
+    for (const auto& link : article.related()) {
+      referenced_.Add(Key(link.web_url()));
+    }
+  }
+  bool folders_readable = true;
+  for (const absl::Status& rejection : rejections) {
+    if (absl::StrContains(rejection.message(), "cannot read the folder")) {
+      folders_readable = false;
+    }
+  }
+  rejections_ = rejections;
+  folders_ = folders;
+  // Names of another form cannot be kept as ids; an unreadable folder
+  // needs a walk to be seen again.
+  if (!canonical || !folders_readable) Invalidate();
+  learned_ = canonical && folders_readable;
+}
+
+void IncrementalCatalog::Attach(std::shared_ptr<const SegmentedCatalog> catalog,
+                                const std::vector<absl::Status>& rejections) {
+  if (!learned_) return;
+  catalog_ = std::move(catalog);
+  rejections_ = rejections;
+  learned_ = false;
+}
+
+std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
+    const std::vector<SeedFileUpdate>& updates, std::string* why) {
+  const auto refuse = [&](std::string reason) -> std::optional<Applied> {
+    *why = std::move(reason);
+    Invalidate();
+    return std::nullopt;
+  };
+  if (catalog_ == nullptr) return refuse("no catalog to change");
+  const SegmentedCatalog& catalog = *catalog_;
+
+  // What each file gave (the article served for it, if any) and gives now.
+  std::vector<ArticleRef> deleted;  // articles served before, to delete
+  std::vector<Article> removed;     // their messages
+  std::vector<Article> added;
+  absl::flat_hash_set<uint64_t> added_names;
+  absl::flat_hash_set<uint64_t> paths;
+  for (const SeedFileUpdate& update : updates) {
+    const uint64_t path = Key(update.path);
+    if (!paths.insert(path).second) continue;  // named twice
+    if (update.seed.folder)
+      return refuse(absl::StrCat(update.path, " is a folder"));
+    if (!folders_.contains(FolderOf(update.path)) ||
+        absl::StartsWith(update.path, ".") ||
+        absl::StrContains(update.path, "/.")) {
+      return refuse(absl::StrCat(update.path, " is not in a folder walked"));
+    }
+    if (duplicate_paths_.contains(path)) {
+      return refuse(absl::StrCat(update.path, " has a duplicated name"));
+    }
+    if (const auto it = name_of_path_.find(path); it != name_of_path_.end()) {
+      const std::string name = NameOf(it->second);
+      const std::optional<ArticleRef> served = catalog.IndexOf(name);
+      if (!served) return refuse(absl::StrCat(name, " is not served"));
+      Article article = catalog.article(*served);
+      if (article.source_file() != update.path) {
+        return refuse(absl::StrCat(name, " comes from another file"));
+      }
+      deleted.push_back(*served);
+      removed.push_back(std::move(article));
+    }
+    if (!update.seed.gone && update.seed.outcome.ok()) {
+      const Article& article = *update.seed.outcome;
+      const uint64_t name = Key(article.name());
+      if (!NameId(article.name())) {
+        return refuse(absl::StrCat(article.name(), " is not a seed's name"));
+      }
+      if (duplicate_names_.contains(name) || !added_names.insert(name).second) {
+        return refuse(absl::StrCat(article.name(), " is duplicated"));
+      }
+      added.push_back(article);
+    }
+  }
+  // A new article whose name another file's served article has: which one
+  // is kept is for a rebuild to say.
+  for (const Article& article : added) {
+    const std::optional<ArticleRef> served = catalog.IndexOf(article.name());
+    if (served &&
+        std::find(deleted.begin(), deleted.end(), *served) == deleted.end()) {
+      return refuse(absl::StrCat(article.name(), " is duplicated"));
+    }
+  }
+
+  // URLs: how many articles own each after the change, and whether the
+  // article a related link to it resolves to may change.
+  struct UrlChange {
+    std::vector<std::string> removed_names;
+    std::vector<std::string> added_names;
+  };
+  absl::flat_hash_map<uint64_t, UrlChange> urls;
+  for (const Article& article : removed) {
+    for (const absl::string_view url : OwnUrls(article)) {
+      urls[Key(url)].removed_names.push_back(article.name());
+    }
+  }
+  for (const Article& article : added) {
+    for (const absl::string_view url : OwnUrls(article)) {
+      urls[Key(url)].added_names.push_back(article.name());
+    }
+  }
+  const auto owners_before = [this](uint64_t url) -> int64_t {
+    const auto it = url_owners_.find(url);
+    return it == url_owners_.end() ? 0 : it->second;
+  };
+  const auto owners_after = [&](uint64_t url) -> int64_t {
+    const auto it = urls.find(url);
+    if (it == urls.end()) return owners_before(url);
+    return owners_before(url) -
+           static_cast<int64_t>(it->second.removed_names.size()) +
+           static_cast<int64_t>(it->second.added_names.size());
+  };
+  for (const auto& [url, change] : urls) {
+    const bool same_owner = owners_before(url) == 1 && owners_after(url) == 1 &&
+                            change.removed_names.size() == 1 &&
+                            change.added_names.size() == 1 &&
+                            change.removed_names[0] == change.added_names[0];
+    if (!same_owner && referenced_.MaybeContains(url)) {
+      return refuse("a URL the change adds or removes may be linked to");
+    }
+  }
+  // The new articles' related links, resolved against the catalog after the
+  // change: to the one article that owns the URL, or to none.
+  absl::flat_hash_map<std::string, const Article*> added_by_name;
+  for (const Article& article : added) added_by_name[article.name()] = &article;
+  for (Article& article : added) {
+    for (auto& link : *article.mutable_related()) {
+      link.clear_article();
+      const uint64_t url = Key(link.web_url());
+      const int64_t owners = owners_after(url);
+      if (owners == 0) continue;
+      if (owners > 1) return refuse("a related link's URL has several owners");
+      const std::string owner = ArticleNameForUrl(link.web_url());
+      bool owns = false;
+      if (const auto it = added_by_name.find(owner);
+          it != added_by_name.end()) {
+        owns = Owns(*it->second, link.web_url());
+      } else if (const std::optional<ArticleRef> served =
+                     catalog.IndexOf(owner);
+                 served && std::find(deleted.begin(), deleted.end(), *served) ==
+                               deleted.end()) {
+        owns = Owns(catalog.article(*served), link.web_url());
+      }
+      if (!owns) return refuse("a related link's owner is not found by name");
+      link.set_article(owner);
+    }
+  }
+
+  // The delta segment, and the deletions.
+  Applied applied;
+  applied.articles_added = static_cast<int64_t>(added.size());
+  applied.articles_deleted = static_cast<int64_t>(deleted.size());
+  std::vector<SegmentedCatalog::Segment> segments;
+  for (uint32_t s = 0; s < catalog.segment_count(); ++s) {
+    std::vector<uint32_t> indexes;
+    for (const ArticleRef article : deleted) {
+      if (article.segment == s) indexes.push_back(article.index);
+    }
+    const DeletionSet* was = catalog.deleted(s);
+    std::shared_ptr<const DeletionSet> now;
+    if (indexes.empty()) {
+      now =
+          was == nullptr ? nullptr : std::make_shared<const DeletionSet>(*was);
+    } else {
+      now = std::make_shared<const DeletionSet>(
+          was == nullptr ? DeletionSet(indexes, catalog.segment(s).size())
+                         : was->With(indexes));
+    }
+    segments.push_back({catalog.segment_ptr(s), std::move(now)});
+  }
+  MultisetHash content_hash = catalog.content_hash();
+  for (const ArticleRef article : deleted) {
+    content_hash.Remove(catalog.ArticleBytes(article, kFull));
+  }
+  std::vector<Article> delta_articles = added;
+  if (!delta_articles.empty()) {
+    Catalog::BuildResult delta = Catalog::Build(std::move(delta_articles));
+    content_hash.Add(delta.catalog->content_hash());
+    segments.push_back({std::move(delta.catalog), nullptr});
+  }
+  std::shared_ptr<const SegmentedCatalog> next =
+      MergeIfDue(std::move(segments), content_hash, &applied);
+  if (next == nullptr) return refuse("the merge failed");
+
+  // What the next change starts from.
+  for (const SeedFileUpdate& update : updates) {
+    name_of_path_.erase(Key(update.path));
+    rejections_.erase(std::remove_if(rejections_.begin(), rejections_.end(),
+                                     [&update](const absl::Status& rejection) {
+                                       return RejectionOf(rejection,
+                                                          update.path);
+                                     }),
+                      rejections_.end());
+    if (!update.seed.gone && !update.seed.outcome.ok()) {
+      rejections_.push_back(update.seed.outcome.status());
+    }
+  }
+  for (const Article& article : removed) {
+    for (const absl::string_view url : OwnUrls(article)) {
+      const auto it = url_owners_.find(Key(url));
+      if (it != url_owners_.end() && --it->second == 0) url_owners_.erase(it);
+    }
+  }
+  for (const Article& article : added) {
+    name_of_path_[Key(article.source_file())] = *NameId(article.name());
+    for (const absl::string_view url : OwnUrls(article))
+      ++url_owners_[Key(url)];
+    for (const auto& link : article.related()) {
+      referenced_.Add(Key(link.web_url()));
+    }
+  }
+  catalog_ = next;
+  applied.catalog = std::move(next);
+  applied.rejections = rejections_;
+  return applied;
+}
+
+std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
+    std::vector<SegmentedCatalog::Segment> segments,
+    const MultisetHash& content_hash, Applied* applied) const {
+  const auto live = [](const SegmentedCatalog::Segment& segment) {
+    return segment.catalog->size() -
+           (segment.deleted == nullptr ? 0 : segment.deleted->size());
+  };
+  size_t delta_live = 0;
+  for (size_t s = 1; s < segments.size(); ++s) delta_live += live(segments[s]);
+  const size_t base_size = segments.front().catalog->size();
+  const size_t base_deleted = segments.front().deleted == nullptr
+                                  ? 0
+                                  : segments.front().deleted->size();
+  const double share = options_.base_merge_share;
+  if (static_cast<double>(delta_live) >
+          share * static_cast<double>(base_size) ||
+      static_cast<double>(base_deleted) >
+          share * static_cast<double>(base_size)) {
+    const auto whole =
+        SegmentedCatalog::Make(std::move(segments), content_hash);
+    absl::StatusOr<std::shared_ptr<const Catalog>> merged = whole->Merge();
+    if (!merged.ok()) return nullptr;
+    applied->merged_base = true;
+    return SegmentedCatalog::Of(*std::move(merged));
+  }
+  if (static_cast<int>(segments.size()) - 1 > options_.max_deltas) {
+    // The deltas alone, as one catalog: their live articles' hash is the
+    // whole's less the base's live ones.
+    MultisetHash deltas_hash;
+    std::vector<SegmentedCatalog::Segment> deltas(segments.begin() + 1,
+                                                  segments.end());
+    for (const SegmentedCatalog::Segment& delta : deltas) {
+      deltas_hash.Add(delta.catalog->content_hash());
+      if (delta.deleted == nullptr) continue;
+      for (const uint32_t i : delta.deleted->sorted()) {
+        deltas_hash.Remove(delta.catalog->ArticleBytes(i, kFull));
+      }
+    }
+    absl::StatusOr<std::shared_ptr<const Catalog>> merged =
+        SegmentedCatalog::Make(std::move(deltas), deltas_hash)->Merge();
+    if (!merged.ok()) return nullptr;
+    segments.resize(1);
+    segments.push_back({*std::move(merged), nullptr});
+    applied->merged_deltas = true;
+  }
+  return SegmentedCatalog::Make(std::move(segments), content_hash);
+}
+
+}  // namespace newsmeta

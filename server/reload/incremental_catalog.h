@@ -1,0 +1,108 @@
+// Applies the changes of a few seed files to the published catalog in
+// O(change): the changed articles become a small delta segment and the
+// articles they replace or remove are deleted in their segments, so a
+// change costs what it changes, not a rebuild of every article. When the
+// change could alter other articles (duplicates by URL, related links that
+// point at a URL the change adds, removes or moves), it says so and the
+// reloader rebuilds from scratch instead; either way the catalog answers
+// what a build from scratch of the same folder answers.
+#ifndef NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
+#define NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "catalog/segmented_catalog.h"
+#include "loader/seed_loader.h"
+#include "newsmeta/v1/article.pb.h"
+#include "util/bloom_filter.h"
+
+namespace newsmeta {
+
+struct IncrementalCatalogOptions {
+  // Delta segments kept before they are merged into one.
+  int max_deltas = 8;
+  // The base segment is merged with the deltas (the catalog made whole
+  // again) when the deltas hold more live articles than this share of the
+  // base's, or this share of the base's articles are deleted.
+  double base_merge_share = 0.25;
+};
+
+// A seed file named by a change, as it is now.
+struct SeedFileUpdate {
+  std::string path;  // relative to the seeds folder
+  NamedSeed seed;
+};
+
+class IncrementalCatalog {
+ public:
+  explicit IncrementalCatalog(IncrementalCatalogOptions options = {})
+      : options_(options) {}
+
+  // Learns a load from scratch: `articles` are the loaded articles (before
+  // Catalog::Build), `rejections` every file the load left out, `folders`
+  // the folders it walked (SeedCache::folders). Call Attach next with the
+  // catalog built from them and every rejection (the loader's and Build's).
+  void Learn(const std::vector<newsmeta::v1::Article>& articles,
+             const std::vector<absl::Status>& rejections,
+             const absl::flat_hash_set<std::string>& folders);
+  void Attach(std::shared_ptr<const SegmentedCatalog> catalog,
+              const std::vector<absl::Status>& rejections);
+  // Forgets everything: Apply refuses until Learn and Attach.
+  void Invalidate();
+  bool valid() const { return catalog_ != nullptr; }
+
+  struct Applied {
+    std::shared_ptr<const SegmentedCatalog> catalog;
+    // Every file left out now (in no particular order).
+    std::vector<absl::Status> rejections;
+    int64_t articles_added = 0;    // new or replacing
+    int64_t articles_deleted = 0;  // replaced or removed
+    // Whether the deltas were merged into one, or the whole catalog merged.
+    bool merged_deltas = false;
+    bool merged_base = false;
+  };
+  // The catalog with `updates` applied, or nullopt (and the state is
+  // invalid) when only a rebuild from scratch gives the right answer;
+  // `why` then says why.
+  std::optional<Applied> Apply(const std::vector<SeedFileUpdate>& updates,
+                               std::string* why);
+
+ private:
+  // The keys the state is held by (64-bit hashes; where a collision could
+  // give a wrong answer, the article found is checked).
+  static uint64_t Key(absl::string_view text);
+
+  // Merges deltas (and the base, when due) of `segments`.
+  std::shared_ptr<const SegmentedCatalog> MergeIfDue(
+      std::vector<SegmentedCatalog::Segment> segments,
+      const MultisetHash& content_hash, Applied* applied) const;
+
+  const IncrementalCatalogOptions options_;
+  // Learn succeeded and Attach is awaited.
+  bool learned_ = false;
+  std::shared_ptr<const SegmentedCatalog> catalog_;
+  // Per seed file whose article is served: its article's name, by path.
+  // (the 16 hex digits of its name, articles/{id}), by path.
+  absl::flat_hash_map<uint64_t, uint64_t> name_of_path_;
+  // Files whose article shares its name with another file's, and the names.
+  absl::flat_hash_set<uint64_t> duplicate_paths_;
+  absl::flat_hash_set<uint64_t> duplicate_names_;
+  // How many served articles have each URL as their own (original or web).
+  absl::flat_hash_map<uint64_t, uint32_t> url_owners_;
+  // URLs the served articles' related links point at (grows only; rebuilt
+  // by Learn).
+  BloomFilter referenced_;
+  absl::flat_hash_set<std::string> folders_;
+  std::vector<absl::Status> rejections_;
+};
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_

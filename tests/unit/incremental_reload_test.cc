@@ -1,0 +1,245 @@
+// Changes applied as deltas (IncrementalCatalog through CatalogReloader)
+// against a build from scratch of the same folder, after every step of a
+// random sequence of adds, edits, removals, renames, duplicates, rejected
+// files and files changed twice within one timestamp tick.
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "catalog/catalog.h"
+#include "catalog/catalog_holder.h"
+#include "gen_seeds/corpus.h"
+#include "gtest/gtest.h"
+#include "loader/seed_loader.h"
+#include "newsmeta/v1/article_service.pb.h"
+#include "query/article_queries.h"
+#include "reload/catalog_reloader.h"
+#include "reload/incremental_catalog.h"
+#include "reload_test_util.h"
+#include "test_util.h"
+
+namespace newsmeta {
+namespace {
+
+namespace fs = std::filesystem;
+namespace v1 = ::newsmeta::v1;
+
+// A catalog built from scratch from the folder: its articles' bytes in
+// order, its version and its rejections (sorted).
+struct Truth {
+  std::string version;
+  std::vector<std::string> articles;
+  std::vector<std::string> rejections;
+};
+
+Truth FromScratch(const std::string& root) {
+  Truth truth;
+  absl::StatusOr<LoadResult> loaded = LoadSeedFolder(root);
+  EXPECT_TRUE(loaded.ok()) << loaded.status();
+  if (!loaded.ok()) return truth;
+  for (const absl::Status& rejection : loaded->rejections) {
+    truth.rejections.emplace_back(rejection.message());
+  }
+  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+  for (const absl::Status& rejection : built.rejections) {
+    truth.rejections.emplace_back(rejection.message());
+  }
+  std::sort(truth.rejections.begin(), truth.rejections.end());
+  truth.version = built.catalog->version();
+  for (ArticleIndex i = 0; i < built.catalog->size(); ++i) {
+    truth.articles.emplace_back(
+        built.catalog->ArticleBytes(i, v1::ARTICLE_VIEW_FULL));
+  }
+  return truth;
+}
+
+Truth Served(const LoadReport& report) {
+  Truth served;
+  served.version = report.catalog->version();
+  for (const ArticleRef article : report.catalog->InOrder()) {
+    served.articles.emplace_back(
+        report.catalog->ArticleBytes(article, v1::ARTICLE_VIEW_FULL));
+  }
+  for (const absl::Status& rejection : report.rejections) {
+    served.rejections.emplace_back(rejection.message());
+  }
+  std::sort(served.rejections.begin(), served.rejections.end());
+  return served;
+}
+
+// Random changes to a seeds folder of generated seeds.
+class Folder {
+ public:
+  explicit Folder(const TempFolder& folder, uint64_t seed)
+      : folder_(folder), random_(seed) {
+    options_.count = 400;
+    options_.seed = seed;
+  }
+
+  // Writes the first `count` seeds.
+  void Fill(int count) {
+    for (; next_ < count; ++next_) Add();
+  }
+
+  // One random change; returns the paths it touched, or {} when it made a
+  // folder (a full reload).
+  std::vector<std::string> Step(bool* folder_made) {
+    *folder_made = false;
+    const int kind = static_cast<int>(random_() % 100);
+    if (files_.empty() || kind < 25) return {Add()};
+    const std::string path = Pick();
+    if (kind < 40) {  // a correction: same URL, new title and quality
+      Edit(path, "\ntitle: \"", "\ntitle: \"Corrected: ");
+      return {path};
+    }
+    if (kind < 48) {  // twice within one tick: same size, new content
+      Edit(path, "quality: ", "quality: 1");
+      Edit(path, "quality: 1", "quality: 2");
+      return {path};
+    }
+    if (kind < 60) {  // removed
+      fs::remove(folder_.path() / path);
+      files_.erase(path);
+      return {path};
+    }
+    if (kind < 70) {  // renamed (sometimes over another file)
+      const std::string to = random_() % 3 == 0 && files_.size() > 1
+                                 ? Pick()
+                                 : absl::StrCat("moved/", next_++, ".txt");
+      if (to == path) return {path};
+      fs::create_directories((folder_.path() / to).parent_path());
+      fs::rename(folder_.path() / path, folder_.path() / to);
+      files_.erase(path);
+      files_.insert(to);
+      return {path, to};
+    }
+    if (kind < 78) {  // a duplicate: the same article in another file
+      const std::string to = absl::StrCat("dup/", next_++, ".txt");
+      folder_.Write(to, ReadBytes((folder_.path() / path).string()));
+      files_.insert(to);
+      return {to};
+    }
+    if (kind < 86) {  // rejected
+      folder_.Write(path, "---\ntitle: [unclosed\n---\n");
+      return {path};
+    }
+    if (kind < 90) {  // a new folder
+      const std::string to = absl::StrCat("sub", next_, "/", next_, ".txt");
+      ++next_;
+      folder_.Write(to, Seed(static_cast<int>(random_() % options_.count)));
+      files_.insert(to);
+      *folder_made = true;
+      return {to};
+    }
+    return {Add()};  // another new article
+  }
+
+ private:
+  std::string Seed(int index) const {
+    return GenerateSeed(options_, index).content;
+  }
+  std::string Add() {
+    const int index = next_++ % options_.count;
+    const std::string path =
+        absl::StrCat(index % 3 == 0 ? "a/" : "", "s", next_, ".txt");
+    folder_.Write(path, Seed(index));
+    files_.insert(path);
+    return path;
+  }
+  void Edit(const std::string& path, absl::string_view from,
+            absl::string_view to) {
+    const std::string bytes = ReadBytes((folder_.path() / path).string());
+    folder_.Write(path, absl::StrReplaceAll(bytes, {{from, to}}));
+  }
+  std::string Pick() {
+    auto it = files_.begin();
+    std::advance(it, random_() % files_.size());
+    return *it;
+  }
+
+  const TempFolder& folder_;
+  std::mt19937_64 random_;
+  CorpusOptions options_;
+  std::set<std::string> files_;
+  int next_ = 0;
+};
+
+TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
+  TempFolder temp;
+  Folder folder(temp, 20261207);
+  folder.Fill(150);
+  CatalogReloaderOptions options;
+  options.seeds = temp.root();
+  // Small, so that the deltas and the whole catalog are merged often.
+  options.incremental.max_deltas = 3;
+  options.incremental.base_merge_share = 0.1;
+  Loads loads;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  ASSERT_TRUE(loads.Await(1).status.ok());
+
+  int deltas = 0, refused = 0, merged_deltas = 0, merged_base = 0;
+  constexpr int kSteps = 250;
+  for (int step = 2; step <= kSteps + 1; ++step) {
+    bool folder_made = false;
+    SeedChanges changes;
+    changes.paths = folder.Step(&folder_made);
+    std::sort(changes.paths.begin(), changes.paths.end());
+    changes.paths.erase(std::unique(changes.paths.begin(), changes.paths.end()),
+                        changes.paths.end());
+    changes.full = folder_made;
+    if (folder_made) changes.paths.clear();
+    reloader.RequestReload("test", changes);
+    const LoadReport report = loads.Await(step);
+    ASSERT_TRUE(report.status.ok()) << report.status;
+    deltas += report.delta ? 1 : 0;
+    refused += report.delta_refused.empty() ? 0 : 1;
+    merged_deltas += report.merged_deltas ? 1 : 0;
+    merged_base += report.merged_base ? 1 : 0;
+
+    const Truth want = FromScratch(temp.root());
+    const Truth got = Served(report);
+    ASSERT_EQ(got.version, want.version) << "step " << step;
+    ASSERT_EQ(got.articles, want.articles) << "step " << step;
+    std::vector<std::string> missing, extra;
+    std::set_difference(want.rejections.begin(), want.rejections.end(),
+                        got.rejections.begin(), got.rejections.end(),
+                        std::back_inserter(missing));
+    std::set_difference(got.rejections.begin(), got.rejections.end(),
+                        want.rejections.begin(), want.rejections.end(),
+                        std::back_inserter(extra));
+    ASSERT_EQ(got.rejections, want.rejections)
+        << "step " << step << (report.delta ? " delta" : " whole")
+        << " walked=" << report.walked << " refused=" << report.delta_refused
+        << " paths=" << testing::PrintToString(changes.paths) << ": missing "
+        << testing::PrintToString(missing) << ", extra "
+        << testing::PrintToString(extra);
+  }
+  // The sequence exercised the deltas, their merges and the fallbacks.
+  EXPECT_GT(deltas, kSteps / 3);
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(merged_deltas, 0);
+  EXPECT_GT(merged_base, 0);
+  RecordProperty("deltas", deltas);
+  RecordProperty("refused", refused);
+}
+
+TEST(IncrementalCatalogTest, RefusesUntilItHasLearnedALoad) {
+  IncrementalCatalog incremental;
+  std::string why;
+  EXPECT_FALSE(incremental.valid());
+  EXPECT_FALSE(incremental.Apply({}, &why).has_value());
+  EXPECT_EQ(why, "no catalog to change");
+}
+
+}  // namespace
+}  // namespace newsmeta
