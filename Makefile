@@ -49,7 +49,7 @@ TSAN_ENV = TSAN_OPTIONS=suppressions=$(SUPPRESSIONS)/tsan.supp:halt_on_error=1:s
 # during queries and streams, the watcher and the reloader (README,
 # "Sanitizers", says why the gRPC ones are not among them).
 ASAN_EXCLUDE = ^(Polyglot\.BufLintAndBreaking|Deploy\..*)$$
-TSAN_TESTS = ^(ConcurrencyTest|CatalogReloaderTest|SeedWatcherTest|FileBytesTest)\.
+TSAN_TESTS = ^(ConcurrencyTest|CatalogReloaderTest|SeedWatcherTest|FileBytesTest|IncrementalConcurrencyTest)\.
 
 $(ASAN_DIR)/CMakeCache.txt: | setup
 	cmake -S . -B $(ASAN_DIR) $(SANITIZER_CMAKE) -DNEWSMETA_SANITIZE=address,undefined

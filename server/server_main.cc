@@ -52,9 +52,11 @@ ABSL_FLAG(int64_t, max_seed_bytes, 4 << 20,
 ABSL_FLAG(bool, watch_seeds, true,
           "Reload the catalog when files in the seeds folder change "
           "(inotify; SIGHUP reloads too).");
-ABSL_FLAG(absl::Duration, reload_quiet_period, absl::Seconds(1),
+ABSL_FLAG(absl::Duration, reload_quiet_period, absl::Milliseconds(200),
           "A change to the seeds folder is reloaded once the folder has been "
-          "quiet this long.");
+          "quiet this long, and at the latest this long after the first "
+          "change (a folder written to without pause is reloaded in "
+          "batches).");
 ABSL_FLAG(std::string, snapshot, "",
           "Start from this snapshot (written by --write_snapshot) instead of "
           "parsing the seeds. A missing, corrupt or foreign file, or one of "
@@ -207,6 +209,16 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
                       static_cast<int64_t>(report.rejections.size()),
                       report.finished);
   if (report.status.ok()) {
+    Metrics::LoadShape shape;
+    shape.segments = report.catalog->segment_count();
+    shape.delta = report.delta;
+    shape.merged_deltas = report.merged_deltas;
+    shape.merged_base = report.merged_base;
+    shape.took = report.took;
+    if (report.changes.first_seen != absl::InfiniteFuture()) {
+      shape.freshness_lag = report.finished - report.changes.first_seen;
+    }
+    metrics->RecordLoadShape(shape);
     metrics->SetCatalog(static_cast<int64_t>(report.catalog->size()),
                         report.catalog->version());
   }

@@ -153,6 +153,16 @@ void Metrics::RecordLoad(bool ok, int64_t rejected_files, absl::Time when) {
   }
 }
 
+void Metrics::RecordLoadShape(const LoadShape& shape) {
+  absl::MutexLock lock(&mu_);
+  segments_ = shape.segments;
+  deltas_ += shape.delta ? 1 : 0;
+  delta_merges_ += shape.merged_deltas ? 1 : 0;
+  whole_merges_ += shape.merged_base ? 1 : 0;
+  last_load_took_ = shape.took;
+  if (shape.freshness_lag) freshness_lag_ = shape.freshness_lag;
+}
+
 std::string Metrics::RenderPrometheus() const {
   std::string out;
   AppendHeader(out, "newsmeta_build_info", "gauge",
@@ -169,12 +179,33 @@ std::string Metrics::RenderPrometheus() const {
                "Articles in the catalog being served.");
   absl::StrAppend(&out, "newsmeta_catalog_articles ", catalog_articles_, "\n");
 
+  AppendHeader(out, "newsmeta_catalog_deltas_total", "counter",
+               "Reloads applied as a delta (only the changed files read, "
+               "their articles added as a segment).");
+  absl::StrAppend(&out, "newsmeta_catalog_deltas_total ", deltas_, "\n");
+
+  AppendHeader(out, "newsmeta_catalog_freshness_lag_seconds", "gauge",
+               "For the latest change the watcher saw: from its first event "
+               "to the catalog serving it (quiet period included).");
+  if (freshness_lag_) {
+    absl::StrAppend(&out, "newsmeta_catalog_freshness_lag_seconds ",
+                    absl::ToDoubleSeconds(*freshness_lag_), "\n");
+  }
+
   AppendHeader(out, "newsmeta_catalog_info", "gauge",
                "Always 1; the label is the version of the catalog being "
                "served.");
   if (has_catalog_) {
     absl::StrAppend(&out, "newsmeta_catalog_info{version=\"",
                     EscapeLabelValue(catalog_version_), "\"} 1\n");
+  }
+
+  AppendHeader(out, "newsmeta_catalog_last_load_duration_seconds", "gauge",
+               "How long the latest successful load took (a delta, a merge "
+               "or a whole load).");
+  if (has_successful_load_) {
+    absl::StrAppend(&out, "newsmeta_catalog_last_load_duration_seconds ",
+                    absl::ToDoubleSeconds(last_load_took_), "\n");
   }
 
   AppendHeader(out, "newsmeta_catalog_last_load_timestamp_seconds", "gauge",
@@ -196,6 +227,14 @@ std::string Metrics::RenderPrometheus() const {
       &out, "newsmeta_catalog_loads_total{result=\"failed\"} ", loads_failed_,
       "\n", "newsmeta_catalog_loads_total{result=\"ok\"} ", loads_ok_, "\n");
 
+  AppendHeader(out, "newsmeta_catalog_merges_total", "counter",
+               "Merges of segments: the deltas into one, or the whole "
+               "catalog into one segment.");
+  absl::StrAppend(&out, "newsmeta_catalog_merges_total{kind=\"deltas\"} ",
+                  delta_merges_, "\n",
+                  "newsmeta_catalog_merges_total{kind=\"whole\"} ",
+                  whole_merges_, "\n");
+
   AppendHeader(out, "newsmeta_catalog_rejected_files", "gauge",
                "Seed files the latest catalog load rejected.");
   absl::StrAppend(&out, "newsmeta_catalog_rejected_files ", rejected_files_,
@@ -205,6 +244,11 @@ std::string Metrics::RenderPrometheus() const {
                "Catalog loads after the first, successful or not.");
   absl::StrAppend(&out, "newsmeta_catalog_reloads_total ",
                   std::max<int64_t>(0, loads_ok_ + loads_failed_ - 1), "\n");
+
+  AppendHeader(out, "newsmeta_catalog_segments", "gauge",
+               "Segments of the catalog being served: the base and the "
+               "deltas changes were applied as.");
+  absl::StrAppend(&out, "newsmeta_catalog_segments ", segments_, "\n");
 
   // Both RPC families walk the same sorted (method, code) pairs.
   std::vector<std::pair<std::string, const RpcStats*>> series;

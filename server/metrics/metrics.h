@@ -32,6 +32,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -84,6 +85,20 @@ class Metrics {
   // many seed files it rejected.
   void RecordLoad(bool ok, int64_t rejected_files, absl::Time when);
 
+  // How a successful load changed the catalog: the segments now served,
+  // whether the change was applied as a delta, and which merges it made;
+  // how long it took, and (for a change the watcher saw) how long after the
+  // change the catalog served it.
+  struct LoadShape {
+    int64_t segments = 1;
+    bool delta = false;
+    bool merged_deltas = false;
+    bool merged_base = false;
+    absl::Duration took;
+    std::optional<absl::Duration> freshness_lag;
+  };
+  void RecordLoadShape(const LoadShape& shape);
+
   // Every metric in the Prometheus text format 0.0.4 ("# HELP" and "# TYPE"
   // lines; families by name, series by labels, so the output is stable).
   std::string RenderPrometheus() const;
@@ -117,6 +132,12 @@ class Metrics {
   int64_t load_errors_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t rejected_files_ ABSL_GUARDED_BY(mu_) = 0;
   bool has_successful_load_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t segments_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t deltas_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t delta_merges_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t whole_merges_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration last_load_took_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Duration> freshness_lag_ ABSL_GUARDED_BY(mu_);
   absl::Time last_successful_load_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -7,6 +7,7 @@
 namespace newsmeta {
 
 void MergeSeedChanges(const SeedChanges& more, SeedChanges* changes) {
+  changes->first_seen = std::min(changes->first_seen, more.first_seen);
   if (changes->full || more.full) {
     changes->full = true;
     changes->paths.clear();

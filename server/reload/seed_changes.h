@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
+
 namespace newsmeta {
 
 struct SeedChanges {
@@ -15,10 +17,13 @@ struct SeedChanges {
   // from or to): relative to the seeds folder with '/' separators, as the
   // loader names files (Article.source_file); sorted and unique.
   std::vector<std::string> paths;
+  // When the first of these changes was seen (InfiniteFuture: not known):
+  // what the catalog's freshness lag is measured from.
+  absl::Time first_seen = absl::InfiniteFuture();
 };
 
 // Adds `more` to `*changes`: the union of the paths, and full when either is
-// (a full change names no paths).
+// (a full change names no paths); first seen when the earlier was.
 void MergeSeedChanges(const SeedChanges& more, SeedChanges* changes);
 
 }  // namespace newsmeta

@@ -204,10 +204,17 @@ SeedChanges SeedWatcher::TakeChanges() {
 void SeedWatcher::Run() {
   bool pending = false;
   absl::Time quiet_until = absl::InfiniteFuture();
+  absl::Time first_seen = absl::InfiniteFuture();
+  // When the batch is reported: once quiet, or at its deadline.
+  const absl::Duration max_delay =
+      std::max(options_.max_batch_delay, options_.quiet_period);
+  const auto due = [&] {
+    return std::min(quiet_until, first_seen + max_delay);
+  };
   while (true) {
     int timeout_ms = -1;
     if (pending) {
-      const absl::Duration left = quiet_until - absl::Now();
+      const absl::Duration left = due() - absl::Now();
       timeout_ms = left <= absl::ZeroDuration()
                        ? 0
                        : static_cast<int>(absl::ToInt64Milliseconds(
@@ -219,13 +226,16 @@ void SeedWatcher::Run() {
     if (ready < 0 && errno != EINTR) return;
     if (fds[1].revents != 0) return;
     if (ready > 0 && (fds[0].revents & POLLIN) != 0 && DrainEvents()) {
+      const absl::Time now = absl::Now();
+      if (!pending) first_seen = now;
       pending = true;
-      quiet_until = absl::Now() + options_.quiet_period;
-      continue;
+      quiet_until = now + options_.quiet_period;
+      if (now < due()) continue;
     }
-    if (pending && absl::Now() >= quiet_until) {
+    if (pending && absl::Now() >= due()) {
       pending = false;
-      const SeedChanges changes = TakeChanges();
+      SeedChanges changes = TakeChanges();
+      changes.first_seen = first_seen;
       // Only ignored events (say, a dot-named file written): nothing to
       // report.
       if (!changes.full && changes.paths.empty()) continue;

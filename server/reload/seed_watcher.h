@@ -19,8 +19,14 @@ namespace newsmeta {
 
 struct SeedWatcherOptions {
   // A change is reported once the folder has been quiet this long, so that a
-  // copy of many files, or a ConfigMap update, ends in one report.
-  absl::Duration quiet_period = absl::Seconds(1);
+  // copy of many files, or a ConfigMap update, ends in few reports. 200 ms:
+  // a change applied as a delta costs milliseconds, so the quiet period is
+  // most of how long a new seed takes to be served.
+  absl::Duration quiet_period = absl::Milliseconds(200);
+  // ... but no later than this after the batch's first change (at least the
+  // quiet period; zero means the quiet period), so that a folder written to
+  // without pause (a steady feed) is still reported that often.
+  absl::Duration max_batch_delay = absl::ZeroDuration();
   // A report naming more distinct paths than this is made a full one: it
   // bounds the memory one burst takes, and loading that many named files
   // costs about what a walk of the folder does.

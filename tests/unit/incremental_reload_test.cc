@@ -3,6 +3,7 @@
 // random sequence of adds, edits, removals, renames, duplicates, rejected
 // files and files changed twice within one timestamp tick.
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <iterator>
 #include <map>
@@ -231,6 +232,79 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   EXPECT_GT(merged_base, 0);
   RecordProperty("deltas", deltas);
   RecordProperty("refused", refused);
+}
+
+// Readers query the served catalog while changes publish deltas and merge
+// them (run under ThreadSanitizer too): every answer is whole for the
+// catalog the call pinned.
+TEST(IncrementalConcurrencyTest, QueriesWhileDeltasPublishAndMerge) {
+  TempFolder temp;
+  Folder folder(temp, 77);
+  folder.Fill(120);
+  CatalogReloaderOptions options;
+  options.seeds = temp.root();
+  options.incremental.max_deltas = 2;
+  options.incremental.base_merge_share = 0.05;
+  CatalogHolder served;
+  Loads loads;
+  const CatalogReloader::Publish record = loads.Publish();
+  CatalogReloader reloader(
+      options,
+      [&served, &record](std::shared_ptr<const SegmentedCatalog> catalog) {
+        served.Set(catalog);
+        record(std::move(catalog));
+      },
+      loads.Report());
+  reloader.Start();
+  ASSERT_TRUE(loads.Await(1).status.ok());
+
+  std::atomic<bool> done{false};
+  std::atomic<int64_t> answers{0};
+  const auto read = [&] {
+    while (!done) {
+      const std::shared_ptr<const SegmentedCatalog> catalog = served.Get();
+      const CatalogHolder pinned(catalog);
+      v1::ListArticlesRequest list;
+      list.set_page_size(37);
+      list.set_order_by(answers % 2 == 0 ? "publish_time desc" : "quality");
+      size_t listed = 0;
+      while (true) {
+        v1::ListArticlesResponse page;
+        ASSERT_TRUE(ListArticles(pinned, list, &page).ok());
+        ASSERT_EQ(page.total_size(), static_cast<int>(catalog->size()));
+        listed += static_cast<size_t>(page.articles_size());
+        if (page.next_page_token().empty()) break;
+        list.set_page_token(page.next_page_token());
+      }
+      ASSERT_EQ(listed, catalog->size());
+      v1::SummarizeArticlesRequest summarize;
+      v1::SummarizeArticlesResponse summary;
+      ASSERT_TRUE(SummarizeArticles(pinned, summarize, &summary).ok());
+      ASSERT_EQ(summary.total_size(), static_cast<int>(catalog->size()));
+      ++answers;
+    }
+  };
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 2; ++i) readers.emplace_back(read);
+  int deltas = 0;
+  for (int step = 2; step <= 40; ++step) {
+    bool folder_made = false;
+    SeedChanges changes;
+    changes.paths = folder.Step(&folder_made);
+    std::sort(changes.paths.begin(), changes.paths.end());
+    changes.paths.erase(std::unique(changes.paths.begin(), changes.paths.end()),
+                        changes.paths.end());
+    changes.full = folder_made;
+    if (folder_made) changes.paths.clear();
+    reloader.RequestReload("test", changes);
+    const LoadReport report = loads.Await(step);
+    ASSERT_TRUE(report.status.ok()) << report.status;
+    deltas += report.delta ? 1 : 0;
+  }
+  done = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_GT(answers, 0);
+  EXPECT_GT(deltas, 10);
 }
 
 TEST(IncrementalCatalogTest, RefusesUntilItHasLearnedALoad) {

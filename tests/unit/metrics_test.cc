@@ -52,9 +52,20 @@ TEST(MetricsTest, FreshMetricsRenderEveryFamilyInOrder) {
       "served.\n"
       "# TYPE newsmeta_catalog_articles gauge\n"
       "newsmeta_catalog_articles 0\n"
+      "# HELP newsmeta_catalog_deltas_total Reloads applied as a delta (only "
+      "the changed files read, their articles added as a segment).\n"
+      "# TYPE newsmeta_catalog_deltas_total counter\n"
+      "newsmeta_catalog_deltas_total 0\n"
+      "# HELP newsmeta_catalog_freshness_lag_seconds For the latest change "
+      "the watcher saw: from its first event to the catalog serving it "
+      "(quiet period included).\n"
+      "# TYPE newsmeta_catalog_freshness_lag_seconds gauge\n"
       "# HELP newsmeta_catalog_info Always 1; the label is the version of the "
       "catalog being served.\n"
       "# TYPE newsmeta_catalog_info gauge\n"
+      "# HELP newsmeta_catalog_last_load_duration_seconds How long the "
+      "latest successful load took (a delta, a merge or a whole load).\n"
+      "# TYPE newsmeta_catalog_last_load_duration_seconds gauge\n"
       "# HELP newsmeta_catalog_last_load_timestamp_seconds Unix time of the "
       "last successful catalog load or reload.\n"
       "# TYPE newsmeta_catalog_last_load_timestamp_seconds gauge\n"
@@ -67,6 +78,11 @@ TEST(MetricsTest, FreshMetricsRenderEveryFamilyInOrder) {
       "# TYPE newsmeta_catalog_loads_total counter\n"
       "newsmeta_catalog_loads_total{result=\"failed\"} 0\n"
       "newsmeta_catalog_loads_total{result=\"ok\"} 0\n"
+      "# HELP newsmeta_catalog_merges_total Merges of segments: the deltas "
+      "into one, or the whole catalog into one segment.\n"
+      "# TYPE newsmeta_catalog_merges_total counter\n"
+      "newsmeta_catalog_merges_total{kind=\"deltas\"} 0\n"
+      "newsmeta_catalog_merges_total{kind=\"whole\"} 0\n"
       "# HELP newsmeta_catalog_rejected_files Seed files the latest catalog "
       "load rejected.\n"
       "# TYPE newsmeta_catalog_rejected_files gauge\n"
@@ -75,6 +91,10 @@ TEST(MetricsTest, FreshMetricsRenderEveryFamilyInOrder) {
       "successful or not.\n"
       "# TYPE newsmeta_catalog_reloads_total counter\n"
       "newsmeta_catalog_reloads_total 0\n"
+      "# HELP newsmeta_catalog_segments Segments of the catalog being served: "
+      "the base and the deltas changes were applied as.\n"
+      "# TYPE newsmeta_catalog_segments gauge\n"
+      "newsmeta_catalog_segments 0\n"
       "# HELP newsmeta_rpc_duration_seconds Server-side RPC latency, from the "
       "call's start to its status, by method and status code.\n"
       "# TYPE newsmeta_rpc_duration_seconds histogram\n"
@@ -238,6 +258,32 @@ TEST(MetricsTest, LoadsCountReloadsErrorsAndTheLastSuccess) {
                   "newsmeta_catalog_last_load_timestamp_seconds 1700000060.5",
               }),
               IsSubsetOf(lines));
+}
+
+TEST(MetricsTest, LoadShapesCountDeltasMergesAndTheLatestLag) {
+  Metrics metrics = MakeMetrics();
+  metrics.RecordLoad(/*ok=*/true, 0, absl::FromUnixSeconds(1700000000));
+  Metrics::LoadShape shape;
+  shape.segments = 3;
+  shape.delta = true;
+  shape.merged_deltas = true;
+  shape.took = absl::Milliseconds(12);
+  shape.freshness_lag = absl::Milliseconds(250);
+  metrics.RecordLoadShape(shape);
+  shape.merged_deltas = false;
+  shape.merged_base = true;
+  shape.segments = 1;
+  shape.freshness_lag.reset();  // a SIGHUP: the lag stays the last known
+  metrics.RecordLoadShape(shape);
+  EXPECT_THAT((std::vector<std::string>{
+                  "newsmeta_catalog_segments 1",
+                  "newsmeta_catalog_deltas_total 2",
+                  "newsmeta_catalog_merges_total{kind=\"deltas\"} 1",
+                  "newsmeta_catalog_merges_total{kind=\"whole\"} 1",
+                  "newsmeta_catalog_last_load_duration_seconds 0.012",
+                  "newsmeta_catalog_freshness_lag_seconds 0.25",
+              }),
+              IsSubsetOf(Lines(metrics.RenderPrometheus())));
 }
 
 TEST(MetricsTest, ProtobufVersionIsDotted) {

@@ -232,6 +232,32 @@ TEST(SeedWatcherTest, ABurstIsOneReportNamingEveryFile) {
   EXPECT_EQ(reports.report(1).paths, written);
 }
 
+TEST(SeedWatcherTest, AFolderWrittenWithoutPauseIsReportedInBatches) {
+  // A file every 20 ms for 1.2 s, with a quiet period of 200 ms that is
+  // never reached: a batch at the latest 200 ms after its first change.
+  TempFolder folder;
+  Reports reports;
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(200));
+  const absl::Time start = absl::Now();
+  int files = 0;
+  while (absl::Now() - start < absl::Milliseconds(1200)) {
+    folder.Write(absl::StrCat(files++, ".txt"), Seed("feed"));
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const int during = reports.count();
+  EXPECT_GE(during, 3);
+  ASSERT_TRUE(reports.WaitFor(during + 1));
+  int named = 0;
+  for (int n = 1; n <= reports.count(); ++n) {
+    const SeedChanges report = reports.report(n);
+    EXPECT_FALSE(report.full);
+    EXPECT_NE(report.first_seen, absl::InfiniteFuture());
+    EXPECT_GE(report.first_seen, start);
+    named += static_cast<int>(report.paths.size());
+  }
+  EXPECT_EQ(named, files);
+}
+
 TEST(SeedWatcherTest, ANewSubfolderIsAFullChange) {
   TempFolder folder;
   Reports reports;
