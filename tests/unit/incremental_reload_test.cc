@@ -28,6 +28,9 @@
 #include "reload/incremental_catalog.h"
 #include "reload_test_util.h"
 #include "test_util.h"
+#include "watch/watch_hub.h"
+#include "watch/watch_session.h"
+#include "watch_test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -232,6 +235,16 @@ class Folder {
   int next_ = 0;
 };
 
+// Every article of `catalog` as a watcher of everything holds it.
+std::map<std::string, std::string> Watched(const Catalog& catalog) {
+  std::map<std::string, std::string> articles;
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    articles[std::string(catalog.fields(i).name)] =
+        CanonicalBytes(catalog.article(i));
+  }
+  return articles;
+}
+
 TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   TempFolder temp;
   Folder folder(temp, 20261207);
@@ -241,10 +254,24 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   // Small, so that the deltas and the whole catalog are merged often.
   options.incremental.max_deltas = 3;
   options.incremental.base_merge_share = 0.1;
+  // A watcher of every article follows the published catalogs.
+  WatchHub hub;
   Loads loads;
-  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  const CatalogReloader::Publish record = loads.Publish();
+  CatalogReloader reloader(
+      options,
+      [&hub, &record](std::shared_ptr<const SegmentedCatalog> catalog) {
+        hub.Publish(catalog);
+        record(std::move(catalog));
+      },
+      loads.Report());
   reloader.Start();
   ASSERT_TRUE(loads.Await(1).status.ok());
+  v1::WatchArticlesRequest everything;
+  everything.set_view(v1::ARTICLE_VIEW_FULL);
+  auto watch = WatchSession::Open(&hub, everything);
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  ClientState client;
 
   int deltas = 0, refused = 0, merged_deltas = 0, merged_base = 0;
   constexpr int kSteps = 250;
@@ -271,6 +298,17 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
     ASSERT_EQ(got.articles, want.articles) << "step " << step;
     ExpectSameAnswers(CatalogHolder(report.catalog),
                       CatalogHolder(want.catalog), step);
+    // The watcher's events, applied, give every article: none lost or
+    // repeated.
+    for (const v1::ArticleEvent& event : Drain(**watch)) client.Apply(event);
+    const std::map<std::string, std::string> watched = Watched(*want.catalog);
+    for (const auto& [name, bytes] : watched) {
+      const auto it = client.articles().find(name);
+      EXPECT_TRUE(it != client.articles().end() && it->second == bytes)
+          << "step " << step << ": " << name
+          << (it == client.articles().end() ? " missing" : " differs");
+    }
+    EXPECT_EQ(client.articles().size(), watched.size()) << "step " << step;
     if (HasFailure()) return;
     std::vector<std::string> missing, extra;
     std::set_difference(want.rejections.begin(), want.rejections.end(),

@@ -20,6 +20,7 @@
 #include "watch/watch_query.h"
 #include "watch/watch_session.h"
 #include "watch/watch_token.h"
+#include "watch_test_util.h"
 
 namespace newsmeta {
 namespace {
@@ -49,27 +50,6 @@ WatchArticlesRequest TopicRequest(const std::string& topic) {
   WatchArticlesRequest request;
   request.add_topics(topic);
   return request;
-}
-
-ArticleEvent Parse(const WatchStep& step) {
-  ArticleEvent event;
-  EXPECT_TRUE(event.ParseFromString(step.event));
-  return event;
-}
-
-// Reads events until the session is idle; fails on kEnd.
-std::vector<ArticleEvent> Drain(WatchSession& session) {
-  std::vector<ArticleEvent> events;
-  for (int i = 0; i < 10000; ++i) {
-    WatchStep step = session.Next(false);
-    if (step.kind == WatchStep::Kind::kIdle) return events;
-    EXPECT_EQ(step.kind, WatchStep::Kind::kEvent) << step.status;
-    if (step.kind != WatchStep::Kind::kEvent) return events;
-    session.Delivered(step.token);
-    events.push_back(Parse(step));
-  }
-  ADD_FAILURE() << "the session never went idle";
-  return events;
 }
 
 std::vector<std::string> Describe(const std::vector<ArticleEvent>& events) {
@@ -243,36 +223,6 @@ TEST(WatchSessionTest, WatcherTooFarBehindIsResourceExhaustedWithToken) {
   EXPECT_TRUE(absl::IsResourceExhausted(step.status)) << step.status;
   EXPECT_NE(step.status.message().find(delivered), std::string::npos);
 }
-
-// The state a client builds from events; fails on any event that repeats or
-// skips one (EXISTING or ADDED of a name it has, UPDATED or REMOVED of one
-// it lacks).
-class ClientState {
- public:
-  void Apply(const ArticleEvent& event) {
-    switch (event.type()) {
-      case ArticleEvent::TYPE_EXISTING:
-      case ArticleEvent::TYPE_ADDED:
-        EXPECT_EQ(titles_.count(event.name()), 0u)
-            << "duplicate " << event.name();
-        titles_[event.name()] = event.article().title();
-        break;
-      case ArticleEvent::TYPE_UPDATED:
-        EXPECT_EQ(titles_.count(event.name()), 1u) << "gap " << event.name();
-        titles_[event.name()] = event.article().title();
-        break;
-      case ArticleEvent::TYPE_REMOVED:
-        EXPECT_EQ(titles_.erase(event.name()), 1u) << "gap " << event.name();
-        break;
-      default:
-        break;
-    }
-  }
-  const std::map<std::string, std::string>& titles() const { return titles_; }
-
- private:
-  std::map<std::string, std::string> titles_;
-};
 
 std::map<std::string, std::string> Expected(const SegmentedCatalog& catalog,
                                             const std::string& topic) {
