@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "util/memory_usage.h"
 #include "util/sha256.h"
 
 namespace newsmeta {
@@ -240,6 +241,25 @@ void SeedCache::Clear() {
   complete_ = false;
   listing_.clear();
   folders_.clear();
+}
+
+SeedCache::MemoryUsage SeedCache::memory_usage() const {
+  MemoryUsage usage;
+  usage.entries = HashTableBytes(entries_);
+  for (const auto& [path, entry] : entries_) {
+    usage.entries += StringHeapBytes(path);
+    usage.hashes += StringHeapBytes(entry.sha256);
+    usage.names += StringHeapBytes(entry.name);
+  }
+  usage.listing = VectorHeapBytes(listing_);
+  for (const Listed& listed : listing_) {
+    usage.listing += StringHeapBytes(listed.relative);
+  }
+  usage.folders = HashTableBytes(folders_);
+  for (const std::string& folder : folders_) {
+    usage.folders += StringHeapBytes(folder);
+  }
+  return usage;
 }
 
 bool SeedCache::CanLoadChanges(const std::string& root, uint64_t device,

@@ -117,6 +117,21 @@ class SeedCache {
   // Files known.
   size_t size() const { return entries_.size(); }
 
+  // The heap bytes the cache holds, by part (util/memory_usage.h counts
+  // them as malloc lays them out; the messages of rejections, which are
+  // few, are not counted), for memory reports.
+  struct MemoryUsage {
+    size_t entries = 0;  // the table of files, with their paths
+    size_t hashes = 0;   // the files' SHA-256s, outside the table
+    size_t names = 0;    // their articles' names
+    size_t listing = 0;  // the last load's listing, with its paths
+    size_t folders = 0;  // the folders it walked
+    size_t Total() const {
+      return entries + hashes + names + listing + folders;
+    }
+  };
+  MemoryUsage memory_usage() const;
+
   // A name the last load listed: a regular file (`rejection` OK), or one
   // it rejected before reading (it cannot be stat'ed, is not a regular file,
   // or is a folder that cannot be read).
