@@ -369,7 +369,6 @@ int Memory() {
       {"text_index", parts.text_index},
       {"catalog_total", parts.Total()},
       {"cache_entries", cached.entries},
-      {"cache_hashes", cached.hashes},
       {"cache_names", cached.names},
       {"cache_listing", cached.listing},
       {"cache_folders", cached.folders},

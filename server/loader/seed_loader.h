@@ -13,9 +13,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "catalog/catalog.h"
 #include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
+#include "util/sha256.h"
 
 namespace newsmeta {
 
@@ -122,13 +124,10 @@ class SeedCache {
   // few, are not counted), for memory reports.
   struct MemoryUsage {
     size_t entries = 0;  // the table of files, with their paths
-    size_t hashes = 0;   // the files' SHA-256s, outside the table
-    size_t names = 0;    // their articles' names
+    size_t names = 0;    // their articles' names, one after another
     size_t listing = 0;  // the last load's listing, with its paths
     size_t folders = 0;  // the folders it walked
-    size_t Total() const {
-      return entries + hashes + names + listing + folders;
-    }
+    size_t Total() const { return entries + names + listing + folders; }
   };
   MemoryUsage memory_usage() const;
 
@@ -152,7 +151,8 @@ class SeedCache {
     uint64_t inode = 0;
     // Modified too close to when it was read: read it again next time.
     bool racy = false;
-    std::string sha256;
+    // The content's SHA-256, once read (raw bytes: no allocation per file).
+    Sha256Digest sha256{};
     enum class Outcome {
       kUnknown,    // parse again
       kArticle,    // parsed to an article, to find in the attached catalog
@@ -160,8 +160,8 @@ class SeedCache {
       kRejected,   // rejected with `rejection`
     };
     Outcome outcome = Outcome::kUnknown;
-    // kArticle, kInCatalog: the article's name.
-    std::string name;
+    // kArticle, kInCatalog: the article's name, in names_.
+    absl::string_view name;
     ArticleIndex index = 0;
     absl::Status rejection;
   };
@@ -179,6 +179,11 @@ class SeedCache {
   int64_t max_file_bytes_ = -1;
   SeedLimits seed_limits_;
   absl::flat_hash_map<std::string, Entry> entries_;  // by relative path
+  // The names of the entries' articles, one after another: copied once the
+  // files are parsed, so that they are not scattered among the parsed
+  // messages, which the catalog frees (a name left alone on a page keeps
+  // the whole page resident).
+  std::unique_ptr<char[]> names_;
   std::shared_ptr<const Catalog> catalog_;
   // Set by a load that finished: `listing_` is everything it listed, in
   // walk order, and `folders_` the relative paths of the folders walked.
