@@ -13,6 +13,13 @@
 //       yaml-cpp for the rest), and how many documents the scanner read.
 //   --mode=snapshot --snapshot_in=FILE
 //       LoadSnapshotCatalog: read, check, Catalog::FromCatalogBytes.
+//   --mode=memory --seeds=DIR
+//       The server's cold load (LoadSeedFolder with its SeedCache,
+//       Catalog::Build, SeedCache::Attach, on a thread of its own as the
+//       reloader's), then where the resident memory is: VmRSS, malloc's
+//       in-use and free bytes (mallinfo2), the catalog's and the cache's
+//       parts (memory_usage()); then VmRSS again after malloc_trim(0).
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -20,11 +27,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -39,7 +50,7 @@
 #include "loader/yaml_tree.h"
 #include "yaml-cpp/yaml.h"
 
-ABSL_FLAG(std::string, mode, "cold", "cold, bare or snapshot");
+ABSL_FLAG(std::string, mode, "cold", "cold, bare, snapshot or memory");
 ABSL_FLAG(std::string, seeds, "", "Seeds folder (cold, bare).");
 ABSL_FLAG(std::string, snapshot_out, "",
           "cold: write the catalog's snapshot here afterwards (untimed).");
@@ -81,21 +92,25 @@ double CpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Peak resident set size of this process so far (VmHWM), in KiB.
-int64_t PeakRssKib() {
+// A field of /proc/self/status given in kB ("VmHWM", "VmRSS"), in KiB.
+int64_t StatusKib(absl::string_view field) {
+  const std::string prefix = absl::StrCat(field, ":");
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
+    if (absl::StartsWith(line, prefix)) {
       int64_t kib = 0;
-      absl::SimpleAtoi(
-          absl::StripAsciiWhitespace(absl::StripSuffix(line.substr(6), "kB")),
-          &kib);
+      absl::SimpleAtoi(absl::StripAsciiWhitespace(
+                           absl::StripSuffix(line.substr(prefix.size()), "kB")),
+                       &kib);
       return kib;
     }
   }
   return -1;
 }
+
+// Peak resident set size of this process so far (VmHWM), in KiB.
+int64_t PeakRssKib() { return StatusKib("VmHWM"); }
 
 std::string ReadAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -295,6 +310,81 @@ int RestartFromSnapshot() {
   return 0;
 }
 
+int Memory() {
+  const std::string seeds = absl::GetFlag(FLAGS_seeds);
+  SeedCache cache;
+  std::shared_ptr<const Catalog> catalog;
+  size_t rejected = 0;
+  absl::Status status;
+  const absl::Time start = absl::Now();
+  // On a thread of its own, as CatalogReloader loads: its allocations go to
+  // the arenas the server's would.
+  std::thread loader([&] {
+    LoaderOptions options;
+    options.cache = &cache;
+    absl::StatusOr<LoadResult> loaded = LoadSeedFolder(seeds, options);
+    if (!loaded.ok()) {
+      status = loaded.status();
+      return;
+    }
+    rejected = loaded->rejections.size();
+    Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+    cache.Attach(built.catalog);
+    rejected += built.rejections.size();
+    catalog = std::move(built.catalog);
+  });
+  loader.join();
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    return 1;
+  }
+  const absl::Duration took = absl::Now() - start;
+  const int64_t rss_kib = StatusKib("VmRSS");
+  const int64_t peak_kib = PeakRssKib();
+  const struct mallinfo2 heap = mallinfo2();
+  const Catalog::MemoryUsage parts = catalog->memory_usage();
+  const SeedCache::MemoryUsage cached = cache.memory_usage();
+  malloc_trim(0);
+  const int64_t trimmed_kib = StatusKib("VmRSS");
+  const struct mallinfo2 trimmed_heap = mallinfo2();
+
+  std::string out = absl::StrFormat(
+      "{\"mode\": \"memory\", \"docs\": %d, \"rejected\": %d, "
+      "\"seconds\": %.4f, \"rss_bytes\": %d, \"peak_rss_bytes\": %d, "
+      "\"malloc_arena_bytes\": %d, \"malloc_mmapped_bytes\": %d, "
+      "\"malloc_in_use_bytes\": %d, \"malloc_free_bytes\": %d, "
+      "\"malloc_top_releasable_bytes\": %d",
+      catalog->size(), rejected, absl::ToDoubleSeconds(took), rss_kib * 1024,
+      peak_kib * 1024, heap.arena, heap.hblkhd, heap.uordblks + heap.hblkhd,
+      heap.fordblks, heap.keepcost);
+  const std::pair<const char*, size_t> catalog_parts[] = {
+      {"article_bytes", parts.article_bytes},
+      {"article_views", parts.article_views},
+      {"fields", parts.fields},
+      {"topic_views", parts.topic_views},
+      {"times", parts.times},
+      {"by_name", parts.by_name},
+      {"topics", parts.topics},
+      {"domains", parts.domains},
+      {"text_index", parts.text_index},
+      {"catalog_total", parts.Total()},
+      {"cache_entries", cached.entries},
+      {"cache_names", cached.names},
+      {"cache_listing", cached.listing},
+      {"cache_folders", cached.folders},
+      {"cache_total", cached.Total()},
+  };
+  for (const auto& [name, bytes] : catalog_parts) {
+    absl::StrAppendFormat(&out, ", \"%s\": %d", name, bytes);
+  }
+  absl::StrAppendFormat(
+      &out,
+      ", \"rss_after_trim_bytes\": %d, \"malloc_free_after_trim_bytes\": %d}",
+      trimmed_kib * 1024, trimmed_heap.fordblks);
+  std::printf("%s\n", out.c_str());
+  return 0;
+}
+
 }  // namespace
 }  // namespace newsmeta
 
@@ -304,6 +394,7 @@ int main(int argc, char** argv) {
   if (mode == "cold") return newsmeta::Cold();
   if (mode == "bare") return newsmeta::Bare();
   if (mode == "snapshot") return newsmeta::RestartFromSnapshot();
+  if (mode == "memory") return newsmeta::Memory();
   std::fprintf(stderr, "unknown --mode %s\n", mode.c_str());
   return 2;
 }

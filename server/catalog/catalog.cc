@@ -13,6 +13,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "text/normalize.h"
 #include "util/huge_pages.h"
+#include "util/memory_usage.h"
 #include "util/release_memory.h"
 #include "util/status_macros.h"
 
@@ -207,6 +208,37 @@ absl::Status Catalog::IndexAndHash(
   if (known_content_hash) content_hash_ = known_content_hash();
   version_ = VersionOf(content_hash_);
   return indexed;
+}
+
+Catalog::MemoryUsage Catalog::memory_usage() const {
+  MemoryUsage usage;
+  for (const absl::string_view bytes : wire_)
+    usage.article_bytes += bytes.size();
+  usage.article_views = VectorHeapBytes(wire_);
+  usage.fields = HeapBytes(std::max<size_t>(size(), 1) * sizeof(ArticleFields));
+  usage.topic_views = VectorHeapBytes(topic_views_);
+  usage.times = VectorHeapBytes(times_);
+  usage.by_name = HashTableBytes(by_name_);
+  usage.topics = VectorHeapBytes(article_topics_) +
+                 VectorHeapBytes(topic_begin_) + VectorHeapBytes(topic_keys_) +
+                 VectorHeapBytes(topic_names_) + HashTableBytes(topic_ids_) +
+                 VectorHeapBytes(topic_postings_);
+  for (size_t id = 0; id < topic_keys_.size(); ++id) {
+    usage.topics += 2 * StringHeapBytes(topic_keys_[id]) +  // and topic_ids_
+                    StringHeapBytes(topic_names_[id]) +
+                    VectorHeapBytes(topic_postings_[id]);
+  }
+  usage.domains = VectorHeapBytes(domain_ids_) + VectorHeapBytes(domain_keys_) +
+                  VectorHeapBytes(provider_names_) +
+                  HashTableBytes(domain_id_by_key_) +
+                  VectorHeapBytes(domain_postings_);
+  for (size_t id = 0; id < domain_keys_.size(); ++id) {
+    usage.domains += 2 * StringHeapBytes(domain_keys_[id]) +
+                     StringHeapBytes(provider_names_[id]) +
+                     VectorHeapBytes(domain_postings_[id]);
+  }
+  usage.text_index = text_index_.memory_usage().Total();
+  return usage;
 }
 
 Article Catalog::article(ArticleIndex i) const {

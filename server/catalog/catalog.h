@@ -153,6 +153,25 @@ class Catalog {
   // Full-text index over title and excerpt; documents are ArticleIndex.
   const TextIndex& text_index() const { return text_index_; }
 
+  // The heap bytes the catalog holds, by part (util/memory_usage.h counts
+  // them as malloc lays them out), for memory reports.
+  struct MemoryUsage {
+    size_t article_bytes = 0;  // the articles' FULL-view bytes
+    size_t article_views = 0;  // where each article's bytes are
+    size_t fields = 0;         // ArticleFields, one per article
+    size_t topic_views = 0;    // the topics ArticleFields point at
+    size_t times = 0;          // publish times, for ranges
+    size_t by_name = 0;        // the name index
+    size_t topics = 0;         // topic numbers, names and postings
+    size_t domains = 0;        // domain numbers, names and postings
+    size_t text_index = 0;     // see TextIndex::memory_usage
+    size_t Total() const {
+      return article_bytes + article_views + fields + topic_views + times +
+             by_name + topics + domains + text_index;
+    }
+  };
+  MemoryUsage memory_usage() const;
+
   // Index of the first article published at or after `time`.
   ArticleIndex LowerBound(absl::Time time) const;
   // Index of the first article that sorts after (time, name).

@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "util/memory_usage.h"
 #include "util/sha256.h"
 
 namespace newsmeta {
@@ -272,11 +273,32 @@ SeedCache::~SeedCache() = default;
 
 void SeedCache::Clear() {
   entries_.clear();
+  names_.reset();
   catalog_.reset();
   root_.clear();
   complete_ = false;
   listing_.clear();
   folders_.clear();
+}
+
+SeedCache::MemoryUsage SeedCache::memory_usage() const {
+  MemoryUsage usage;
+  usage.entries = HashTableBytes(entries_);
+  size_t name_bytes = 0;
+  for (const auto& [path, entry] : entries_) {
+    usage.entries += StringHeapBytes(path);
+    name_bytes += entry.name.size();
+  }
+  usage.names = HeapBytes(name_bytes);
+  usage.listing = VectorHeapBytes(listing_);
+  for (const Listed& listed : listing_) {
+    usage.listing += StringHeapBytes(listed.relative);
+  }
+  usage.folders = HashTableBytes(folders_);
+  for (const std::string& folder : folders_) {
+    usage.folders += StringHeapBytes(folder);
+  }
+  return usage;
 }
 
 bool SeedCache::CanLoadChanges(const std::string& root, uint64_t device,
@@ -485,7 +507,6 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     } else {
       *outcome = std::move(article);
       entry->outcome = SeedCache::Entry::Outcome::kArticle;
-      entry->name = old.name;
     }
     ++files_reused;
     return true;
@@ -544,7 +565,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     entry.inode = read_stamp.inode;
     entry.racy = entry.racy || read_stamp.mtime_ns >= racy_after_ns;
     ++files_read;
-    if (cache != nullptr) entry.sha256 = Sha256Hex(*content);
+    if (cache != nullptr) entry.sha256 = Sha256Of(*content);
     if (old != nullptr && old->sha256 == entry.sha256 &&
         reuse(*old, file, &outcome, &entry)) {
       return;
@@ -553,7 +574,6 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     outcome = ParseSeed(*content, file.relative, options.seed_limits);
     if (outcome.ok()) {
       entry.outcome = SeedCache::Entry::Outcome::kArticle;
-      entry.name = outcome->name();
     } else {
       entry.outcome = SeedCache::Entry::Outcome::kRejected;
       entry.rejection = outcome.status();
@@ -583,13 +603,31 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
   }
 
   if (cache != nullptr) {
+    // The names of the articles (kArticle: its outcome is the article), in
+    // one allocation.
+    size_t name_bytes = 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (entries[i].outcome == SeedCache::Entry::Outcome::kArticle) {
+        name_bytes += outcomes[i]->name().size();
+      }
+    }
+    auto names = std::make_unique<char[]>(std::max<size_t>(name_bytes, 1));
     absl::flat_hash_map<std::string, SeedCache::Entry> refilled;
     refilled.reserve(count);
+    size_t filled = 0;
     for (size_t i = 0; i < count; ++i) {
-      if (entries[i].outcome == SeedCache::Entry::Outcome::kUnknown) continue;
-      refilled.emplace(std::move(files[i].relative), std::move(entries[i]));
+      SeedCache::Entry& entry = entries[i];
+      if (entry.outcome == SeedCache::Entry::Outcome::kUnknown) continue;
+      if (entry.outcome == SeedCache::Entry::Outcome::kArticle) {
+        const std::string& name = outcomes[i]->name();
+        std::memcpy(names.get() + filled, name.data(), name.size());
+        entry.name = absl::string_view(names.get() + filled, name.size());
+        filled += name.size();
+      }
+      refilled.emplace(std::move(files[i].relative), std::move(entry));
     }
     cache->entries_ = std::move(refilled);
+    cache->names_ = std::move(names);
     cache->root_device_ = root_device;
     cache->root_inode_ = root_inode;
     cache->complete_ = !walk.folder_unreadable;

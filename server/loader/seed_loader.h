@@ -13,9 +13,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "catalog/catalog.h"
 #include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
+#include "util/sha256.h"
 
 namespace newsmeta {
 
@@ -136,6 +138,18 @@ class SeedCache {
   // root).
   const absl::flat_hash_set<std::string>& folders() const { return folders_; }
 
+  // The heap bytes the cache holds, by part (util/memory_usage.h counts
+  // them as malloc lays them out; the messages of rejections, which are
+  // few, are not counted), for memory reports.
+  struct MemoryUsage {
+    size_t entries = 0;  // the table of files, with their paths
+    size_t names = 0;    // their articles' names, one after another
+    size_t listing = 0;  // the last load's listing, with its paths
+    size_t folders = 0;  // the folders it walked
+    size_t Total() const { return entries + names + listing + folders; }
+  };
+  MemoryUsage memory_usage() const;
+
   // A name the last load listed: a regular file (`rejection` OK), or one
   // it rejected before reading (it cannot be stat'ed, is not a regular file,
   // or is a folder that cannot be read).
@@ -156,7 +170,8 @@ class SeedCache {
     uint64_t inode = 0;
     // Modified too close to when it was read: read it again next time.
     bool racy = false;
-    std::string sha256;
+    // The content's SHA-256, once read (raw bytes: no allocation per file).
+    Sha256Digest sha256{};
     enum class Outcome {
       kUnknown,    // parse again
       kArticle,    // parsed to an article, to find in the attached catalog
@@ -164,8 +179,8 @@ class SeedCache {
       kRejected,   // rejected with `rejection`
     };
     Outcome outcome = Outcome::kUnknown;
-    // kArticle, kInCatalog: the article's name.
-    std::string name;
+    // kArticle, kInCatalog: the article's name, in names_.
+    absl::string_view name;
     ArticleIndex index = 0;
     absl::Status rejection;
   };
@@ -183,6 +198,11 @@ class SeedCache {
   int64_t max_file_bytes_ = -1;
   SeedLimits seed_limits_;
   absl::flat_hash_map<std::string, Entry> entries_;  // by relative path
+  // The names of the entries' articles, one after another: copied once the
+  // files are parsed, so that they are not scattered among the parsed
+  // messages, which the catalog frees (a name left alone on a page keeps
+  // the whole page resident).
+  std::unique_ptr<char[]> names_;
   std::shared_ptr<const Catalog> catalog_;
   // Set by a load that finished: `listing_` is everything it listed, in
   // walk order, and `folders_` the relative paths of the folders walked.

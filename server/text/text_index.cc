@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "text/normalize.h"
+#include "util/memory_usage.h"
 
 namespace newsmeta {
 namespace {
@@ -152,6 +153,20 @@ TextIndex TextIndex::FromPostings(
     for (const uint32_t doc : list) bits[doc / 64] |= uint64_t{1} << (doc % 64);
   }
   return TextIndex(std::move(postings), std::move(bitmaps));
+}
+
+TextIndex::MemoryUsage TextIndex::memory_usage() const {
+  MemoryUsage usage;
+  usage.tables = HashTableBytes(postings_) + HashTableBytes(bitmaps_);
+  for (const auto& [token, list] : postings_) {
+    usage.tables += StringHeapBytes(token);
+    usage.postings += VectorHeapBytes(list);
+  }
+  for (const auto& [token, bits] : bitmaps_) {
+    usage.tables += StringHeapBytes(token);
+    usage.bitmaps += VectorHeapBytes(bits);
+  }
+  return usage;
 }
 
 const std::vector<uint32_t>* TextIndex::Postings(

@@ -60,6 +60,16 @@ class TextIndex {
   // How many distinct tokens the index holds.
   size_t token_count() const { return postings_.size(); }
 
+  // The heap bytes the index holds (see util/memory_usage.h): its tables
+  // with their tokens, the posting lists, and the bitmaps.
+  struct MemoryUsage {
+    size_t tables = 0;
+    size_t postings = 0;
+    size_t bitmaps = 0;
+    size_t Total() const { return tables + postings + bitmaps; }
+  };
+  MemoryUsage memory_usage() const;
+
   // The index as bytes, for a snapshot (text_index_bytes.cc has the layout):
   // the same index gives the same bytes. They name the tokenizer they were
   // made with (kTokenizerVersion).

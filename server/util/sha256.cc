@@ -22,6 +22,14 @@ std::string Sha256Hex(absl::string_view data) {
   return ToHex(digest);
 }
 
+Sha256Digest Sha256Of(absl::string_view data) {
+  static_assert(sizeof(Sha256Digest) == SHA256_DIGEST_LENGTH);
+  Sha256Digest digest;
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         digest.data());
+  return digest;
+}
+
 struct Sha256Hasher::State {
   EVP_MD_CTX* context = EVP_MD_CTX_new();
   ~State() { EVP_MD_CTX_free(context); }

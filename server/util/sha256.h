@@ -4,6 +4,8 @@
 #ifndef NEWSMETA_SERVER_UTIL_SHA256_H_
 #define NEWSMETA_SERVER_UTIL_SHA256_H_
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,11 @@ namespace newsmeta {
 
 // Returns the 64 lowercase hex digits of SHA-256(`data`).
 std::string Sha256Hex(absl::string_view data);
+
+// SHA-256(`data`) as its 32 bytes, for keeping many digests compactly (no
+// allocation each).
+using Sha256Digest = std::array<uint8_t, 32>;
+Sha256Digest Sha256Of(absl::string_view data);
 
 // SHA-256 of data given in parts: Sha256Hasher h; h.Update(a); h.Update(b);
 // h.HexDigest() == Sha256Hex(a + b).

@@ -78,6 +78,24 @@ TEST(CatalogTest, EmptyCatalogHasNothing) {
   EXPECT_EQ(result.catalog->UpperBound(absl::UnixEpoch(), Name(1)), 0u);
 }
 
+TEST(CatalogTest, MemoryUsageCountsTheArticleBytesAndTheIndexes) {
+  const Catalog::BuildResult result = Catalog::Build(
+      {MakeArticle(Name(1), "2023-07-01T00:00:00Z", {"AI"}, "a.com"),
+       MakeArticle(Name(2), "2023-07-02T00:00:00Z", {"AI", "Economy"})});
+  const Catalog& catalog = *result.catalog;
+  const Catalog::MemoryUsage usage = catalog.memory_usage();
+  size_t bytes = 0;
+  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+    bytes += catalog.ArticleBytes(i, v1::ARTICLE_VIEW_FULL).size();
+  }
+  EXPECT_EQ(usage.article_bytes, bytes);
+  EXPECT_GE(usage.fields, 2 * sizeof(ArticleFields));
+  EXPECT_GT(usage.by_name, 0u);
+  EXPECT_GT(usage.topics, 0u);
+  EXPECT_GT(usage.domains, 0u);
+  EXPECT_GT(usage.Total(), bytes);
+}
+
 TEST(CatalogTest, BuildOrdersByPublishTimeThenName) {
   const Catalog::BuildResult result = Catalog::Build({
       MakeArticle(Name(0x30), "2023-07-02T00:00:00Z"),

@@ -502,6 +502,32 @@ TEST(SeedCacheTest, DuplicateLeftOutOfTheCatalogIsParsedAgain) {
   EXPECT_THAT(SourceFiles(second), ElementsAre("a.txt", "b.txt"));
 }
 
+TEST(SeedCacheTest, ArticlesAreReusedLoadAfterLoadWithTheirNames) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  folder.Write("b.txt", Seed("same"));
+  folder.Write("c.txt", Seed("same"));  // a duplicate of b.txt
+  for (const char* file : {"a.txt", "b.txt", "c.txt"}) {
+    SetModified(folder, file, kLongAgo);
+  }
+  SeedCache cache;
+  LoadWithCache(folder, &cache);
+  // Each load keeps the names of the one before it in a buffer of its own:
+  // the third load finds the articles by the names the second one copied.
+  for (int load = 2; load <= 3; ++load) {
+    std::shared_ptr<const Catalog> catalog;
+    const LoadResult again = LoadWithCache(folder, &cache, &catalog);
+    EXPECT_EQ(again.files_parsed, 1) << load;  // c.txt, the duplicate
+    EXPECT_EQ(again.files_reused, 2) << load;
+    EXPECT_THAT(SourceFiles(again), ElementsAre("a.txt", "b.txt", "c.txt"));
+    ASSERT_EQ(catalog->size(), 2u);
+  }
+  const SeedCache::MemoryUsage usage = cache.memory_usage();
+  EXPECT_GT(usage.entries, 0u);
+  EXPECT_GT(usage.names, 0u);
+  EXPECT_GT(usage.listing, 0u);
+}
+
 TEST(SeedCacheTest, OtherOptionsStartAfresh) {
   TempFolder folder;
   folder.Write("a.txt", Seed("a"));

@@ -1,5 +1,6 @@
 #include "util/sha256.h"
 
+#include "absl/strings/escaping.h"
 #include "gtest/gtest.h"
 #include "util/stable_hash.h"
 
@@ -10,6 +11,15 @@ TEST(Sha256Test, KnownDigest) {
   // printf %s abc | sha256sum
   EXPECT_EQ(Sha256Hex("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Sha256Test, DigestBytesAreTheHexDigits) {
+  for (const char* data : {"", "abc", "a longer text to hash"}) {
+    const Sha256Digest digest = Sha256Of(data);
+    EXPECT_EQ(absl::BytesToHexString(absl::string_view(
+                  reinterpret_cast<const char*>(digest.data()), digest.size())),
+              Sha256Hex(data));
+  }
 }
 
 TEST(Sha256Test, HasherOverPartsEqualsDigestOfTheWhole) {
