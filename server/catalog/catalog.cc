@@ -170,7 +170,11 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->wire_storage_ = SerializeInOrder(&unique, &catalog->wire_);
   unique = std::vector<Article>();
-  ReleaseFreedMemory();  // the messages, now that only their bytes are kept
+  // The messages, now that only their bytes are kept: worth a trim after a
+  // load, not after a delta of a few articles (the trim walks the whole
+  // heap).
+  constexpr size_t kTrimAfter = 4096;
+  if (catalog->wire_.size() >= kTrimAfter) ReleaseFreedMemory();
   // Serialized here, sorted and deduplicated above: it always indexes.
   catalog->IndexAndHash(nullptr, nullptr).IgnoreError();
   result.catalog = std::move(catalog);

@@ -8,19 +8,22 @@ namespace {
 
 constexpr auto kFull = newsmeta::v1::ARTICLE_VIEW_FULL;
 
-// Whether `after` is `before` with articles deleted from its segments and
-// segments added after them.
-bool Extends(const SegmentedCatalog& before, const SegmentedCatalog& after) {
-  if (after.segment_count() < before.segment_count()) return false;
-  for (uint32_t s = 0; s < before.segment_count(); ++s) {
-    if (&before.segment(s) != &after.segment(s)) return false;
-    const DeletionSet* was = before.deleted(s);
-    const DeletionSet* is = after.deleted(s);
-    if (was == nullptr) continue;
-    // Deletions only grow; a smaller set cannot hold the earlier one.
-    if (is == nullptr || is->size() < was->size()) return false;
+// How many leading segments `after` shares with `before` (the same Catalog
+// objects, whose deletions only grew), or nullopt when a shared segment's
+// deletions shrank (then nothing is known without comparing everything).
+std::optional<uint32_t> SharedSegments(const SegmentedCatalog& before,
+                                       const SegmentedCatalog& after) {
+  uint32_t shared = 0;
+  while (shared < before.segment_count() && shared < after.segment_count() &&
+         &before.segment(shared) == &after.segment(shared)) {
+    const DeletionSet* was = before.deleted(shared);
+    const DeletionSet* is = after.deleted(shared);
+    if (was != nullptr && (is == nullptr || is->size() < was->size())) {
+      return std::nullopt;
+    }
+    ++shared;
   }
-  return true;
+  return shared;
 }
 
 // Classifies `article` of `after` as added or changed against `before`.
@@ -49,20 +52,30 @@ CatalogDiff DiffCatalogs(const SegmentedCatalog& before,
                          const SegmentedCatalog& after) {
   CatalogDiff diff;
   if (&before == &after || before.version() == after.version()) return diff;
-  if (Extends(before, after)) {
-    for (uint32_t s = before.segment_count(); s < after.segment_count(); ++s) {
+  // Segments both share hold the same articles but for the ones deleted
+  // since: only the other segments and those deletions are compared.
+  const std::optional<uint32_t> shared = SharedSegments(before, after);
+  if (shared && *shared > 0) {
+    for (uint32_t s = *shared; s < after.segment_count(); ++s) {
       for (ArticleIndex i = 0; i < after.segment(s).size(); ++i) {
         if (after.IsLive({s, i})) AddOrChange(before, after, {s, i}, &diff);
       }
     }
-    for (uint32_t s = 0; s < before.segment_count(); ++s) {
+    const auto removed_unless_kept = [&](ArticleRef article) {
+      if (!after.IndexOf(before.fields(article).name)) {
+        diff.removed.push_back(article);
+      }
+    };
+    for (uint32_t s = 0; s < *shared; ++s) {
       const DeletionSet* is = after.deleted(s);
       if (is == nullptr) continue;
       for (const ArticleIndex i : is->sorted()) {
-        if (!before.IsLive({s, i})) continue;  // deleted before too
-        if (!after.IndexOf(before.fields({s, i}).name)) {
-          diff.removed.push_back({s, i});
-        }
+        if (before.IsLive({s, i})) removed_unless_kept({s, i});
+      }
+    }
+    for (uint32_t s = *shared; s < before.segment_count(); ++s) {
+      for (ArticleIndex i = 0; i < before.segment(s).size(); ++i) {
+        if (before.IsLive({s, i})) removed_unless_kept({s, i});
       }
     }
     SortInOrder(after, &diff.added);

@@ -25,9 +25,10 @@ struct CatalogDiff {
 
 // Each list is in its catalog's order (publish time, then name). Two
 // catalogs of the same version have an empty diff without comparing. When
-// `after` keeps `before`'s segments (the same Catalog objects, in the same
-// places) and adds segments after them, only the added segments and the
-// articles newly deleted are compared: O(change); otherwise every article.
+// `after` keeps `before`'s first segments (the same Catalog objects; a delta
+// added, or the deltas merged, keep the base), only the other segments and
+// the articles newly deleted in the kept ones are compared: O(change);
+// otherwise every article (after a merge of the whole catalog).
 CatalogDiff DiffCatalogs(const SegmentedCatalog& before,
                          const SegmentedCatalog& after);
 

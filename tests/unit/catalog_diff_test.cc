@@ -115,6 +115,26 @@ TEST(CatalogDiffTest, ADeltaSegmentIsDiffedByItsChangeAlone) {
   EXPECT_THAT(Names(*after, diff.added), ElementsAre(Name(4), Name(5)));
   EXPECT_THAT(Names(*after, diff.changed), ElementsAre(Name(2)));
   EXPECT_THAT(Names(*before, diff.removed), ElementsAre(Name(1)));
+  // The deltas merged into one with a new article (6), the base kept: the
+  // diff is that article alone.
+  const auto six =
+      Catalog::Build({MakeArticle(6, "2024-01-06T00:00:00Z", "six")}).catalog;
+  MultisetHash deltas_hash = delta->content_hash();
+  deltas_hash.Add(six->content_hash());
+  const auto merged_delta =
+      *SegmentedCatalog::Make({{delta, nullptr}, {six, nullptr}}, deltas_hash)
+           ->Merge();
+  MultisetHash later_hash = content_hash;
+  later_hash.Add(six->content_hash());
+  const auto later = SegmentedCatalog::Make(
+      {{base, std::make_shared<const DeletionSet>(deleted, base->size())},
+       {merged_delta, nullptr}},
+      later_hash);
+  const CatalogDiff next = DiffCatalogs(*after, *later);
+  EXPECT_THAT(Names(*later, next.added), ElementsAre(Name(6)));
+  EXPECT_THAT(next.changed, IsEmpty());
+  EXPECT_THAT(next.removed, IsEmpty());
+
   // The same as between the merged catalogs (compared article by article).
   const auto merged = *after->Merge();
   const CatalogDiff whole = Diff(*base, *merged);
