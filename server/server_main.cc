@@ -54,9 +54,9 @@ ABSL_FLAG(bool, watch_seeds, true,
           "(inotify; SIGHUP reloads too).");
 ABSL_FLAG(absl::Duration, reload_quiet_period, absl::Milliseconds(200),
           "A change to the seeds folder is reloaded once the folder has been "
-          "quiet this long, and at the latest this long after the first "
-          "change (a folder written to without pause is reloaded in "
-          "batches).");
+          "quiet this long, and at the latest four times this long after "
+          "the first change (a folder written to without pause is reloaded "
+          "in batches).");
 ABSL_FLAG(std::string, snapshot, "",
           "Start from this snapshot (written by --write_snapshot) instead of "
           "parsing the seeds. A missing, corrupt or foreign file, or one of "

@@ -207,7 +207,9 @@ void SeedWatcher::Run() {
   absl::Time first_seen = absl::InfiniteFuture();
   // When the batch is reported: once quiet, or at its deadline.
   const absl::Duration max_delay =
-      std::max(options_.max_batch_delay, options_.quiet_period);
+      options_.max_batch_delay == absl::ZeroDuration()
+          ? 4 * options_.quiet_period
+          : std::max(options_.max_batch_delay, options_.quiet_period);
   const auto due = [&] {
     return std::min(quiet_until, first_seen + max_delay);
   };

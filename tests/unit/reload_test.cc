@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,29 @@ class Reports {
     absl::MutexLock lock(&mutex_);
     return n <= static_cast<int>(reports_.size()) ? reports_[n - 1]
                                                   : SeedChanges();
+  }
+  // Every path the reports named so far.
+  std::set<std::string> named() {
+    absl::MutexLock lock(&mutex_);
+    std::set<std::string> paths;
+    for (const SeedChanges& report : reports_) {
+      paths.insert(report.paths.begin(), report.paths.end());
+    }
+    return paths;
+  }
+  // Waits until the reports have named every one of `paths` (a file's
+  // events may fall into two batches on a loaded machine, so it may be named
+  // twice); false at the deadline.
+  bool WaitUntilNamed(const std::set<std::string>& paths) {
+    const absl::Time deadline = absl::Now() + kDeadline;
+    while (absl::Now() < deadline) {
+      const std::set<std::string> seen = named();
+      if (std::includes(seen.begin(), seen.end(), paths.begin(), paths.end())) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return false;
   }
   // Waits until at least `n` reports came; false at the deadline.
   bool WaitFor(int n) {
@@ -175,14 +199,12 @@ TEST(SeedWatcherTest, DotNamedFilesWrittenAreIgnored) {
 
   folder.Write("a.txt", Seed("a"));
   folder.Write("sub/.b.txt.swp", "swap, written once more");
-  ASSERT_TRUE(reports.WaitFor(1));
-  EXPECT_FALSE(reports.report(1).full);
-  EXPECT_THAT(reports.report(1).paths, ElementsAre("a.txt"));
-
   folder.Write("sub/b.txt", Seed("b"));
-  ASSERT_TRUE(reports.WaitFor(2));
-  EXPECT_FALSE(reports.report(2).full);
-  EXPECT_THAT(reports.report(2).paths, ElementsAre("sub/b.txt"));
+  ASSERT_TRUE(reports.WaitUntilNamed({"a.txt", "sub/b.txt"}));
+  EXPECT_THAT(reports.named(), ElementsAre("a.txt", "sub/b.txt"));
+  for (int n = 1; n <= reports.count(); ++n) {
+    EXPECT_FALSE(reports.report(n).full) << "report " << n;
+  }
 }
 
 TEST(SeedWatcherTest, NamesTheChangedFilesAsTheLoaderNamesThem) {
@@ -233,29 +255,30 @@ TEST(SeedWatcherTest, ABurstIsOneReportNamingEveryFile) {
 }
 
 TEST(SeedWatcherTest, AFolderWrittenWithoutPauseIsReportedInBatches) {
-  // A file every 20 ms for 1.2 s, with a quiet period of 200 ms that is
-  // never reached: a batch at the latest 200 ms after its first change.
+  // A file every 20 ms for 1.5 s, with a quiet period of 100 ms that is
+  // never reached: a batch at the latest 400 ms (four quiet periods) after
+  // its first change.
   TempFolder folder;
   Reports reports;
-  auto watcher = Watch(folder, &reports, absl::Milliseconds(200));
+  auto watcher = Watch(folder, &reports, absl::Milliseconds(100));
   const absl::Time start = absl::Now();
   int files = 0;
-  while (absl::Now() - start < absl::Milliseconds(1200)) {
+  while (absl::Now() - start < absl::Milliseconds(1500)) {
     folder.Write(absl::StrCat(files++, ".txt"), Seed("feed"));
     absl::SleepFor(absl::Milliseconds(20));
   }
-  const int during = reports.count();
-  EXPECT_GE(during, 3);
-  ASSERT_TRUE(reports.WaitFor(during + 1));
-  int named = 0;
+  EXPECT_GE(reports.count(), 3);
   for (int n = 1; n <= reports.count(); ++n) {
     const SeedChanges report = reports.report(n);
     EXPECT_FALSE(report.full);
     EXPECT_NE(report.first_seen, absl::InfiniteFuture());
     EXPECT_GE(report.first_seen, start);
-    named += static_cast<int>(report.paths.size());
   }
-  EXPECT_EQ(named, files);
+  // Every file named (one whose events fell into two batches, twice).
+  std::set<std::string> written;
+  for (int i = 0; i < files; ++i) written.insert(absl::StrCat(i, ".txt"));
+  ASSERT_TRUE(reports.WaitUntilNamed(written));
+  EXPECT_EQ(reports.named(), written);
 }
 
 TEST(SeedWatcherTest, ANewSubfolderIsAFullChange) {
