@@ -152,9 +152,24 @@ class Folder {
     for (; next_ < count; ++next_) Add();
   }
 
-  // One random change; returns the paths it touched, or {} when it made a
-  // folder (a full reload).
-  std::vector<std::string> Step(bool* folder_made) {
+  // One random change, as the watcher would report it: the paths it
+  // touched, or a full change when it made a folder.
+  SeedChanges Step() {
+    bool folder_made = false;
+    SeedChanges changes;
+    changes.paths = Change(&folder_made);
+    std::sort(changes.paths.begin(), changes.paths.end());
+    changes.paths.erase(std::unique(changes.paths.begin(), changes.paths.end()),
+                        changes.paths.end());
+    changes.full = folder_made;
+    if (folder_made) changes.paths.clear();
+    return changes;
+  }
+
+ private:
+  // One random change; returns the paths it touched, and whether it made a
+  // folder.
+  std::vector<std::string> Change(bool* folder_made) {
     *folder_made = false;
     const int kind = static_cast<int>(random_() % 100);
     if (files_.empty() || kind < 25) return {Add()};
@@ -205,7 +220,6 @@ class Folder {
     return {Add()};  // another new article
   }
 
- private:
   std::string Seed(int index) const {
     return GenerateSeed(options_, index).content;
   }
@@ -257,13 +271,11 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   // A watcher of every article follows the published catalogs.
   WatchHub hub;
   Loads loads;
-  const CatalogReloader::Publish record = loads.Publish();
   CatalogReloader reloader(
       options,
-      [&hub, &record](std::shared_ptr<const SegmentedCatalog> catalog) {
-        hub.Publish(catalog);
-        record(std::move(catalog));
-      },
+      loads.Publish([&hub](std::shared_ptr<const SegmentedCatalog> catalog) {
+        hub.Publish(std::move(catalog));
+      }),
       loads.Report());
   reloader.Start();
   ASSERT_TRUE(loads.Await(1).status.ok());
@@ -276,14 +288,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   int deltas = 0, refused = 0, merged_deltas = 0, merged_base = 0;
   constexpr int kSteps = 250;
   for (int step = 2; step <= kSteps + 1; ++step) {
-    bool folder_made = false;
-    SeedChanges changes;
-    changes.paths = folder.Step(&folder_made);
-    std::sort(changes.paths.begin(), changes.paths.end());
-    changes.paths.erase(std::unique(changes.paths.begin(), changes.paths.end()),
-                        changes.paths.end());
-    changes.full = folder_made;
-    if (folder_made) changes.paths.clear();
+    const SeedChanges changes = folder.Step();
     reloader.RequestReload("test", changes);
     const LoadReport report = loads.Await(step);
     ASSERT_TRUE(report.status.ok()) << report.status;
@@ -346,13 +351,11 @@ TEST(IncrementalConcurrencyTest, QueriesWhileDeltasPublishAndMerge) {
   options.incremental.base_merge_share = 0.05;
   CatalogHolder served;
   Loads loads;
-  const CatalogReloader::Publish record = loads.Publish();
   CatalogReloader reloader(
       options,
-      [&served, &record](std::shared_ptr<const SegmentedCatalog> catalog) {
-        served.Set(catalog);
-        record(std::move(catalog));
-      },
+      loads.Publish([&served](std::shared_ptr<const SegmentedCatalog> catalog) {
+        served.Set(std::move(catalog));
+      }),
       loads.Report());
   reloader.Start();
   ASSERT_TRUE(loads.Await(1).status.ok());
@@ -387,14 +390,7 @@ TEST(IncrementalConcurrencyTest, QueriesWhileDeltasPublishAndMerge) {
   for (int i = 0; i < 2; ++i) readers.emplace_back(read);
   int deltas = 0;
   for (int step = 2; step <= 40; ++step) {
-    bool folder_made = false;
-    SeedChanges changes;
-    changes.paths = folder.Step(&folder_made);
-    std::sort(changes.paths.begin(), changes.paths.end());
-    changes.paths.erase(std::unique(changes.paths.begin(), changes.paths.end()),
-                        changes.paths.end());
-    changes.full = folder_made;
-    if (folder_made) changes.paths.clear();
+    const SeedChanges changes = folder.Step();
     reloader.RequestReload("test", changes);
     const LoadReport report = loads.Await(step);
     ASSERT_TRUE(report.status.ok()) << report.status;

@@ -17,8 +17,11 @@ namespace newsmeta {
 // Records a reloader's publications and reports.
 class Loads {
  public:
-  CatalogReloader::Publish Publish() {
-    return [this](std::shared_ptr<const SegmentedCatalog> catalog) {
+  // Records each catalog published, after handing it to `also` (say, a
+  // holder or a watch hub) when given.
+  CatalogReloader::Publish Publish(CatalogReloader::Publish also = nullptr) {
+    return [this, also](std::shared_ptr<const SegmentedCatalog> catalog) {
+      if (also) also(catalog);
       absl::MutexLock lock(&mutex_);
       published_.push_back(std::move(catalog));
     };
