@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "catalog/segmented_catalog.h"
 #include "query/cursor.h"
 #include "query/query.h"
@@ -43,8 +44,9 @@ class OrderedMatches {
   const Query* query_;
   // Time order: a cursor per segment, and the next match each has found
   // (filled on the first Next, when there are several).
-  std::vector<QueryCursor> cursors_;
-  std::vector<std::optional<ArticleIndex>> heads_;
+  // (Inlined: a catalog of one segment allocates nothing for them.)
+  absl::InlinedVector<QueryCursor, 1> cursors_;
+  absl::InlinedVector<std::optional<ArticleIndex>, 2> heads_;
   bool heads_filled_ = false;
   bool descending_ = false;
   std::vector<ArticleRef> sorted_;  // other orders
