@@ -354,10 +354,12 @@ def main():
         log_index = len(log.lines)
         log.poll()
         log_index = len(log.lines)
-        # Renames alternate: polled ones give the latency; the others are
-        # not polled (the server serves no call meanwhile) and give the CPU.
+        # Two blocks of renames: the polled ones give the latency; the others
+        # are not polled (the server serves no call meanwhile) and give the
+        # CPU. Blocks, not alternation: every max_deltas-th change merges the
+        # deltas, and alternation would put every merge in one kind.
         for i, file_name in enumerate(pool[:2 * args.renames]):
-            polled = i % 2 == 0
+            polled = i < args.renames
             name = article_name(os.path.join(args.pool, file_name))
             c0 = cpu_seconds(pid)
             wall0 = time.time()

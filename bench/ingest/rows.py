@@ -69,6 +69,27 @@ def main(raw_path, out_path):
          'value': round(percentile(net_cpu, 0.99), 1), 'unit': 'CPU-ms',
          'met': None},
     ]
+    merges = [r for r in quiet if 'merged' in r['message']]
+    plain = [r for r in quiet if 'merged' not in r['message']]
+    if merges and plain:
+        rows.append({
+            'name': f'same, the {len(merges)} changes that merged the deltas '
+                    f'/ the {len(plain)} others (mean)',
+            'value': round(statistics.fmean(r['net_cpu_s'] for r in merges)
+                           * 1e3, 1),
+            'unit': 'CPU-ms', 'vs': 'the others',
+            'vs_value': round(statistics.fmean(r['net_cpu_s']
+                                               for r in plain) * 1e3, 1),
+            'met': None})
+        rows.append({
+            'name': 'rename until the reload\'s log line, changes that '
+                    'merged the deltas / the others (mean)',
+            'value': round(statistics.fmean(r['log_seen_s'] for r in merges)
+                           * 1e3, 1),
+            'unit': 'ms', 'vs': 'the others',
+            'vs_value': round(statistics.fmean(r['log_seen_s']
+                                               for r in plain) * 1e3, 1),
+            'met': None})
     if sighup:
         rows.append({'name': f'full reload of the {n:,} articles (SIGHUP '
                              'until its log line)',
@@ -153,10 +174,13 @@ def main(raw_path, out_path):
         f'Latency: min {min(latencies):.1f}, p50 {p50:.1f}, p99 {p99:.1f}, '
         f'max {max(latencies):.1f} ms; the reload itself (log `took`) p50 '
         f'{percentile(took, 0.5):.2f} ms, max {max(took):.1f} ms; the rest '
-        'is the quiet period, inotify and the polling step.',
+        'is the quiet period, inotify and the polling step. The first '
+        f'changes after a whole load took '
+        + ', '.join(f'{r["took_s"] * 1e3:.0f}' for r in renames[:3])
+        + ' ms.',
         'Server CPU: utime+stime of /proc/PID/stat from the rename until the '
-        'reload\'s log line (+20 ms), on renames alternating with the polled '
-        'ones and not polled (nothing else runs in the server), less the '
+        'reload\'s log line (+20 ms), on as many renames again after the '
+        'polled ones, not polled (nothing else runs in the server), less the '
         f'idle rate ({statistics.median(raw["idle_cpu_per_s"]) * 1e3:.1f} '
         'CPU-ms/s). The counter has 10 ms ticks, so single figures are '
         'coarse and the mean is the figure. The polled renames, less the '
