@@ -240,6 +240,9 @@ def main():
     parser.add_argument('--feed_seconds', type=float, default=60.0)
     parser.add_argument('--feed_rate', type=float, default=200.0)
     parser.add_argument('--query_clients', type=int, default=3)
+    parser.add_argument('--feed_wait', type=float, default=900.0,
+                        help='seconds to wait after the feed for every new '
+                        'article to be served')
     parser.add_argument('--query_seconds', type=float, default=15.0,
                         help='idle query measurement before the feed')
     parser.add_argument('--skip_sighup', action='store_true')
@@ -280,6 +283,10 @@ def main():
         [args.server, '--host', '127.0.0.1', '--port', '0',
          '--metrics_port', '-1', '--seeds', args.seeds,
          '--reload_quiet_period', args.quiet_period,
+         # A reload of the whole feed's files is one watch change each: the
+         # default (10,000) ends the feed's watch with RESOURCE_EXHAUSTED.
+         '--watch_max_lag',
+         str(max(10000, 2 * int(args.feed_seconds * args.feed_rate))),
          '--drain_delay', '0s', '--shutdown_grace', '1s'],
         stdout=subprocess.DEVNULL, stderr=open(args.log, 'w'))
     pid = server.pid
@@ -480,6 +487,7 @@ def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,
     names = [name_of(os.path.join(args.pool, f)) for f in files]
     renamed_at = {}
     seen_at = {}
+    watch_error = []
     watch_ready = threading.Event()
     channel = grpc.insecure_channel(args.target)
     watch_stub = v1_grpc.ArticleServiceStub(channel)
@@ -494,8 +502,9 @@ def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,
                     watch_ready.set()
                 elif event.type == v1.ArticleEvent.TYPE_ADDED:
                     seen_at.setdefault(event.article.name, time.monotonic())
-        except grpc.RpcError:
-            pass
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.CANCELLED:
+                watch_error.append(f'{error.code().name}: {error.details()}')
 
     thread = threading.Thread(target=watcher, daemon=True)
     thread.start()
@@ -519,12 +528,24 @@ def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,
         rename_in(file_name)
     feed_end = time.monotonic()
     busy = collect_queries(procs, queue)
-    # Wait until every new article is served (or 120 s pass).
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(seen_at) < len(names):
+    # Wait until every new article is served (or --feed_wait passes, or the
+    # watch fails).
+    deadline = time.monotonic() + args.feed_wait
+    while (time.monotonic() < deadline and len(seen_at) < len(names)
+           and thread.is_alive()):
         time.sleep(0.05)
     time.sleep(0.5)
     call.cancel()
+    # Those the watch did not report: served by now?
+    late = [n for n in names if n not in seen_at]
+    served_unseen = 0
+    for name in late:
+        try:
+            stub.GetArticle(v1.GetArticleRequest(
+                name=name, view=v1.ARTICLE_VIEW_BASIC), timeout=10)
+            served_unseen += 1
+        except grpc.RpcError:
+            pass
     channel.close()
     cpu = cpu_seconds(pid) - c0
     log.poll()
@@ -533,6 +554,8 @@ def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,
     result.update({
         'feed_wall_s': feed_end - start,
         'served': len(lat), 'not_served': len(names) - len(lat),
+        'watch_error': watch_error[0] if watch_error else None,
+        'served_unseen': served_unseen,
         'visible_p50_s': percentile(lat, 0.5),
         'visible_p99_s': percentile(lat, 0.99),
         'visible_max_s': lat[-1] if lat else None,

@@ -135,8 +135,8 @@ def main(raw_path, out_path):
                      'rename',
              'value': round(100 * within, 1), 'unit': '%',
              'target': '100 %', 'met': feed['within_1s'] == feed['files']},
-            {'name': 'feed: rename until served (WatchArticles ADDED), '
-                     'p50 / p99 / max',
+            {'name': f'feed: rename until served (WatchArticles ADDED; '
+                     f'{feed["served"]:,} seen), p50 / p99 / max',
              'value': ' / '.join('—' if v is None else f'{v:.2f}' for v in (
                  feed['visible_p50_s'], feed['visible_p99_s'],
                  feed['visible_max_s'])),
@@ -202,9 +202,16 @@ def main(raw_path, out_path):
         notes.append(
             f'Feed: {feed["files"]:,} renames spread evenly over '
             f'{feed["feed_wall_s"]:.1f} s; {feed["reloads"]} reloads '
-            f'({feed["reloads_delta"]} as deltas); served '
-            f'{feed["served"]:,}, not served {feed["not_served"]:,} (waited '
-            'up to 120 s after the feed). Served = the ADDED event of a '
+            f'({feed["reloads_delta"]} as deltas: '
+            + '; '.join(f'{m.split("; ", 1)[-1]}, took {t:.1f} s' for m, t in
+                        zip(feed['reload_messages'], feed['reload_took_s']))
+            + f'); seen served {feed["served"]:,}, not seen '
+            f'{feed["not_served"]:,}'
+            + (f' (the watch ended: {feed["watch_error"]})'
+               if feed.get('watch_error') else '')
+            + (f', of which {feed["served_unseen"]:,} served at the end'
+               if feed.get('served_unseen') else '')
+            + '. Served = the ADDED event of a '
             'WatchArticles stream without backfill. Query clients: '
             f'{feed["query_clients"]} processes, closed loop, 70 % '
             'GetArticle of catalog names, 30 % ListArticles first page of 50 '

@@ -23,14 +23,16 @@
 # The renamed seeds are removed from the corpus afterwards, and the server
 # always stopped.
 #
-# Time: with 1,000,000 articles about 6 minutes once the corpus exists (cold
-# load ~1.5 min, SIGHUP reload ~1.5 min, renames ~1 min, feed 1.5 min);
-# making the corpus and the pool the first time takes ~10 more minutes and
-# 5.3 GB of disk (2.6 GB stay cached).
+# Time: with 1,000,000 articles about 9 minutes once the corpus exists
+# (cold load ~1.8 min, renames ~2 min, SIGHUP reload ~1.8 min, feed 1.3 min
+# and the one or two whole reloads after it ~1.5-3 min; peak RSS 14 GiB, in
+# those reloads); making the corpus (3.4 GB, kept) and the pool the first
+# time adds ~3.5 minutes. 200,000 articles: about 3.5 minutes.
 #
-# Environment: INGEST_ARTICLES (default 1000000), INGEST_RENAMES (60 polled, as many unpolled),
-# INGEST_QUIET_PERIOD (200ms), INGEST_FEED_SECONDS (60; 0 skips the feed),
-# INGEST_FEED_RATE (200), INGEST_QUERY_CLIENTS (3).
+# Environment: INGEST_ARTICLES (default 1000000), INGEST_RENAMES (60 polled,
+# as many unpolled), INGEST_QUIET_PERIOD (200ms), INGEST_FEED_SECONDS (60; 0
+# skips the feed), INGEST_FEED_RATE (200), INGEST_QUERY_CLIENTS (3),
+# INGEST_GEN_TMP (/dev/shm).
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
