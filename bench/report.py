@@ -44,7 +44,7 @@ import subprocess
 import sys
 
 # Parts in the order make bench runs them; others follow by name.
-PART_ORDER = ["query", "serving", "load"]
+PART_ORDER = ["query", "serving", "load", "ingest"]
 
 
 def fmt_number(value):

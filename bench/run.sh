@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD_DIR:-$root/build-bench}
 out=${BENCH_OUT:-$build/results}
-parts=${BENCH_PARTS:-query serving load}
+parts=${BENCH_PARTS:-query serving load ingest}
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DNEWSMETA_BENCH=ON \
   -DBUILD_TESTING=OFF >/dev/null
