@@ -54,6 +54,7 @@ void CatalogReloader::Stop() {
   }
   cancel_ = true;
   if (thread_.joinable()) thread_.join();
+  if (cache_releaser_.joinable()) cache_releaser_.join();
 }
 
 void CatalogReloader::Run() {
@@ -113,13 +114,13 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   if (cancel_) return;
   LoaderOptions loader = options_.loader;
   loader.cancel = &cancel_;
-  loader.cache = &cache_;
+  loader.cache = cache_.get();
   if (!report.changes.full) loader.changed_paths = &report.changes.paths;
   absl::StatusOr<LoadResult> loaded = LoadSeedFolder(options_.seeds, loader);
   if (!loaded.ok() && absl::IsCancelled(loaded.status())) return;
   if (!loaded.ok()) {
     report.status = loaded.status();
-    cache_.Clear();
+    cache_->Clear();
     incremental_.Invalidate();
   } else {
     report.walked = loaded->walked;
@@ -128,10 +129,10 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     report.files_reused = loaded->files_reused;
     if (!options_.strict) {
       incremental_.Learn(loaded->articles, loaded->rejections,
-                         cache_.folders());
+                         cache_->folders());
     }
     Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
-    cache_.Attach(built.catalog);
+    cache_->Attach(built.catalog);
     report.rejections = std::move(loaded->rejections);
     for (absl::Status& rejection : built.rejections) {
       report.rejections.push_back(std::move(rejection));
@@ -171,9 +172,16 @@ bool CatalogReloader::LoadDelta(LoadReport* report) {
     report->delta_refused = why;
     return false;
   }
-  // The loader's cache describes the folder as the last whole load saw it;
-  // its next load walks and reads every file again.
-  cache_.Clear();
+  // The loader's cache describes the folder as the last whole load saw it:
+  // the next whole load walks and reads every file again. Its entries (one
+  // per file: a million take a second or two to free) are freed on a thread
+  // of their own, so this change is served at once.
+  if (cache_->size() > 0) {
+    if (cache_releaser_.joinable()) cache_releaser_.join();
+    cache_releaser_ =
+        std::thread([old = std::move(cache_)]() mutable { old.reset(); });
+    cache_ = std::make_unique<SeedCache>();
+  }
   report->delta = true;
   report->walked = false;
   report->files_checked = static_cast<int64_t>(updates.size());

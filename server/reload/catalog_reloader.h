@@ -133,8 +133,11 @@ class CatalogReloader {
   std::atomic<bool> cancel_{false};
   // Only the thread touches these.
   std::shared_ptr<const SegmentedCatalog> published_;
-  SeedCache cache_;
+  std::unique_ptr<SeedCache> cache_ = std::make_unique<SeedCache>();
   IncrementalCatalog incremental_{options_.incremental};
+  // Frees a loader cache let go of (see LoadDelta); joined by Stop and
+  // before the next one.
+  std::thread cache_releaser_;
 
   absl::Mutex mutex_;
   std::vector<std::string> pending_reasons_ ABSL_GUARDED_BY(mutex_);

@@ -78,7 +78,7 @@ void IncrementalCatalog::Invalidate() {
   duplicate_paths_.clear();
   duplicate_names_.clear();
   url_owners_.clear();
-  referenced_ = BloomFilter();
+  referenced_.clear();
   folders_.clear();
   rejections_.clear();
 }
@@ -89,13 +89,7 @@ void IncrementalCatalog::Learn(
     const absl::flat_hash_set<std::string>& folders) {
   Invalidate();
   absl::flat_hash_map<uint64_t, int> claims;  // by name
-  size_t links = 0;
-  for (const Article& article : articles) {
-    ++claims[Key(article.name())];
-    links += static_cast<size_t>(article.related_size());
-  }
-  // Room to grow: the filter fills as deltas add links.
-  referenced_ = BloomFilter(2 * links + 1024);
+  for (const Article& article : articles) ++claims[Key(article.name())];
   bool canonical = true;
   for (const Article& article : articles) {
     const uint64_t name = Key(article.name());
@@ -110,7 +104,7 @@ void IncrementalCatalog::Learn(
     for (const absl::string_view url : OwnUrls(article))
       ++url_owners_[Key(url)];
     for (const auto& link : article.related()) {
-      referenced_.Add(Key(link.web_url()));
+      ++referenced_[Key(link.web_url())];
     }
   }
   // The served one of each duplicated name counts as an owner of its URLs
@@ -121,7 +115,7 @@ void IncrementalCatalog::Learn(
     for (const absl::string_view url : OwnUrls(article))
       ++url_owners_[Key(url)];
     for (const auto& link : article.related()) {
-      referenced_.Add(Key(link.web_url()));
+      ++referenced_[Key(link.web_url())];
     }
   }
   bool folders_readable = true;
@@ -241,8 +235,8 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
                             change.removed_names.size() == 1 &&
                             change.added_names.size() == 1 &&
                             change.removed_names[0] == change.added_names[0];
-    if (!same_owner && referenced_.MaybeContains(url)) {
-      return refuse("a URL the change adds or removes may be linked to");
+    if (!same_owner && referenced_.contains(url)) {
+      return refuse("a URL the change adds or removes is linked to");
     }
   }
   // The new articles' related links, resolved against the catalog after the
@@ -321,10 +315,17 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
       rejections_.push_back(update.seed.outcome.status());
     }
   }
+  const auto release = [](absl::flat_hash_map<uint64_t, uint32_t>* counts,
+                          uint64_t key) {
+    const auto it = counts->find(key);
+    if (it != counts->end() && --it->second == 0) counts->erase(it);
+  };
   for (const Article& article : removed) {
     for (const absl::string_view url : OwnUrls(article)) {
-      const auto it = url_owners_.find(Key(url));
-      if (it != url_owners_.end() && --it->second == 0) url_owners_.erase(it);
+      release(&url_owners_, Key(url));
+    }
+    for (const auto& link : article.related()) {
+      release(&referenced_, Key(link.web_url()));
     }
   }
   for (const Article& article : added) {
@@ -332,7 +333,7 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     for (const absl::string_view url : OwnUrls(article))
       ++url_owners_[Key(url)];
     for (const auto& link : article.related()) {
-      referenced_.Add(Key(link.web_url()));
+      ++referenced_[Key(link.web_url())];
     }
   }
   catalog_ = next;

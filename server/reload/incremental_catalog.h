@@ -21,7 +21,6 @@
 #include "catalog/segmented_catalog.h"
 #include "loader/seed_loader.h"
 #include "newsmeta/v1/article.pb.h"
-#include "util/bloom_filter.h"
 
 namespace newsmeta {
 
@@ -96,9 +95,8 @@ class IncrementalCatalog {
   absl::flat_hash_set<uint64_t> duplicate_names_;
   // How many served articles have each URL as their own (original or web).
   absl::flat_hash_map<uint64_t, uint32_t> url_owners_;
-  // URLs the served articles' related links point at (grows only; rebuilt
-  // by Learn).
-  BloomFilter referenced_;
+  // How many related links of the served articles point at each URL.
+  absl::flat_hash_map<uint64_t, uint32_t> referenced_;
   absl::flat_hash_set<std::string> folders_;
   std::vector<absl::Status> rejections_;
 };
