@@ -71,6 +71,14 @@ absl::Status Rejection(absl::string_view relative, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat(relative, ": ", why));
 }
 
+// The rejection of a file of `size` bytes, over the limit of `max_bytes`.
+absl::Status TooLarge(absl::string_view relative, int64_t size,
+                      int64_t max_bytes) {
+  return Rejection(relative,
+                   absl::StrCat("is ", size, " bytes, more than the limit of ",
+                                max_bytes, " bytes per seed"));
+}
+
 std::string Joined(absl::string_view relative, absl::string_view name) {
   return relative.empty() ? std::string(name)
                           : absl::StrCat(relative, "/", name);
@@ -194,10 +202,7 @@ absl::Status ReadFile(const std::string& root, const SeedFile& file,
   *stamp = StampOf(opened);
   if (stamp->size > max_bytes) {
     ::close(fd);
-    return Rejection(
-        file.relative,
-        absl::StrCat("is ", stamp->size, " bytes, more than the limit of ",
-                     max_bytes, " bytes per seed"));
+    return TooLarge(file.relative, stamp->size, max_bytes);
   }
   // One byte more than expected, to see a file that grew.
   const size_t expected = static_cast<size_t>(stamp->size);
@@ -248,13 +253,7 @@ NamedSeed LoadNamedSeed(const std::string& root, const std::string& relative,
     }
     return seed;
   }
-  if (stamp.size > options.max_file_bytes) {
-    seed.outcome = Rejection(
-        relative,
-        absl::StrCat("is ", stamp.size, " bytes, more than the limit of ",
-                     options.max_file_bytes, " bytes per seed"));
-    return seed;
-  }
+  // ReadFile refuses a file over the limit before reading it.
   std::string content;
   Stamp read_stamp;
   if (absl::Status read =
@@ -542,10 +541,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     }
     if (file.stamp.size > options.max_file_bytes) {
       outcome =
-          Rejection(file.relative,
-                    absl::StrCat("is ", file.stamp.size,
-                                 " bytes, more than the limit of ",
-                                 options.max_file_bytes, " bytes per seed"));
+          TooLarge(file.relative, file.stamp.size, options.max_file_bytes);
       entry.outcome = SeedCache::Entry::Outcome::kRejected;
       entry.rejection = outcome.status();
       return;

@@ -92,6 +92,16 @@ void IncrementalCatalog::Learn(
   for (const Article& article : articles) ++claims[Key(article.name())];
   bool canonical = true;
   for (const Article& article : articles) {
+    // Every article counts as an owner of its URLs and a linker of its
+    // links, a duplicated name's losers too: Apply refuses every change
+    // that touches a duplicated name, and counting them only makes it
+    // refuse more.
+    for (const absl::string_view url : OwnUrls(article)) {
+      ++url_owners_[Key(url)];
+    }
+    for (const auto& link : article.related()) {
+      ++referenced_[Key(link.web_url())];
+    }
     const uint64_t name = Key(article.name());
     if (claims[name] > 1) {
       duplicate_names_.insert(name);
@@ -101,22 +111,6 @@ void IncrementalCatalog::Learn(
     const std::optional<uint64_t> id = NameId(article.name());
     if (!id) canonical = false;
     name_of_path_[Key(article.source_file())] = id.value_or(0);
-    for (const absl::string_view url : OwnUrls(article))
-      ++url_owners_[Key(url)];
-    for (const auto& link : article.related()) {
-      ++referenced_[Key(link.web_url())];
-    }
-  }
-  // The served one of each duplicated name counts as an owner of its URLs
-  // too; Apply refuses every change that touches a duplicated name, and
-  // counting them all only makes it refuse more.
-  for (const Article& article : articles) {
-    if (!duplicate_names_.contains(Key(article.name()))) continue;
-    for (const absl::string_view url : OwnUrls(article))
-      ++url_owners_[Key(url)];
-    for (const auto& link : article.related()) {
-      ++referenced_[Key(link.web_url())];
-    }
   }
   bool folders_readable = true;
   for (const absl::Status& rejection : rejections) {
@@ -124,7 +118,6 @@ void IncrementalCatalog::Learn(
       folders_readable = false;
     }
   }
-  rejections_ = rejections;
   folders_ = folders;
   // Names of another form cannot be kept as ids; an unreadable folder
   // needs a walk to be seen again.
