@@ -285,6 +285,7 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
        {"files_parsed", report.files_parsed},
        {"files_reused", report.files_reused},
        {"delta", report.delta},
+       {"relinked", report.articles_relinked},
        {"segments", report.catalog->segment_count()},
        {"articles", report.catalog->size()},
        {"version", version},

@@ -190,6 +190,7 @@ bool CatalogReloader::LoadDelta(LoadReport* report) {
   }
   report->articles_added = applied->articles_added;
   report->articles_deleted = applied->articles_deleted;
+  report->articles_relinked = applied->articles_relinked;
   report->merged_deltas = applied->merged_deltas;
   report->merged_base = applied->merged_base;
   report->rejections = std::move(applied->rejections);

@@ -76,6 +76,9 @@ struct LoadReport {
   std::string delta_refused;
   int64_t articles_added = 0;
   int64_t articles_deleted = 0;
+  // Unchanged articles emitted again in the delta because a related link of
+  // theirs resolves to another article now (IncrementalCatalog::Applied).
+  int64_t articles_relinked = 0;
   // Whether this load merged the delta segments into one, or the whole
   // catalog into one segment.
   bool merged_deltas = false;

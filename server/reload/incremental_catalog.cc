@@ -78,7 +78,7 @@ void IncrementalCatalog::Invalidate() {
   duplicate_paths_.clear();
   duplicate_names_.clear();
   url_owners_.clear();
-  referenced_.clear();
+  linkers_.clear();
   folders_.clear();
   rejections_.clear();
 }
@@ -99,8 +99,10 @@ void IncrementalCatalog::Learn(
     for (const absl::string_view url : OwnUrls(article)) {
       ++url_owners_[Key(url)];
     }
+    const std::optional<uint64_t> id = NameId(article.name());
+    if (!id) canonical = false;
     for (const auto& link : article.related()) {
-      ++referenced_[Key(link.web_url())];
+      linkers_[Key(link.web_url())].push_back(id.value_or(0));
     }
     const uint64_t name = Key(article.name());
     if (claims[name] > 1) {
@@ -108,8 +110,6 @@ void IncrementalCatalog::Learn(
       duplicate_paths_.insert(Key(article.source_file()));
       continue;  // which one is served is for Build to say
     }
-    const std::optional<uint64_t> id = NameId(article.name());
-    if (!id) canonical = false;
     name_of_path_[Key(article.source_file())] = id.value_or(0);
   }
   bool folders_readable = true;
@@ -223,46 +223,81 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
            static_cast<int64_t>(it->second.removed_names.size()) +
            static_cast<int64_t>(it->second.added_names.size());
   };
+  // Articles that link to a URL whose owner changes are emitted again (the
+  // article their link resolves to is another now), unless the change
+  // already replaces or removes them.
+  absl::flat_hash_set<uint64_t> changed_names = added_names;
+  for (const Article& article : removed) {
+    changed_names.insert(Key(article.name()));
+  }
+  absl::flat_hash_set<uint64_t> relink_ids;
   for (const auto& [url, change] : urls) {
     const bool same_owner = owners_before(url) == 1 && owners_after(url) == 1 &&
                             change.removed_names.size() == 1 &&
                             change.added_names.size() == 1 &&
                             change.removed_names[0] == change.added_names[0];
-    if (!same_owner && referenced_.contains(url)) {
-      return refuse("a URL the change adds or removes is linked to");
+    if (same_owner) continue;
+    const auto it = linkers_.find(url);
+    if (it == linkers_.end()) continue;
+    relink_ids.insert(it->second.begin(), it->second.end());
+  }
+  std::vector<Article> relinked;
+  for (const uint64_t id : relink_ids) {
+    const std::string name = NameOf(id);
+    const uint64_t key = Key(name);
+    if (changed_names.contains(key)) continue;
+    if (duplicate_names_.contains(key)) {
+      return refuse(absl::StrCat(name,
+                                 ", duplicated, links to a URL the "
+                                 "change adds or removes"));
+    }
+    const std::optional<ArticleRef> served = catalog.IndexOf(name);
+    if (!served) return refuse(absl::StrCat(name, " is not served"));
+    deleted.push_back(*served);
+    relinked.push_back(catalog.article(*served));
+  }
+  // The new and relinked articles' related links, resolved against the
+  // catalog after the change: to the one article that owns the URL, or to
+  // none.
+  absl::flat_hash_map<std::string, const Article*> emitted_by_name;
+  for (const std::vector<Article>* list : {&added, &relinked}) {
+    for (const Article& article : *list) {
+      emitted_by_name[article.name()] = &article;
     }
   }
-  // The new articles' related links, resolved against the catalog after the
-  // change: to the one article that owns the URL, or to none.
-  absl::flat_hash_map<std::string, const Article*> added_by_name;
-  for (const Article& article : added) added_by_name[article.name()] = &article;
-  for (Article& article : added) {
-    for (auto& link : *article.mutable_related()) {
-      link.clear_article();
-      const uint64_t url = Key(link.web_url());
-      const int64_t owners = owners_after(url);
-      if (owners == 0) continue;
-      if (owners > 1) return refuse("a related link's URL has several owners");
-      const std::string owner = ArticleNameForUrl(link.web_url());
-      bool owns = false;
-      if (const auto it = added_by_name.find(owner);
-          it != added_by_name.end()) {
-        owns = Owns(*it->second, link.web_url());
-      } else if (const std::optional<ArticleRef> served =
-                     catalog.IndexOf(owner);
-                 served && std::find(deleted.begin(), deleted.end(), *served) ==
-                               deleted.end()) {
-        owns = Owns(catalog.article(*served), link.web_url());
+  for (std::vector<Article>* list : {&added, &relinked}) {
+    for (Article& article : *list) {
+      for (auto& link : *article.mutable_related()) {
+        link.clear_article();
+        const uint64_t url = Key(link.web_url());
+        const int64_t owners = owners_after(url);
+        if (owners == 0) continue;
+        if (owners > 1) {
+          return refuse("a related link's URL has several owners");
+        }
+        const std::string owner = ArticleNameForUrl(link.web_url());
+        bool owns = false;
+        if (const auto it = emitted_by_name.find(owner);
+            it != emitted_by_name.end()) {
+          owns = Owns(*it->second, link.web_url());
+        } else if (const std::optional<ArticleRef> served =
+                       catalog.IndexOf(owner);
+                   served && std::find(deleted.begin(), deleted.end(),
+                                       *served) == deleted.end()) {
+          owns = Owns(catalog.article(*served), link.web_url());
+        }
+        if (!owns) return refuse("a related link's owner is not found by name");
+        link.set_article(owner);
       }
-      if (!owns) return refuse("a related link's owner is not found by name");
-      link.set_article(owner);
     }
   }
 
   // The delta segment, and the deletions.
   Applied applied;
   applied.articles_added = static_cast<int64_t>(added.size());
-  applied.articles_deleted = static_cast<int64_t>(deleted.size());
+  applied.articles_relinked = static_cast<int64_t>(relinked.size());
+  applied.articles_deleted =
+      static_cast<int64_t>(deleted.size() - relinked.size());
   std::vector<SegmentedCatalog::Segment> segments;
   for (uint32_t s = 0; s < catalog.segment_count(); ++s) {
     std::vector<uint32_t> indexes;
@@ -286,6 +321,8 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     content_hash.Remove(catalog.ArticleBytes(article, kFull));
   }
   std::vector<Article> delta_articles = added;
+  for (Article& article : relinked)
+    delta_articles.push_back(std::move(article));
   if (!delta_articles.empty()) {
     Catalog::BuildResult delta = Catalog::Build(std::move(delta_articles));
     content_hash.Add(delta.catalog->content_hash());
@@ -308,25 +345,28 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
       rejections_.push_back(update.seed.outcome.status());
     }
   }
-  const auto release = [](absl::flat_hash_map<uint64_t, uint32_t>* counts,
-                          uint64_t key) {
-    const auto it = counts->find(key);
-    if (it != counts->end() && --it->second == 0) counts->erase(it);
-  };
+  // (A relinked article owns and links to what it did.)
   for (const Article& article : removed) {
     for (const absl::string_view url : OwnUrls(article)) {
-      release(&url_owners_, Key(url));
+      const auto it = url_owners_.find(Key(url));
+      if (it != url_owners_.end() && --it->second == 0) url_owners_.erase(it);
     }
+    const uint64_t id = *NameId(article.name());
     for (const auto& link : article.related()) {
-      release(&referenced_, Key(link.web_url()));
+      const auto it = linkers_.find(Key(link.web_url()));
+      if (it == linkers_.end()) continue;
+      const auto one = std::find(it->second.begin(), it->second.end(), id);
+      if (one != it->second.end()) it->second.erase(one);
+      if (it->second.empty()) linkers_.erase(it);
     }
   }
   for (const Article& article : added) {
-    name_of_path_[Key(article.source_file())] = *NameId(article.name());
+    const uint64_t id = *NameId(article.name());
+    name_of_path_[Key(article.source_file())] = id;
     for (const absl::string_view url : OwnUrls(article))
       ++url_owners_[Key(url)];
     for (const auto& link : article.related()) {
-      ++referenced_[Key(link.web_url())];
+      linkers_[Key(link.web_url())].push_back(id);
     }
   }
   catalog_ = next;

@@ -2,10 +2,12 @@
 // O(change): the changed articles become a small delta segment and the
 // articles they replace or remove are deleted in their segments, so a
 // change costs what it changes, not a rebuild of every article. When the
-// change could alter other articles (duplicates by URL, related links that
-// point at a URL the change adds, removes or moves), it says so and the
-// reloader rebuilds from scratch instead; either way the catalog answers
-// what a build from scratch of the same folder answers.
+// change alters other articles' related links (it adds, removes or moves a
+// URL they link to), those articles are emitted again in the delta with
+// their links resolved anew. When it could alter them in ways a delta does
+// not follow (duplicates by name, a linked URL with several owners), it
+// says so and the reloader rebuilds from scratch instead; either way the
+// catalog answers what a build from scratch of the same folder answers.
 #ifndef NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
 #define NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
 
@@ -17,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "catalog/segmented_catalog.h"
 #include "loader/seed_loader.h"
@@ -63,6 +66,9 @@ class IncrementalCatalog {
     std::vector<absl::Status> rejections;
     int64_t articles_added = 0;    // new or replacing
     int64_t articles_deleted = 0;  // replaced or removed
+    // Unchanged articles emitted again because the article a related link
+    // of theirs resolves to changed (not counted above).
+    int64_t articles_relinked = 0;
     // Whether the deltas were merged into one, or the whole catalog merged.
     bool merged_deltas = false;
     bool merged_base = false;
@@ -95,8 +101,9 @@ class IncrementalCatalog {
   absl::flat_hash_set<uint64_t> duplicate_names_;
   // How many served articles have each URL as their own (original or web).
   absl::flat_hash_map<uint64_t, uint32_t> url_owners_;
-  // How many related links of the served articles point at each URL.
-  absl::flat_hash_map<uint64_t, uint32_t> referenced_;
+  // The articles (ids of their names, once per link) whose related links
+  // point at each URL.
+  absl::flat_hash_map<uint64_t, absl::InlinedVector<uint64_t, 1>> linkers_;
   absl::flat_hash_set<std::string> folders_;
   std::vector<absl::Status> rejections_;
 };

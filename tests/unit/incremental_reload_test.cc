@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "catalog/article_name.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_holder.h"
 #include "gen_seeds/corpus.h"
@@ -286,6 +287,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   ClientState client;
 
   int deltas = 0, refused = 0, merged_deltas = 0, merged_base = 0;
+  int relinked = 0;
   constexpr int kSteps = 250;
   for (int step = 2; step <= kSteps + 1; ++step) {
     const SeedChanges changes = folder.Step();
@@ -296,6 +298,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
     refused += report.delta_refused.empty() ? 0 : 1;
     merged_deltas += report.merged_deltas ? 1 : 0;
     merged_base += report.merged_base ? 1 : 0;
+    relinked += report.articles_relinked > 0 ? 1 : 0;
 
     const Truth want = FromScratch(temp.root());
     const Truth got = Served(report);
@@ -334,7 +337,9 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   EXPECT_GT(refused, 0);
   EXPECT_GT(merged_deltas, 0);
   EXPECT_GT(merged_base, 0);
+  EXPECT_GT(relinked, 0);
   RecordProperty("deltas", deltas);
+  RecordProperty("relinked", relinked);
   RecordProperty("refused", refused);
 }
 
@@ -408,6 +413,68 @@ TEST(IncrementalCatalogTest, RefusesUntilItHasLearnedALoad) {
   EXPECT_FALSE(incremental.valid());
   EXPECT_FALSE(incremental.Apply({}, &why).has_value());
   EXPECT_EQ(why, "no catalog to change");
+}
+
+// A seed whose article is at `url` and, when `links_to` is given, has a
+// related link to it.
+std::string LinkingSeed(const std::string& url, int day,
+                        const std::string& links_to = "") {
+  std::string seed =
+      absl::StrCat("---\ntitle: \"At ", url, "\"\npublishedDateTime: 2024-01-0",
+                   day, "T00:00:00Z\noriginalUrl: \"", url, "\"\n");
+  if (!links_to.empty()) {
+    absl::StrAppend(&seed, "related:\n  - title: \"Linked\"\n    webUrl: \"",
+                    links_to, "\"\n");
+  }
+  return seed + "---\n";
+}
+
+// The related link of the one article of `catalog` that has one.
+std::string ResolvedLink(const SegmentedCatalog& catalog) {
+  for (const ArticleRef ref : catalog.InOrder()) {
+    const v1::Article article = catalog.article(ref);
+    if (article.related_size() > 0) return article.related(0).article();
+  }
+  return "(no link)";
+}
+
+TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
+  const std::string a = "https://a.example/story";
+  const std::string b = "https://b.example/story";
+  TempFolder temp;
+  temp.Write("a.txt", LinkingSeed(a, 1, b));
+  temp.Write("other.txt", LinkingSeed("https://c.example/x", 2));
+  CatalogReloaderOptions options;
+  options.seeds = temp.root();
+  Loads loads;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  ASSERT_TRUE(loads.Await(1).status.ok());
+  EXPECT_EQ(ResolvedLink(*loads.Await(1).catalog), "");
+
+  // The article a links to arrives: a's link resolves to it now.
+  temp.Write("b.txt", LinkingSeed(b, 3));
+  SeedChanges added;
+  added.paths = {"b.txt"};
+  reloader.RequestReload("test", added);
+  const LoadReport arrived = loads.Await(2);
+  ASSERT_TRUE(arrived.status.ok()) << arrived.status;
+  EXPECT_TRUE(arrived.delta) << arrived.delta_refused;
+  EXPECT_EQ(arrived.articles_added, 1);
+  EXPECT_EQ(arrived.articles_relinked, 1);
+  EXPECT_EQ(ResolvedLink(*arrived.catalog), ArticleNameForUrl(b));
+  EXPECT_EQ(arrived.catalog->version(), FromScratch(temp.root()).version);
+
+  // It goes again: a's link resolves to nothing.
+  fs::remove(temp.path() / "b.txt");
+  reloader.RequestReload("test", added);
+  const LoadReport gone = loads.Await(3);
+  ASSERT_TRUE(gone.status.ok()) << gone.status;
+  EXPECT_TRUE(gone.delta) << gone.delta_refused;
+  EXPECT_EQ(gone.articles_deleted, 1);
+  EXPECT_EQ(gone.articles_relinked, 1);
+  EXPECT_EQ(ResolvedLink(*gone.catalog), "");
+  EXPECT_EQ(gone.catalog->version(), FromScratch(temp.root()).version);
 }
 
 }  // namespace
