@@ -54,7 +54,7 @@ ABSL_FLAG(bool, watch_seeds, true,
           "(inotify; SIGHUP reloads too).");
 ABSL_FLAG(absl::Duration, reload_quiet_period, absl::Milliseconds(200),
           "A change to the seeds folder is reloaded once the folder has been "
-          "quiet this long, and at the latest four times this long after "
+          "quiet this long, and at the latest three times this long after "
           "the first change (a folder written to without pause is reloaded "
           "in batches).");
 ABSL_FLAG(std::string, snapshot, "",

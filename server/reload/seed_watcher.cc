@@ -208,7 +208,7 @@ void SeedWatcher::Run() {
   // When the batch is reported: once quiet, or at its deadline.
   const absl::Duration max_delay =
       options_.max_batch_delay == absl::ZeroDuration()
-          ? 4 * options_.quiet_period
+          ? 3 * options_.quiet_period
           : std::max(options_.max_batch_delay, options_.quiet_period);
   const auto due = [&] {
     return std::min(quiet_until, first_seen + max_delay);

@@ -24,7 +24,7 @@ struct SeedWatcherOptions {
   // most of how long a new seed takes to be served.
   absl::Duration quiet_period = absl::Milliseconds(200);
   // ... but no later than this after the batch's first change (at least the
-  // quiet period; zero means four quiet periods), so that a folder written
+  // quiet period; zero means three quiet periods), so that a folder written
   // to without pause (a steady feed) is still reported that often.
   absl::Duration max_batch_delay = absl::ZeroDuration();
   // A report naming more distinct paths than this is made a full one: it

@@ -256,7 +256,7 @@ TEST(SeedWatcherTest, ABurstIsOneReportNamingEveryFile) {
 
 TEST(SeedWatcherTest, AFolderWrittenWithoutPauseIsReportedInBatches) {
   // A file every 20 ms for 1.5 s, with a quiet period of 100 ms that is
-  // never reached: a batch at the latest 400 ms (four quiet periods) after
+  // never reached: a batch at the latest 300 ms (three quiet periods) after
   // its first change.
   TempFolder folder;
   Reports reports;
