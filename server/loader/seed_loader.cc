@@ -11,8 +11,10 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -46,6 +48,28 @@ Stamp StampOf(const struct stat& info) {
   return {static_cast<int64_t>(info.st_size), nanos(info.st_mtim),
           nanos(info.st_ctim), static_cast<uint64_t>(info.st_dev),
           static_cast<uint64_t>(info.st_ino)};
+}
+
+// The stamp as ListedSeedFile::stamp has it.
+uint64_t StampKey(const Stamp& stamp) {
+  const uint64_t key =
+      absl::Hash<std::tuple<int64_t, int64_t, int64_t, uint64_t, uint64_t>>{}(
+          std::make_tuple(stamp.size, stamp.mtime_ns, stamp.ctime_ns,
+                          stamp.device, stamp.inode));
+  return key == 0 ? 1 : key;
+}
+
+// Whether a file with `stamp` may change again without its stamp showing
+// it, read at `racy_after_ns` + kRacyWindow.
+bool Racy(const Stamp& stamp, int64_t racy_after_ns) {
+  return stamp.mtime_ns >= racy_after_ns || stamp.ctime_ns >= racy_after_ns;
+}
+
+// The content as ListedSeedFile::content has it.
+uint64_t ContentKey(const Sha256Digest& sha256) {
+  uint64_t key = 0;
+  for (int i = 0; i < 8; ++i) key = key << 8 | sha256[i];
+  return key == 0 ? 1 : key;
 }
 
 struct SeedFile {
@@ -238,6 +262,7 @@ bool SameLimits(const SeedLimits& a, const SeedLimits& b) {
 
 NamedSeed LoadNamedSeed(const std::string& root, const std::string& relative,
                         const LoaderOptions& options) {
+  const int64_t racy_after_ns = absl::ToUnixNanos(absl::Now() - kRacyWindow);
   NamedSeed seed;
   const std::string path = absl::StrCat(root, "/", relative);
   struct stat info;
@@ -263,6 +288,8 @@ NamedSeed LoadNamedSeed(const std::string& root, const std::string& relative,
     seed.outcome = std::move(read);
     return seed;
   }
+  if (!Racy(read_stamp, racy_after_ns)) seed.stamp = StampKey(read_stamp);
+  seed.content = ContentKey(Sha256Of(content));
   seed.outcome = ParseSeed(content, relative, options.seed_limits);
   return seed;
 }
@@ -306,6 +333,52 @@ bool SeedCache::CanLoadChanges(const std::string& root, uint64_t device,
   return complete_ && root_ == root && root_device_ == device &&
          root_inode_ == inode && max_file_bytes_ == options.max_file_bytes &&
          SameLimits(seed_limits_, options.seed_limits);
+}
+
+void SeedCache::ForEachListed(
+    const std::function<void(const ListedSeedFile&)>& visit) const {
+  ListedSeedFile file;
+  for (const Listed& listed : listing_) {
+    file.relative = listed.relative;
+    file.stamp = 0;
+    file.content = 0;
+    const auto it =
+        listed.rejection.ok() ? entries_.find(listed.relative) : entries_.end();
+    if (it != entries_.end()) {
+      const Entry& entry = it->second;
+      if (!entry.racy) {
+        file.stamp = StampKey({entry.size, entry.mtime_ns, entry.ctime_ns,
+                               entry.device, entry.inode});
+      }
+      if (entry.sha256 != Sha256Digest{}) {
+        file.content = ContentKey(entry.sha256);
+      }
+    }
+    visit(file);
+  }
+}
+
+absl::StatusOr<SeedListing> ListSeedFiles(const std::string& root) {
+  struct stat info;
+  if (::stat(root.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("seeds folder \"", root, "\" is not a folder"));
+  }
+  Walk walk;
+  WalkFolder(root, info, "", &walk);
+  SeedListing listing;
+  listing.complete = !walk.folder_unreadable;
+  listing.files.reserve(walk.listed.size());
+  for (size_t i = 0; i < walk.listed.size(); ++i) {
+    Listed& listed = walk.listed[i];
+    listing.files.push_back(
+        {std::move(listed.relative),
+         listed.rejection.ok() ? StampKey(walk.stamps[i]) : 0});
+  }
+  for (SeedFolder& folder : walk.folders) {
+    listing.folders.insert(std::move(folder.relative));
+  }
+  return listing;
 }
 
 std::vector<SeedFolder> ListSeedFolders(const std::string& root) {

@@ -83,6 +83,29 @@ struct SeedFolder {
 // `root` is not a folder.
 std::vector<SeedFolder> ListSeedFolders(const std::string& root);
 
+// A name a walk of the seeds folder lists, as ListSeedFiles gives it.
+struct ListedSeedFile {
+  std::string relative;  // '/' separators, as in Article.source_file
+  // A regular file's stamp: its size, times, device and inode hashed into
+  // one number, never 0 (equal stamps: the file did not change in between,
+  // see NamedSeed::stamp). 0 for a name the walk rejects (it cannot be
+  // stat'ed or is not a regular file): load it to know why.
+  uint64_t stamp = 0;
+  // The first 8 bytes of the content's SHA-256 (NamedSeed::content), when a
+  // load read it; 0 otherwise (a walk reads nothing).
+  uint64_t content = 0;
+};
+struct SeedListing {
+  std::vector<ListedSeedFile> files;  // in walk order
+  // The folders walked, relative to the root ("" for the root itself).
+  absl::flat_hash_set<std::string> folders;
+  // Every folder could be read.
+  bool complete = true;
+};
+// Walks `root` as LoadSeedFolder does, stat'ing every name and reading no
+// file. Fails only when `root` is not a folder.
+absl::StatusOr<SeedListing> ListSeedFiles(const std::string& root);
+
 // Reads every regular file below `root`, recursively and following symbolic
 // links (each folder is visited once, so link loops end). Names that start
 // with "." are skipped, which also skips the `..data` folders of Kubernetes
@@ -102,6 +125,12 @@ struct NamedSeed {
   // message starting with the path, as LoadSeedFolder's rejections do).
   absl::StatusOr<newsmeta::v1::Article> outcome =
       absl::UnknownError("not loaded");
+  // The stamp of the file read (ListedSeedFile::stamp), or 0 when nothing
+  // was read or it was modified so shortly before (2 s) that another write
+  // within the same timestamp tick could leave the stamp as it is.
+  uint64_t stamp = 0;
+  // The first 8 bytes of the SHA-256 of the bytes read; 0 when none were.
+  uint64_t content = 0;
 };
 // Loads `relative` (a path below `root`, '/' separators, as in
 // Article.source_file).
@@ -149,6 +178,12 @@ class SeedCache {
     size_t Total() const { return entries + names + listing + folders; }
   };
   MemoryUsage memory_usage() const;
+
+  // Calls `visit` with every name the last load listed, its stamp as that
+  // load read it (0 for a name it rejected unread, did not keep, or read
+  // within 2 s of its last modification) and its content, when read.
+  void ForEachListed(
+      const std::function<void(const ListedSeedFile&)>& visit) const;
 
   // A name the last load listed: a regular file (`rejection` OK), or one
   // it rejected before reading (it cannot be stat'ed, is not a regular file,

@@ -107,7 +107,11 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   }
 
   report.source = "seeds";
-  if (!report.changes.full && LoadDelta(&report)) {
+  if (!report.changes.full && LoadDelta(report.changes.paths, &report)) {
+    Finish(std::move(report), start);
+    return;
+  }
+  if (report.changes.full && generation > 1 && LoadWalkedDelta(&report)) {
     Finish(std::move(report), start);
     return;
   }
@@ -128,8 +132,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     report.files_parsed = loaded->files_parsed;
     report.files_reused = loaded->files_reused;
     if (!options_.strict) {
-      incremental_.Learn(loaded->articles, loaded->rejections,
-                         cache_->folders());
+      incremental_.Learn(loaded->articles, loaded->rejections, *cache_);
     }
     Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
     cache_->Attach(built.catalog);
@@ -151,16 +154,31 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   Finish(std::move(report), start);
 }
 
-bool CatalogReloader::LoadDelta(LoadReport* report) {
+bool CatalogReloader::CanLoadDelta() const {
   // --strict refuses a catalog with any rejection, keeping the previous one:
   // then the files on disk are not what the state knows, so every load is a
   // whole one.
-  if (options_.strict || !incremental_.valid() || published_ == nullptr) {
-    return false;
-  }
+  return !options_.strict && incremental_.valid() && published_ != nullptr;
+}
+
+bool CatalogReloader::LoadWalkedDelta(LoadReport* report) {
+  if (!CanLoadDelta()) return false;
+  absl::StatusOr<SeedListing> listing = ListSeedFiles(options_.seeds);
+  if (!listing.ok() || cancel_) return false;
+  std::optional<std::vector<std::string>> changed =
+      incremental_.ChangedFiles(*listing, &report->delta_refused);
+  if (!changed || !LoadDelta(*changed, report)) return false;
+  report->walked = true;
+  report->files_checked = static_cast<int64_t>(listing->files.size());
+  return true;
+}
+
+bool CatalogReloader::LoadDelta(const std::vector<std::string>& paths,
+                                LoadReport* report) {
+  if (!CanLoadDelta()) return false;
   std::vector<SeedFileUpdate> updates;
-  updates.reserve(report->changes.paths.size());
-  for (const std::string& path : report->changes.paths) {
+  updates.reserve(paths.size());
+  for (const std::string& path : paths) {
     if (cancel_) return false;
     updates.push_back(
         {path, LoadNamedSeed(options_.seeds, path, options_.loader)});

@@ -124,9 +124,14 @@ class CatalogReloader {
  private:
   void Run();
   void LoadOnce(int64_t generation, std::string reason, SeedChanges changes);
-  // Applies the named changes of `report` as a delta; false when they need
-  // a whole load.
-  bool LoadDelta(LoadReport* report);
+  // Whether the state allows a delta at all.
+  bool CanLoadDelta() const;
+  // Applies the changes of the files at `paths` as a delta; false when they
+  // need a whole load.
+  bool LoadDelta(const std::vector<std::string>& paths, LoadReport* report);
+  // Walks the folder and applies what changed since the state (new, gone
+  // and restamped files) as a delta; false when that needs a whole load.
+  bool LoadWalkedDelta(LoadReport* report);
   // Publishes the catalog of an OK report, then reports.
   void Finish(LoadReport report, absl::Time start);
 

@@ -80,13 +80,15 @@ void IncrementalCatalog::Invalidate() {
   url_owners_.clear();
   linkers_.clear();
   folders_.clear();
+  stamps_.clear();
+  racy_contents_.clear();
+  unserved_paths_.clear();
   rejections_.clear();
 }
 
-void IncrementalCatalog::Learn(
-    const std::vector<Article>& articles,
-    const std::vector<absl::Status>& rejections,
-    const absl::flat_hash_set<std::string>& folders) {
+void IncrementalCatalog::Learn(const std::vector<Article>& articles,
+                               const std::vector<absl::Status>& rejections,
+                               const SeedCache& files) {
   Invalidate();
   absl::flat_hash_map<uint64_t, int> claims;  // by name
   for (const Article& article : articles) ++claims[Key(article.name())];
@@ -118,7 +120,17 @@ void IncrementalCatalog::Learn(
       folders_readable = false;
     }
   }
-  folders_ = folders;
+  folders_ = files.folders();
+  files.ForEachListed([this](const ListedSeedFile& file) {
+    const uint64_t path = Key(file.relative);
+    stamps_[path] = file.stamp;
+    if (file.stamp == 0 && file.content != 0) {
+      racy_contents_[path] = file.content;
+    }
+    if (!name_of_path_.contains(path) && !duplicate_paths_.contains(path)) {
+      unserved_paths_[path] = file.relative;
+    }
+  });
   // Names of another form cannot be kept as ids; an unreadable folder
   // needs a walk to be seen again.
   if (!canonical || !folders_readable) Invalidate();
@@ -152,6 +164,7 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   for (const SeedFileUpdate& update : updates) {
     const uint64_t path = Key(update.path);
     if (!paths.insert(path).second) continue;  // named twice
+    if (Unchanged(update)) continue;
     if (update.seed.folder)
       return refuse(absl::StrCat(update.path, " is a folder"));
     if (!folders_.contains(FolderOf(update.path)) ||
@@ -334,6 +347,10 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
 
   // What the next change starts from.
   for (const SeedFileUpdate& update : updates) {
+    if (Unchanged(update)) {
+      stamps_[Key(update.path)] = update.seed.stamp;
+      continue;
+    }
     name_of_path_.erase(Key(update.path));
     rejections_.erase(std::remove_if(rejections_.begin(), rejections_.end(),
                                      [&update](const absl::Status& rejection) {
@@ -343,6 +360,22 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
                       rejections_.end());
     if (!update.seed.gone && !update.seed.outcome.ok()) {
       rejections_.push_back(update.seed.outcome.status());
+    }
+    const uint64_t path = Key(update.path);
+    racy_contents_.erase(path);
+    if (update.seed.gone) {
+      stamps_.erase(path);
+      unserved_paths_.erase(path);
+      continue;
+    }
+    stamps_[path] = update.seed.stamp;
+    if (update.seed.stamp == 0 && update.seed.content != 0) {
+      racy_contents_[path] = update.seed.content;
+    }
+    if (update.seed.outcome.ok()) {
+      unserved_paths_.erase(path);
+    } else {
+      unserved_paths_[path] = update.path;
     }
   }
   // (A relinked article owns and links to what it did.)
@@ -373,6 +406,60 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   applied.catalog = std::move(next);
   applied.rejections = rejections_;
   return applied;
+}
+
+bool IncrementalCatalog::Unchanged(const SeedFileUpdate& update) const {
+  if (update.seed.gone || update.seed.folder || update.seed.content == 0) {
+    return false;
+  }
+  const auto it = racy_contents_.find(Key(update.path));
+  return it != racy_contents_.end() && it->second == update.seed.content;
+}
+
+std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
+    const SeedListing& listing, std::string* why) const {
+  if (catalog_ == nullptr) {
+    *why = "no catalog to change";
+    return std::nullopt;
+  }
+  if (!listing.complete) {
+    *why = "a folder cannot be read";
+    return std::nullopt;
+  }
+  if (listing.folders != folders_) {
+    *why = "the folders changed";
+    return std::nullopt;
+  }
+  std::vector<std::string> changed;
+  absl::flat_hash_set<uint64_t> listed;
+  listed.reserve(listing.files.size());
+  for (const ListedSeedFile& file : listing.files) {
+    const uint64_t path = Key(file.relative);
+    listed.insert(path);
+    const auto it = stamps_.find(path);
+    if (file.stamp == 0 || it == stamps_.end() || it->second != file.stamp) {
+      changed.push_back(file.relative);
+    }
+  }
+  for (const auto& [path, stamp] : stamps_) {
+    if (listed.contains(path)) continue;
+    // Gone: its path, from its article or as kept.
+    if (const auto it = unserved_paths_.find(path);
+        it != unserved_paths_.end()) {
+      changed.push_back(it->second);
+      continue;
+    }
+    const auto it = name_of_path_.find(path);
+    const std::optional<ArticleRef> served =
+        it == name_of_path_.end() ? std::nullopt
+                                  : catalog_->IndexOf(NameOf(it->second));
+    if (!served) {
+      *why = "a removed file's path is not known";
+      return std::nullopt;
+    }
+    changed.push_back(catalog_->article(*served).source_file());
+  }
+  return changed;
 }
 
 std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(

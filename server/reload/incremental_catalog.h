@@ -48,12 +48,13 @@ class IncrementalCatalog {
       : options_(options) {}
 
   // Learns a load from scratch: `articles` are the loaded articles (before
-  // Catalog::Build), `rejections` every file the load left out, `folders`
-  // the folders it walked (SeedCache::folders). Call Attach next with the
-  // catalog built from them and every rejection (the loader's and Build's).
+  // Catalog::Build), `rejections` every file the load left out, `files` the
+  // loader's cache that load filled (the folders walked, each file's
+  // stamp). Call Attach next with the catalog built from them and every
+  // rejection (the loader's and Build's).
   void Learn(const std::vector<newsmeta::v1::Article>& articles,
              const std::vector<absl::Status>& rejections,
-             const absl::flat_hash_set<std::string>& folders);
+             const SeedCache& files);
   void Attach(std::shared_ptr<const SegmentedCatalog> catalog,
               const std::vector<absl::Status>& rejections);
   // Forgets everything: Apply refuses until Learn and Attach.
@@ -79,10 +80,22 @@ class IncrementalCatalog {
   std::optional<Applied> Apply(const std::vector<SeedFileUpdate>& updates,
                                std::string* why);
 
+  // The files a walk of the folder (`listing`) found changed since the
+  // state: new, gone, or with another stamp (or one the state does not
+  // trust), each to give to Apply; nullopt when the walk's changes cannot be
+  // applied (the folders differ, a folder cannot be read, a gone file's path
+  // is not known), `why` then saying why.
+  std::optional<std::vector<std::string>> ChangedFiles(
+      const SeedListing& listing, std::string* why) const;
+
  private:
   // The keys the state is held by (64-bit hashes; where a collision could
   // give a wrong answer, the article found is checked).
   static uint64_t Key(absl::string_view text);
+
+  // Whether `update` is a file read before whose content is the same (one
+  // read so soon after it was written that its stamp is not trusted).
+  bool Unchanged(const SeedFileUpdate& update) const;
 
   // Merges deltas (and the base, when due) of `segments`.
   std::shared_ptr<const SegmentedCatalog> MergeIfDue(
@@ -105,6 +118,15 @@ class IncrementalCatalog {
   // point at each URL.
   absl::flat_hash_map<uint64_t, absl::InlinedVector<uint64_t, 1>> linkers_;
   absl::flat_hash_set<std::string> folders_;
+  // Each listed file's stamp (ListedSeedFile::stamp), by path.
+  absl::flat_hash_map<uint64_t, uint64_t> stamps_;
+  // The content (ListedSeedFile::content) of the files whose stamp is 0 but
+  // were read: a walk names them again, and one whose content is the same
+  // is no change.
+  absl::flat_hash_map<uint64_t, uint64_t> racy_contents_;
+  // The paths of the listed files that give no served article and no
+  // duplicated name (rejected ones), so a walk can name them when they go.
+  absl::flat_hash_map<uint64_t, std::string> unserved_paths_;
   std::vector<absl::Status> rejections_;
 };
 

@@ -154,7 +154,8 @@ class Folder {
   }
 
   // One random change, as the watcher would report it: the paths it
-  // touched, or a full change when it made a folder.
+  // touched, or a full change when it made a folder or, now and then, as
+  // SIGHUP or an inotify overflow would.
   SeedChanges Step() {
     bool folder_made = false;
     SeedChanges changes;
@@ -162,8 +163,8 @@ class Folder {
     std::sort(changes.paths.begin(), changes.paths.end());
     changes.paths.erase(std::unique(changes.paths.begin(), changes.paths.end()),
                         changes.paths.end());
-    changes.full = folder_made;
-    if (folder_made) changes.paths.clear();
+    changes.full = folder_made || random_() % 10 == 0;
+    if (changes.full) changes.paths.clear();
     return changes;
   }
 
@@ -287,7 +288,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   ClientState client;
 
   int deltas = 0, refused = 0, merged_deltas = 0, merged_base = 0;
-  int relinked = 0;
+  int relinked = 0, walked_deltas = 0;
   constexpr int kSteps = 250;
   for (int step = 2; step <= kSteps + 1; ++step) {
     const SeedChanges changes = folder.Step();
@@ -299,6 +300,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
     merged_deltas += report.merged_deltas ? 1 : 0;
     merged_base += report.merged_base ? 1 : 0;
     relinked += report.articles_relinked > 0 ? 1 : 0;
+    walked_deltas += report.walked && report.delta ? 1 : 0;
 
     const Truth want = FromScratch(temp.root());
     const Truth got = Served(report);
@@ -338,7 +340,9 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   EXPECT_GT(merged_deltas, 0);
   EXPECT_GT(merged_base, 0);
   EXPECT_GT(relinked, 0);
+  EXPECT_GT(walked_deltas, 0);
   RecordProperty("deltas", deltas);
+  RecordProperty("walked_deltas", walked_deltas);
   RecordProperty("relinked", relinked);
   RecordProperty("refused", refused);
 }
