@@ -15,7 +15,8 @@
 #    $INGEST_QUIET_PERIOD) and measures: cold start and its peak RSS; one
 #    seed renamed into a subfolder at a time until GetArticle finds it
 #    ($INGEST_RENAMES times: latency, server CPU less an idle baseline, peak
-#    RSS); a SIGHUP full reload; then a steady feed ($INGEST_FEED_RATE
+#    RSS); a SIGHUP with nothing changed (a walk applied as a delta) and a
+#    rebuild of the whole catalog; then a steady feed ($INGEST_FEED_RATE
 #    renames a second for $INGEST_FEED_SECONDS) while query clients call.
 # 3. rows.py writes OUT_DIR/ingest.json (format: bench/report.py); the raw
 #    figures stay in OUT_DIR/ingest-raw.json, the server's log in
@@ -24,9 +25,8 @@
 # always stopped.
 #
 # Time: with 1,000,000 articles about 9 minutes once the corpus exists
-# (cold load ~1.8 min, renames ~2 min, SIGHUP reload ~1.8 min, feed 1.3 min
-# and the one or two whole reloads after it ~1.5-3 min; peak RSS 14 GiB, in
-# those reloads); making the corpus (3.4 GB, kept) and the pool the first
+# (cold load ~1.8 min, renames ~2 min, SIGHUP and rebuild ~2 min, feed
+# 1.3 min; peak RSS in the cold load and the rebuild); making the corpus (3.4 GB, kept) and the pool the first
 # time adds ~3.5 minutes. 200,000 articles: about 3.5 minutes.
 #
 # Environment: INGEST_ARTICLES (default 1000000), INGEST_RENAMES (60 polled,
@@ -108,7 +108,8 @@ fi
 scratch=$(mktemp -d "$data/scratch.XXXXXX")
 manifest=$out/ingest-renamed.txt
 cleanup() {
-  # The renamed seeds leave the corpus as it was generated.
+  # The renamed seeds (and the copy that forces a rebuild) leave the corpus
+  # as it was generated.
   if [[ -f $manifest ]]; then
     while read -r path; do rm -f -- "$path"; done <"$manifest"
   fi

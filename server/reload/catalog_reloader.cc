@@ -167,14 +167,17 @@ bool CatalogReloader::LoadWalkedDelta(LoadReport* report) {
   if (!listing.ok() || cancel_) return false;
   std::optional<std::vector<std::string>> changed =
       incremental_.ChangedFiles(*listing, &report->delta_refused);
-  if (!changed || !LoadDelta(*changed, report)) return false;
+  if (!changed || !LoadDelta(*changed, report, &listing->folders)) {
+    return false;
+  }
   report->walked = true;
   report->files_checked = static_cast<int64_t>(listing->files.size());
   return true;
 }
 
-bool CatalogReloader::LoadDelta(const std::vector<std::string>& paths,
-                                LoadReport* report) {
+bool CatalogReloader::LoadDelta(
+    const std::vector<std::string>& paths, LoadReport* report,
+    const absl::flat_hash_set<std::string>* walked_folders) {
   if (!CanLoadDelta()) return false;
   std::vector<SeedFileUpdate> updates;
   updates.reserve(paths.size());
@@ -185,7 +188,7 @@ bool CatalogReloader::LoadDelta(const std::vector<std::string>& paths,
   }
   std::string why;
   std::optional<IncrementalCatalog::Applied> applied =
-      incremental_.Apply(updates, &why);
+      incremental_.Apply(updates, &why, walked_folders);
   if (!applied) {
     report->delta_refused = why;
     return false;

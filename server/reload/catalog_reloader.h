@@ -128,7 +128,10 @@ class CatalogReloader {
   bool CanLoadDelta() const;
   // Applies the changes of the files at `paths` as a delta; false when they
   // need a whole load.
-  bool LoadDelta(const std::vector<std::string>& paths, LoadReport* report);
+  // `walked_folders`: as IncrementalCatalog::Apply has them.
+  bool LoadDelta(
+      const std::vector<std::string>& paths, LoadReport* report,
+      const absl::flat_hash_set<std::string>* walked_folders = nullptr);
   // Walks the folder and applies what changed since the state (new, gone
   // and restamped files) as a delta; false when that needs a whole load.
   bool LoadWalkedDelta(LoadReport* report);

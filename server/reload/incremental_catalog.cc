@@ -146,7 +146,8 @@ void IncrementalCatalog::Attach(std::shared_ptr<const SegmentedCatalog> catalog,
 }
 
 std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
-    const std::vector<SeedFileUpdate>& updates, std::string* why) {
+    const std::vector<SeedFileUpdate>& updates, std::string* why,
+    const absl::flat_hash_set<std::string>* walked_folders) {
   const auto refuse = [&](std::string reason) -> std::optional<Applied> {
     *why = std::move(reason);
     Invalidate();
@@ -167,8 +168,13 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     if (Unchanged(update)) continue;
     if (update.seed.folder)
       return refuse(absl::StrCat(update.path, " is a folder"));
-    if (!folders_.contains(FolderOf(update.path)) ||
-        absl::StartsWith(update.path, ".") ||
+    const absl::string_view folder = FolderOf(update.path);
+    const bool walked =
+        walked_folders == nullptr
+            ? folders_.contains(folder)
+            : walked_folders->contains(folder) ||
+                  (update.seed.gone && folders_.contains(folder));
+    if (!walked || absl::StartsWith(update.path, ".") ||
         absl::StrContains(update.path, "/.")) {
       return refuse(absl::StrCat(update.path, " is not in a folder walked"));
     }
@@ -402,6 +408,7 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
       linkers_[Key(link.web_url())].push_back(id);
     }
   }
+  if (walked_folders != nullptr) folders_ = *walked_folders;
   catalog_ = next;
   applied.catalog = std::move(next);
   applied.rejections = rejections_;
@@ -424,10 +431,6 @@ std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
   }
   if (!listing.complete) {
     *why = "a folder cannot be read";
-    return std::nullopt;
-  }
-  if (listing.folders != folders_) {
-    *why = "the folders changed";
     return std::nullopt;
   }
   std::vector<std::string> changed;

@@ -76,15 +76,20 @@ class IncrementalCatalog {
   };
   // The catalog with `updates` applied, or nullopt (and the state is
   // invalid) when only a rebuild from scratch gives the right answer;
-  // `why` then says why.
-  std::optional<Applied> Apply(const std::vector<SeedFileUpdate>& updates,
-                               std::string* why);
+  // `why` then says why. `walked_folders`, when the updates are what a walk
+  // found changed (ChangedFiles), are the folders it walked: they replace
+  // the folders known (a file in a folder made since is new, one in a
+  // folder removed is gone).
+  std::optional<Applied> Apply(
+      const std::vector<SeedFileUpdate>& updates, std::string* why,
+      const absl::flat_hash_set<std::string>* walked_folders = nullptr);
 
   // The files a walk of the folder (`listing`) found changed since the
-  // state: new, gone, or with another stamp (or one the state does not
-  // trust), each to give to Apply; nullopt when the walk's changes cannot be
-  // applied (the folders differ, a folder cannot be read, a gone file's path
-  // is not known), `why` then saying why.
+  // state: new (in folders made since too), gone, or with another stamp (or
+  // one the state does not trust), each to give to Apply with the walk's
+  // folders; nullopt when the walk's changes cannot be applied (a folder
+  // cannot be read, a gone file's path is not known), `why` then saying
+  // why.
   std::optional<std::vector<std::string>> ChangedFiles(
       const SeedListing& listing, std::string* why) const;
 
