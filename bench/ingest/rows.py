@@ -123,7 +123,9 @@ def main(raw_path, out_path):
         {'name': 'cold start, peak RSS (VmHWM)',
          'value': round(raw['cold_peak_rss_kib'] * mib), 'unit': 'MiB',
          'vs': 'steady VmRSS', 'vs_value': round(raw['steady_rss_kib'] * mib),
-         'met': None},
+         'ratio': round(raw['cold_peak_rss_kib'] / raw['steady_rss_kib'], 2),
+         'ratio_meaning': '× steady', 'target': '≤ 2× steady',
+         'met': raw['cold_peak_rss_kib'] <= 2 * raw['steady_rss_kib']},
     ]
     for what, reload in (('SIGHUP', sighup), ('full rebuild', rebuild)):
         if not reload:
@@ -150,7 +152,8 @@ def main(raw_path, out_path):
             {'name': f'feed: {feed["rate"]:.0f} new files/s for '
                      f'{feed["seconds"]:.0f} s, served within 1 s of the '
                      'rename',
-             'value': round(100 * within, 1), 'unit': '%',
+             'value': f'{100 * within:.2f} % ({feed["within_1s"]:,} of '
+                      f'{feed["files"]:,})', 'unit': '',
              'target': '100 %', 'met': feed['within_1s'] == feed['files']},
             {'name': f'feed: rename until served (WatchArticles ADDED; '
                      f'{feed["served"]:,} seen), p50 / p99 / max',

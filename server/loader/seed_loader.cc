@@ -299,6 +299,8 @@ SeedCache::~SeedCache() = default;
 
 void SeedCache::Clear() {
   entries_.clear();
+  paths_.reset();
+  path_bytes_ = 0;
   names_.reset();
   catalog_.reset();
   root_.clear();
@@ -311,15 +313,9 @@ SeedCache::MemoryUsage SeedCache::memory_usage() const {
   MemoryUsage usage;
   usage.entries = HashTableBytes(entries_);
   size_t name_bytes = 0;
-  for (const auto& [path, entry] : entries_) {
-    usage.entries += StringHeapBytes(path);
-    name_bytes += entry.name.size();
-  }
+  for (const auto& [path, entry] : entries_) name_bytes += entry.name.size();
   usage.names = HeapBytes(name_bytes);
-  usage.listing = VectorHeapBytes(listing_);
-  for (const Listed& listed : listing_) {
-    usage.listing += StringHeapBytes(listed.relative);
-  }
+  usage.listing = VectorHeapBytes(listing_) + HeapBytes(path_bytes_);
   usage.folders = HashTableBytes(folders_);
   for (const std::string& folder : folders_) {
     usage.folders += StringHeapBytes(folder);
@@ -338,8 +334,8 @@ bool SeedCache::CanLoadChanges(const std::string& root, uint64_t device,
 void SeedCache::ForEachListed(
     const std::function<void(const ListedSeedFile&)>& visit) const {
   ListedSeedFile file;
-  for (const Listed& listed : listing_) {
-    file.relative = listed.relative;
+  for (const CachedListed& listed : listing_) {
+    file.relative = std::string(listed.relative);
     file.stamp = 0;
     file.content = 0;
     const auto it =
@@ -465,7 +461,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
       }
       check.insert(path);
     }
-    for (const Listed& listed : cache->listing_) {
+    for (const SeedCache::CachedListed& listed : cache->listing_) {
       if (listed.rejection.ok()) {
         const auto it = cache->entries_.find(listed.relative);
         if (it != cache->entries_.end() && !it->second.racy &&
@@ -473,7 +469,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
           continue;
         }
       }
-      check.insert(listed.relative);
+      check.insert(std::string(listed.relative));
     }
     std::vector<std::string> sorted(check.begin(), check.end());
     std::sort(sorted.begin(), sorted.end(), WalkOrderLess);
@@ -516,7 +512,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
       }
       // Unchanged and settled: as that load saw it.
       const SeedCache::Entry& entry = cache->entries_.at(old->relative);
-      walk->listed.push_back(*old);
+      walk->listed.push_back({std::string(old->relative), old->rejection});
       walk->stamps.push_back({entry.size, entry.mtime_ns, entry.ctime_ns,
                               entry.device, entry.inode});
       ++old;
@@ -558,6 +554,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
   }
   const size_t count = files.size();
   std::vector<absl::StatusOr<Article>> outcomes(count);
+  std::vector<SerializedArticle> serialized(options.serialize ? count : 0);
   std::vector<SeedCache::Entry> entries(cache != nullptr ? count : 0);
   std::atomic<int64_t> files_read{0}, files_parsed{0}, files_reused{0};
 
@@ -655,6 +652,10 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     for (size_t i = next++; i < count; i = next++) {
       if (options.cancel != nullptr && options.cancel->load()) return;
       load_file(i, &content);
+      if (options.serialize && outcomes[i].ok()) {
+        serialized[i] = SerializeArticle(*outcomes[i]);
+        outcomes[i] = Article();  // its memory, for the next file's parse
+      }
     }
   };
   const int threads =
@@ -671,36 +672,59 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
     return absl::CancelledError("loading the seeds was cancelled");
   }
 
+  const auto name_of = [&](size_t i) -> const std::string& {
+    return options.serialize ? serialized[i].name : outcomes[i]->name();
+  };
   if (cache != nullptr) {
     // The names of the articles (kArticle: its outcome is the article), in
     // one allocation.
     size_t name_bytes = 0;
     for (size_t i = 0; i < count; ++i) {
       if (entries[i].outcome == SeedCache::Entry::Outcome::kArticle) {
-        name_bytes += outcomes[i]->name().size();
+        name_bytes += name_of(i).size();
       }
+    }
+    size_t path_bytes = 0;
+    for (const Listed& listed : walk.listed) {
+      path_bytes += listed.relative.size();
     }
     auto names = std::make_unique<char[]>(std::max<size_t>(name_bytes, 1));
-    absl::flat_hash_map<std::string, SeedCache::Entry> refilled;
+    auto paths = std::make_unique<char[]>(std::max<size_t>(path_bytes, 1));
+    std::vector<SeedCache::CachedListed> listing;
+    listing.reserve(walk.listed.size());
+    absl::flat_hash_map<absl::string_view, SeedCache::Entry> refilled;
     refilled.reserve(count);
-    size_t filled = 0;
-    for (size_t i = 0; i < count; ++i) {
-      SeedCache::Entry& entry = entries[i];
+    size_t names_filled = 0, paths_filled = 0;
+    // files[] are the listed names the walk did not reject, in order.
+    size_t i = 0;
+    for (Listed& listed : walk.listed) {
+      const std::string& relative = listed.relative;
+      std::memcpy(paths.get() + paths_filled, relative.data(), relative.size());
+      const absl::string_view path(paths.get() + paths_filled, relative.size());
+      paths_filled += relative.size();
+      const bool file = listed.rejection.ok();
+      listing.push_back({path, std::move(listed.rejection)});
+      if (!file) continue;
+      const size_t f = i++;
+      SeedCache::Entry& entry = entries[f];
       if (entry.outcome == SeedCache::Entry::Outcome::kUnknown) continue;
       if (entry.outcome == SeedCache::Entry::Outcome::kArticle) {
-        const std::string& name = outcomes[i]->name();
-        std::memcpy(names.get() + filled, name.data(), name.size());
-        entry.name = absl::string_view(names.get() + filled, name.size());
-        filled += name.size();
+        const std::string& name = name_of(f);
+        std::memcpy(names.get() + names_filled, name.data(), name.size());
+        entry.name = absl::string_view(names.get() + names_filled, name.size());
+        names_filled += name.size();
       }
-      refilled.emplace(std::move(files[i].relative), std::move(entry));
+      refilled.emplace(path, std::move(entry));
     }
+    walk.listed = std::vector<Listed>();
     cache->entries_ = std::move(refilled);
+    cache->paths_ = std::move(paths);
+    cache->path_bytes_ = path_bytes;
+    cache->listing_ = std::move(listing);
     cache->names_ = std::move(names);
     cache->root_device_ = root_device;
     cache->root_inode_ = root_inode;
     cache->complete_ = !walk.folder_unreadable;
-    cache->listing_ = std::move(walk.listed);
     if (walked) {
       cache->folders_.clear();
       for (SeedFolder& folder : walk.folders) {
@@ -715,12 +739,19 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
 
   LoadResult result;
   result.rejections = std::move(walk_rejections);
-  result.articles.reserve(count);
-  for (auto& article : outcomes) {
-    if (article.ok()) {
-      result.articles.push_back(*std::move(article));
-    } else {
+  if (options.serialize) {
+    result.serialized.reserve(count);
+  } else {
+    result.articles.reserve(count);
+  }
+  for (size_t i = 0; i < count; ++i) {
+    absl::StatusOr<Article>& article = outcomes[i];
+    if (!article.ok()) {
       result.rejections.push_back(article.status());
+    } else if (options.serialize) {
+      result.serialized.push_back(std::move(serialized[i]));
+    } else {
+      result.articles.push_back(*std::move(article));
     }
   }
   result.files_read = files_read;

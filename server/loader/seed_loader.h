@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "catalog/catalog.h"
+#include "catalog/serialized_article.h"
 #include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
 #include "util/sha256.h"
@@ -45,11 +46,18 @@ struct LoaderOptions {
   // path is (or was) a folder or is outside the folders walked; the result is
   // the one a full walk would give either way. nullptr: walk.
   const std::vector<std::string>* changed_paths = nullptr;
+  // When true, each article is serialized as soon as it is parsed and
+  // handed back in LoadResult::serialized (LoadResult::articles stays
+  // empty): a load then holds bytes, not parsed messages (see
+  // catalog/serialized_article.h).
+  bool serialize = false;
 };
 
 struct LoadResult {
   // Articles of the files that parsed, in the order of their paths.
   std::vector<newsmeta::v1::Article> articles;
+  // The same, serialized, when LoaderOptions::serialize.
+  std::vector<SerializedArticle> serialized;
   // One INVALID_ARGUMENT per file that was skipped; each message starts with
   // the file's path relative to the seeds folder.
   std::vector<absl::Status> rejections;
@@ -232,7 +240,14 @@ class SeedCache {
   uint64_t root_inode_ = 0;
   int64_t max_file_bytes_ = -1;
   SeedLimits seed_limits_;
-  absl::flat_hash_map<std::string, Entry> entries_;  // by relative path
+  // Every path the last load listed, one after another: `listing_` and the
+  // keys of `entries_` view them. A cache of a million files is then a few
+  // allocations, not millions of small ones; freed on another thread after
+  // a delta, those small ones left the reloader's next allocations waiting
+  // half a second while glibc consolidated them.
+  std::unique_ptr<char[]> paths_;
+  size_t path_bytes_ = 0;
+  absl::flat_hash_map<absl::string_view, Entry> entries_;  // by path
   // The names of the entries' articles, one after another: copied once the
   // files are parsed, so that they are not scattered among the parsed
   // messages, which the catalog frees (a name left alone on a page keeps
@@ -243,7 +258,11 @@ class SeedCache {
   // walk order, and `folders_` the relative paths of the folders walked.
   // False when a folder could not be read (the next load walks).
   bool complete_ = false;
-  std::vector<Listed> listing_;
+  struct CachedListed {
+    absl::string_view relative;  // in paths_
+    absl::Status rejection;
+  };
+  std::vector<CachedListed> listing_;
   absl::flat_hash_set<std::string> folders_;
 };
 

@@ -118,6 +118,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   if (cancel_) return;
   LoaderOptions loader = options_.loader;
   loader.cancel = &cancel_;
+  loader.serialize = true;
   loader.cache = cache_.get();
   if (!report.changes.full) loader.changed_paths = &report.changes.paths;
   absl::StatusOr<LoadResult> loaded = LoadSeedFolder(options_.seeds, loader);
@@ -132,9 +133,9 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     report.files_parsed = loaded->files_parsed;
     report.files_reused = loaded->files_reused;
     if (!options_.strict) {
-      incremental_.Learn(loaded->articles, loaded->rejections, *cache_);
+      incremental_.Learn(loaded->serialized, loaded->rejections, *cache_);
     }
-    Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+    Catalog::BuildResult built = BuildCatalog(std::move(loaded->serialized));
     cache_->Attach(built.catalog);
     report.rejections = std::move(loaded->rejections);
     for (absl::Status& rejection : built.rejections) {

@@ -86,33 +86,37 @@ void IncrementalCatalog::Invalidate() {
   rejections_.clear();
 }
 
-void IncrementalCatalog::Learn(const std::vector<Article>& articles,
+void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
                                const std::vector<absl::Status>& rejections,
                                const SeedCache& files) {
   Invalidate();
   absl::flat_hash_map<uint64_t, int> claims;  // by name
-  for (const Article& article : articles) ++claims[Key(article.name())];
+  for (const SerializedArticle& article : articles) ++claims[Key(article.name)];
   bool canonical = true;
-  for (const Article& article : articles) {
+  for (const SerializedArticle& article : articles) {
     // Every article counts as an owner of its URLs and a linker of its
     // links, a duplicated name's losers too: Apply refuses every change
     // that touches a duplicated name, and counting them only makes it
     // refuse more.
-    for (const absl::string_view url : OwnUrls(article)) {
-      ++url_owners_[Key(url)];
+    for (const std::string* url : {&article.original_url, &article.web_url}) {
+      if (url->empty() || (url == &article.web_url &&
+                           article.web_url == article.original_url)) {
+        continue;
+      }
+      ++url_owners_[Key(*url)];
     }
-    const std::optional<uint64_t> id = NameId(article.name());
+    const std::optional<uint64_t> id = NameId(article.name);
     if (!id) canonical = false;
-    for (const auto& link : article.related()) {
-      linkers_[Key(link.web_url())].push_back(id.value_or(0));
+    for (const std::string& url : article.related_urls) {
+      linkers_[Key(url)].push_back(id.value_or(0));
     }
-    const uint64_t name = Key(article.name());
+    const uint64_t name = Key(article.name);
     if (claims[name] > 1) {
       duplicate_names_.insert(name);
-      duplicate_paths_.insert(Key(article.source_file()));
+      duplicate_paths_.insert(Key(article.source_file));
       continue;  // which one is served is for Build to say
     }
-    name_of_path_[Key(article.source_file())] = id.value_or(0);
+    name_of_path_[Key(article.source_file)] = id.value_or(0);
   }
   bool folders_readable = true;
   for (const absl::Status& rejection : rejections) {

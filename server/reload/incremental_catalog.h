@@ -22,6 +22,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "catalog/segmented_catalog.h"
+#include "catalog/serialized_article.h"
 #include "loader/seed_loader.h"
 #include "newsmeta/v1/article.pb.h"
 
@@ -48,11 +49,11 @@ class IncrementalCatalog {
       : options_(options) {}
 
   // Learns a load from scratch: `articles` are the loaded articles (before
-  // Catalog::Build), `rejections` every file the load left out, `files` the
+  // BuildCatalog), `rejections` every file the load left out, `files` the
   // loader's cache that load filled (the folders walked, each file's
   // stamp). Call Attach next with the catalog built from them and every
   // rejection (the loader's and Build's).
-  void Learn(const std::vector<newsmeta::v1::Article>& articles,
+  void Learn(const std::vector<SerializedArticle>& articles,
              const std::vector<absl::Status>& rejections,
              const SeedCache& files);
   void Attach(std::shared_ptr<const SegmentedCatalog> catalog,

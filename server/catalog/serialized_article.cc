@@ -1,0 +1,163 @@
+#include "catalog/serialized_article.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "util/huge_pages.h"
+#include "util/release_memory.h"
+
+namespace newsmeta {
+namespace {
+
+using ::newsmeta::v1::Article;
+
+std::string Serialized(const Article& article) {
+  std::string bytes(article.ByteSizeLong(), '\0');
+  google::protobuf::io::ArrayOutputStream stream(
+      bytes.data(), static_cast<int>(bytes.size()));
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  article.SerializeWithCachedSizes(&coded);
+  return bytes;
+}
+
+absl::Time PublishTime(const SerializedArticle& article) {
+  return absl::FromUnixSeconds(article.publish_seconds) +
+         absl::Nanoseconds(article.publish_nanos);
+}
+
+// Runs `work(begin, end)` on [0, n) split in two, on two threads.
+template <typename Work>
+void OnTwoThreads(size_t n, const Work& work) {
+  std::thread second(work, n / 2, n);
+  work(0, n / 2);
+  second.join();
+}
+
+}  // namespace
+
+SerializedArticle SerializeArticle(const Article& article) {
+  SerializedArticle serialized;
+  serialized.bytes = Serialized(article);
+  serialized.name = article.name();
+  serialized.source_file = article.source_file();
+  serialized.publish_seconds = article.publish_time().seconds();
+  serialized.publish_nanos = article.publish_time().nanos();
+  serialized.original_url = article.original_url();
+  serialized.web_url = article.web_url();
+  serialized.related_urls.reserve(article.related_size());
+  for (const auto& link : article.related()) {
+    serialized.related_urls.push_back(link.web_url());
+  }
+  return serialized;
+}
+
+Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles) {
+  Catalog::BuildResult result;
+  // Duplicates first, as Catalog::Build drops them: by name, then by source
+  // file.
+  std::sort(articles.begin(), articles.end(),
+            [](const SerializedArticle& a, const SerializedArticle& b) {
+              return std::tie(a.name, a.source_file) <
+                     std::tie(b.name, b.source_file);
+            });
+  std::vector<SerializedArticle> unique;
+  unique.reserve(articles.size());
+  for (SerializedArticle& article : articles) {
+    if (!unique.empty() && unique.back().name == article.name) {
+      result.rejections.push_back(absl::InvalidArgumentError(
+          absl::StrCat(article.source_file, ": duplicate of ", article.name,
+                       " (same URL) already loaded from ",
+                       unique.back().source_file, "; kept that one")));
+      continue;
+    }
+    unique.push_back(std::move(article));
+  }
+  articles = std::vector<SerializedArticle>();
+  std::sort(unique.begin(), unique.end(),
+            [](const SerializedArticle& a, const SerializedArticle& b) {
+              const absl::Time ta = PublishTime(a);
+              const absl::Time tb = PublishTime(b);
+              return ta != tb ? ta < tb : a.name < b.name;
+            });
+
+  // Related links that point at a catalog article: parsed, linked and
+  // serialized again (the others' bytes are final).
+  absl::flat_hash_map<absl::string_view, absl::string_view> name_by_url;
+  for (const SerializedArticle& article : unique) {
+    for (const std::string* url : {&article.original_url, &article.web_url}) {
+      if (!url->empty()) name_by_url.try_emplace(*url, article.name);
+    }
+  }
+  const size_t n = unique.size();
+  OnTwoThreads(n, [&](size_t begin, size_t end) {
+    Article message;
+    for (size_t i = begin; i < end; ++i) {
+      SerializedArticle& article = unique[i];
+      const bool linked = std::any_of(
+          article.related_urls.begin(), article.related_urls.end(),
+          [&](const std::string& url) { return name_by_url.contains(url); });
+      if (!linked) continue;
+      message.Clear();
+      if (!message.ParseFromString(article.bytes)) continue;  // never
+      for (auto& link : *message.mutable_related()) {
+        const auto it = name_by_url.find(link.web_url());
+        if (it != name_by_url.end()) link.set_article(std::string(it->second));
+      }
+      article.bytes = Serialized(message);
+    }
+  });
+
+  // Every article's bytes, one after another in catalog order, in one
+  // buffer (as Catalog::Build lays them out), each freed once copied.
+  std::vector<size_t> offsets(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    offsets[i + 1] = offsets[i] + unique[i].bytes.size();
+  }
+  const size_t total = offsets[n];
+  std::shared_ptr<char> buffer(
+      static_cast<char*>(std::malloc(std::max<size_t>(total, 1))), std::free);
+  if (buffer == nullptr) throw std::bad_alloc();
+  AdviseHugePages(buffer.get(), total);
+  std::vector<absl::string_view> views(n);
+  OnTwoThreads(n, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      std::string& bytes = unique[i].bytes;
+      char* out = buffer.get() + offsets[i];
+      std::copy(bytes.begin(), bytes.end(), out);
+      views[i] = absl::string_view(out, bytes.size());
+      unique[i] = SerializedArticle();
+    }
+  });
+  unique = std::vector<SerializedArticle>();
+  constexpr size_t kTrimAfter = 4096;  // as Catalog::Build
+  if (n >= kTrimAfter) ReleaseFreedMemory();
+
+  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+      Catalog::FromCatalogBytes(views, buffer);
+  if (!catalog.ok()) {
+    // Bytes this function serialized and sorted are always a catalog; were
+    // they not, the messages give one.
+    std::vector<Article> messages(n);
+    for (size_t i = 0; i < n; ++i) {
+      messages[i].ParseFromArray(views[i].data(),
+                                 static_cast<int>(views[i].size()));
+    }
+    result.catalog = Catalog::Build(std::move(messages)).catalog;
+    return result;
+  }
+  result.catalog = *std::move(catalog);
+  return result;
+}
+
+}  // namespace newsmeta

@@ -1,0 +1,44 @@
+// Articles kept as their bytes from the moment they are parsed, and a
+// catalog built from them: a load holds each article's serialization (about
+// a third of the memory of its parsed message) and the few fields a build
+// sorts and links by, so the peak of a cold load is the bytes twice (these
+// and the catalog's), not every parsed message plus the catalog.
+#ifndef NEWSMETA_SERVER_CATALOG_SERIALIZED_ARTICLE_H_
+#define NEWSMETA_SERVER_CATALOG_SERIALIZED_ARTICLE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "newsmeta/v1/article.pb.h"
+
+namespace newsmeta {
+
+struct SerializedArticle {
+  // The article's deterministic serialization.
+  std::string bytes;
+  // Copies of its fields that a build needs.
+  std::string name;
+  std::string source_file;
+  int64_t publish_seconds = 0;
+  int32_t publish_nanos = 0;
+  std::string original_url;
+  std::string web_url;
+  // Each related link's web_url, in order.
+  std::vector<std::string> related_urls;
+};
+
+// `article` as a SerializedArticle.
+SerializedArticle SerializeArticle(const newsmeta::v1::Article& article);
+
+// What Catalog::Build gives for the articles these were serialized from,
+// byte for byte: the same duplicates dropped (and rejections), order,
+// related links set and catalog. Each article's bytes are freed once copied
+// into the catalog's; an article whose related links point at a catalog
+// article is parsed, linked and serialized again.
+Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles);
+
+}  // namespace newsmeta
+
+#endif  // NEWSMETA_SERVER_CATALOG_SERIALIZED_ARTICLE_H_
