@@ -15,8 +15,9 @@ Measures, in one server process:
      rebuilt whole, took); server CPU (utime+stime of /proc/PID/stat) from
      the rename to that line, less the baselines; VmHWM over the renames;
   4. SIGHUP with nothing changed (a walk applied as a delta), then the
-     reference: a rebuild of the whole catalog (forced by a copy of a seed
-     under another name), each until its log line; CPU and VmHWM;
+     reference: a rebuild of the whole catalog (forced by a seed whose
+     webUrl another article owns and links to), each until its log line;
+     CPU and VmHWM;
   5. feed (when --feed_seconds > 0): --feed_rate renames per second spread
      evenly, while query clients (other processes) call GetArticle and
      ListArticles; a WatchArticles stream (no backfill) times when each new
@@ -158,9 +159,8 @@ def measure_reload(pid, log, alive, idle_rate, trigger):
 
 # --- Seeds ------------------------------------------------------------------
 
-def article_name(seed_path):
-    """articles/{first 16 hex digits of SHA-256 of originalUrl}, as the loader
-    names a seed without an explicit name (catalog/article_name.h)."""
+def original_url(seed_path):
+    """The seed's originalUrl, unquoted."""
     with open(seed_path, encoding='utf-8') as f:
         for line in f:
             if line.startswith('originalUrl:'):
@@ -169,9 +169,15 @@ def article_name(seed_path):
                     value = json.loads(value)
                 elif value.startswith("'"):
                     value = value[1:-1].replace("''", "'")
-                digest = hashlib.sha256(value.encode('utf-8')).hexdigest()
-                return 'articles/' + digest[:16]
+                return value
     raise ValueError(f'{seed_path}: no originalUrl')
+
+
+def article_name(seed_path):
+    """articles/{first 16 hex digits of SHA-256 of originalUrl}, as the loader
+    names a seed without an explicit name (catalog/article_name.h)."""
+    digest = hashlib.sha256(original_url(seed_path).encode('utf-8'))
+    return 'articles/' + digest.hexdigest()[:16]
 
 
 # --- Query clients (feed phase), one process each ---------------------------
@@ -446,9 +452,9 @@ def main():
 
         # SIGHUP, nothing changed: a walk of the folder, applied as a
         # delta (README, Hot reload). Then the reference: a rebuild of the
-        # whole catalog, which a copy of a seed under another name forces
-        # (two files giving one article is a change a delta does not
-        # follow); the copy is removed after the run.
+        # whole catalog, which a new seed forces whose webUrl is another
+        # article's originalUrl and which links to it (a linked URL with two
+        # owners, which a delta does not follow); removed after the run.
         if not args.skip_sighup:
             raw['sighup'] = measure_reload(
                 pid, log, alive, idle_rate,
@@ -457,15 +463,24 @@ def main():
                   file=sys.stderr)
             folder = sorted(e for e in os.listdir(args.seeds)
                             if os.path.isdir(os.path.join(args.seeds, e)))[0]
-            original = os.path.join(args.seeds, folder,
-                                    sorted(os.listdir(os.path.join(
-                                        args.seeds, folder)))[0])
-            copy = os.path.join(args.seeds, folder, 'ingest-rebuild.txt')
-            manifest.write(copy + '\n')
+            first = os.path.join(args.seeds, folder, sorted(
+                os.listdir(os.path.join(args.seeds, folder)))[0])
+            url = original_url(first)
+            rebuild = os.path.join(args.seeds, folder, 'ingest-rebuild.txt')
+            manifest.write(rebuild + '\n')
             manifest.flush()
-            raw['rebuild'] = measure_reload(
-                pid, log, alive, idle_rate,
-                lambda: shutil.copyfile(original, copy))
+
+            def write_rebuild_seed():
+                with open(rebuild + '.tmp', 'w', encoding='utf-8') as f:
+                    f.write(f'---\ntitle: "Forces a rebuild"\n'
+                            f'publishedDateTime: 2024-01-01T00:00:00Z\n'
+                            f'originalUrl: "{url}#rebuild"\n'
+                            f'webUrl: "{url}"\n'
+                            f'related:\n  - title: "Linked"\n'
+                            f'    webUrl: "{url}"\n---\n')
+                os.rename(rebuild + '.tmp', rebuild)
+            raw['rebuild'] = measure_reload(pid, log, alive, idle_rate,
+                                            write_rebuild_seed)
             print(f'ingest: full rebuild {raw["rebuild"]["seconds"]:.1f} s',
                   file=sys.stderr)
 

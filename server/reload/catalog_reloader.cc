@@ -188,8 +188,12 @@ bool CatalogReloader::LoadDelta(
         {path, LoadNamedSeed(options_.seeds, path, options_.loader)});
   }
   std::string why;
-  std::optional<IncrementalCatalog::Applied> applied =
-      incremental_.Apply(updates, &why, walked_folders);
+  std::optional<IncrementalCatalog::Applied> applied = incremental_.Apply(
+      updates,
+      [this](const std::string& path) {
+        return LoadNamedSeed(options_.seeds, path, options_.loader);
+      },
+      &why, walked_folders);
   if (!applied) {
     report->delta_refused = why;
     return false;

@@ -75,8 +75,7 @@ uint64_t IncrementalCatalog::Key(absl::string_view text) {
 void IncrementalCatalog::Invalidate() {
   catalog_.reset();
   name_of_path_.clear();
-  duplicate_paths_.clear();
-  duplicate_names_.clear();
+  claims_.clear();
   url_owners_.clear();
   linkers_.clear();
   folders_.clear();
@@ -90,33 +89,36 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
                                const std::vector<absl::Status>& rejections,
                                const SeedCache& files) {
   Invalidate();
-  absl::flat_hash_map<uint64_t, int> claims;  // by name
-  for (const SerializedArticle& article : articles) ++claims[Key(article.name)];
+  // The files that give each name, and the one Build keeps (the first
+  // path): only kept articles own URLs and link to others.
+  absl::flat_hash_map<uint64_t, const SerializedArticle*> kept;  // by name
   bool canonical = true;
   for (const SerializedArticle& article : articles) {
-    // Every article counts as an owner of its URLs and a linker of its
-    // links, a duplicated name's losers too: Apply refuses every change
-    // that touches a duplicated name, and counting them only makes it
-    // refuse more.
-    for (const std::string* url : {&article.original_url, &article.web_url}) {
-      if (url->empty() || (url == &article.web_url &&
-                           article.web_url == article.original_url)) {
+    const std::optional<uint64_t> id = NameId(article.name);
+    if (!id) {
+      canonical = false;
+      continue;
+    }
+    name_of_path_[Key(article.source_file)] = *id;
+    auto [it, first] = kept.try_emplace(*id, &article);
+    if (first) continue;
+    std::vector<std::string>& paths = claims_[*id];
+    if (paths.empty()) paths.push_back(it->second->source_file);
+    paths.push_back(article.source_file);
+    if (article.source_file < it->second->source_file) it->second = &article;
+  }
+  for (auto& [id, paths] : claims_) std::sort(paths.begin(), paths.end());
+  for (const auto& [id, article] : kept) {
+    for (const std::string* url : {&article->original_url, &article->web_url}) {
+      if (url->empty() || (url == &article->web_url &&
+                           article->web_url == article->original_url)) {
         continue;
       }
       ++url_owners_[Key(*url)];
     }
-    const std::optional<uint64_t> id = NameId(article.name);
-    if (!id) canonical = false;
-    for (const std::string& url : article.related_urls) {
-      linkers_[Key(url)].push_back(id.value_or(0));
+    for (const std::string& url : article->related_urls) {
+      linkers_[Key(url)].push_back(id);
     }
-    const uint64_t name = Key(article.name);
-    if (claims[name] > 1) {
-      duplicate_names_.insert(name);
-      duplicate_paths_.insert(Key(article.source_file));
-      continue;  // which one is served is for Build to say
-    }
-    name_of_path_[Key(article.source_file)] = id.value_or(0);
   }
   bool folders_readable = true;
   for (const absl::Status& rejection : rejections) {
@@ -131,7 +133,7 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
     if (file.stamp == 0 && file.content != 0) {
       racy_contents_[path] = file.content;
     }
-    if (!name_of_path_.contains(path) && !duplicate_paths_.contains(path)) {
+    if (!name_of_path_.contains(path)) {
       unserved_paths_[path] = file.relative;
     }
   });
@@ -150,8 +152,8 @@ void IncrementalCatalog::Attach(std::shared_ptr<const SegmentedCatalog> catalog,
 }
 
 std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
-    const std::vector<SeedFileUpdate>& updates, std::string* why,
-    const absl::flat_hash_set<std::string>* walked_folders) {
+    const std::vector<SeedFileUpdate>& updates, const ReadSeed& read,
+    std::string* why, const absl::flat_hash_set<std::string>* walked_folders) {
   const auto refuse = [&](std::string reason) -> std::optional<Applied> {
     *why = std::move(reason);
     Invalidate();
@@ -160,16 +162,23 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   if (catalog_ == nullptr) return refuse("no catalog to change");
   const SegmentedCatalog& catalog = *catalog_;
 
-  // What each file gave (the article served for it, if any) and gives now.
-  std::vector<ArticleRef> deleted;  // articles served before, to delete
-  std::vector<Article> removed;     // their messages
-  std::vector<Article> added;
-  absl::flat_hash_set<uint64_t> added_names;
-  absl::flat_hash_set<uint64_t> paths;
+  // What each named file gives now, and the names whose files change: the
+  // name each gave before and the one it gives now.
+  absl::flat_hash_map<uint64_t, const Article*> now_by_path;
+  std::vector<uint64_t> affected;  // name ids, each once
+  absl::flat_hash_set<uint64_t> affected_set;
+  const auto affect = [&](uint64_t id) {
+    if (affected_set.insert(id).second) affected.push_back(id);
+  };
+  absl::flat_hash_set<uint64_t> named;
+  absl::flat_hash_set<uint64_t> paths;  // the files that changed
+  // The files that give each name now, by the name's id.
+  absl::flat_hash_map<uint64_t, std::vector<std::string>> now_by_name;
   for (const SeedFileUpdate& update : updates) {
     const uint64_t path = Key(update.path);
-    if (!paths.insert(path).second) continue;  // named twice
+    if (!named.insert(path).second) continue;  // named twice
     if (Unchanged(update)) continue;
+    paths.insert(path);
     if (update.seed.folder)
       return refuse(absl::StrCat(update.path, " is a folder"));
     const absl::string_view folder = FolderOf(update.path);
@@ -182,41 +191,82 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
         absl::StrContains(update.path, "/.")) {
       return refuse(absl::StrCat(update.path, " is not in a folder walked"));
     }
-    if (duplicate_paths_.contains(path)) {
-      return refuse(absl::StrCat(update.path, " has a duplicated name"));
-    }
     if (const auto it = name_of_path_.find(path); it != name_of_path_.end()) {
-      const std::string name = NameOf(it->second);
-      const std::optional<ArticleRef> served = catalog.IndexOf(name);
-      if (!served) return refuse(absl::StrCat(name, " is not served"));
-      Article article = catalog.article(*served);
-      if (article.source_file() != update.path) {
-        return refuse(absl::StrCat(name, " comes from another file"));
-      }
-      deleted.push_back(*served);
-      removed.push_back(std::move(article));
+      affect(it->second);
     }
     if (!update.seed.gone && update.seed.outcome.ok()) {
       const Article& article = *update.seed.outcome;
-      const uint64_t name = Key(article.name());
-      if (!NameId(article.name())) {
+      const std::optional<uint64_t> id = NameId(article.name());
+      if (!id) {
         return refuse(absl::StrCat(article.name(), " is not a seed's name"));
       }
-      if (duplicate_names_.contains(name) || !added_names.insert(name).second) {
-        return refuse(absl::StrCat(article.name(), " is duplicated"));
+      if (article.source_file() != update.path) {
+        return refuse(absl::StrCat(update.path, " gave another source file"));
       }
-      added.push_back(article);
+      affect(*id);
+      now_by_path[path] = &article;
+      now_by_name[*id].push_back(update.path);
     }
   }
-  // A new article whose name another file's served article has: which one
-  // is kept is for a rebuild to say.
-  for (const Article& article : added) {
-    const std::optional<ArticleRef> served = catalog.IndexOf(article.name());
-    if (served &&
-        std::find(deleted.begin(), deleted.end(), *served) == deleted.end()) {
-      return refuse(absl::StrCat(article.name(), " is duplicated"));
+
+  // Per name: the files that give it after the change (claims), the one
+  // kept (the first path, as Catalog::Build keeps it) and the others,
+  // rejected as its duplicates; the article served for it changes when the
+  // kept file changed or another file is kept now.
+  std::vector<ArticleRef> deleted;  // articles served before, to delete
+  std::vector<Article> removed;     // their messages
+  std::vector<Article> added;
+  struct Claims {
+    uint64_t id;
+    std::vector<std::string> before, after;  // paths, `after` sorted
+  };
+  std::vector<Claims> claims;
+  for (const uint64_t id : affected) {
+    const std::string name = NameOf(id);
+    const std::optional<ArticleRef> served = catalog.IndexOf(name);
+    std::optional<Article> served_article;
+    if (served) served_article = catalog.article(*served);
+    Claims claim{id, {}, {}};
+    if (const auto it = claims_.find(id); it != claims_.end()) {
+      claim.before = it->second;
+    } else if (served_article) {
+      claim.before = {served_article->source_file()};
     }
+    for (const std::string& path : claim.before) {
+      if (!paths.contains(Key(path))) claim.after.push_back(path);
+    }
+    if (const auto it = now_by_name.find(id); it != now_by_name.end()) {
+      claim.after.insert(claim.after.end(), it->second.begin(),
+                         it->second.end());
+    }
+    std::sort(claim.after.begin(), claim.after.end());
+    const std::string* kept =
+        claim.after.empty() ? nullptr : &claim.after.front();
+    const bool kept_changed = kept != nullptr && paths.contains(Key(*kept));
+    const bool same_kept = kept != nullptr && served_article &&
+                           served_article->source_file() == *kept &&
+                           !kept_changed;
+    if (!same_kept) {
+      if (served) {
+        deleted.push_back(*served);
+        removed.push_back(*std::move(served_article));
+      }
+      if (kept_changed) {
+        added.push_back(*now_by_path.at(Key(*kept)));
+      } else if (kept != nullptr) {
+        // Another file is kept now, one the change did not name: read it.
+        NamedSeed seed = read(*kept);
+        if (!seed.outcome.ok() || seed.outcome->name() != name) {
+          return refuse(absl::StrCat(*kept, ", kept for ", name,
+                                     " now, does not give it"));
+        }
+        added.push_back(*std::move(seed.outcome));
+      }
+    }
+    claims.push_back(std::move(claim));
   }
+  absl::flat_hash_set<uint64_t> added_names;
+  for (const Article& article : added) added_names.insert(Key(article.name()));
 
   // URLs: how many articles own each after the change, and whether the
   // article a related link to it resolves to may change.
@@ -269,11 +319,6 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     const std::string name = NameOf(id);
     const uint64_t key = Key(name);
     if (changed_names.contains(key)) continue;
-    if (duplicate_names_.contains(key)) {
-      return refuse(absl::StrCat(name,
-                                 ", duplicated, links to a URL the "
-                                 "change adds or removes"));
-    }
     const std::optional<ArticleRef> served = catalog.IndexOf(name);
     if (!served) return refuse(absl::StrCat(name, " is not served"));
     deleted.push_back(*served);
@@ -362,6 +407,10 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
       continue;
     }
     name_of_path_.erase(Key(update.path));
+    if (const auto it = now_by_path.find(Key(update.path));
+        it != now_by_path.end()) {
+      name_of_path_[Key(update.path)] = *NameId(it->second->name());
+    }
     rejections_.erase(std::remove_if(rejections_.begin(), rejections_.end(),
                                      [&update](const absl::Status& rejection) {
                                        return RejectionOf(rejection,
@@ -388,6 +437,33 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
       unserved_paths_[path] = update.path;
     }
   }
+  // Each changed name's files, and the rejections of the ones not kept
+  // (the changed files' own rejections were settled above).
+  for (const Claims& claim : claims) {
+    for (const std::vector<std::string>* list : {&claim.before, &claim.after}) {
+      for (const std::string& path : *list) {
+        if (paths.contains(Key(path))) continue;
+        rejections_.erase(
+            std::remove_if(rejections_.begin(), rejections_.end(),
+                           [&path](const absl::Status& rejection) {
+                             return RejectionOf(rejection, path);
+                           }),
+            rejections_.end());
+      }
+    }
+    const std::string name = NameOf(claim.id);
+    for (size_t k = 1; k < claim.after.size(); ++k) {
+      rejections_.push_back(absl::InvalidArgumentError(
+          absl::StrCat(claim.after[k], ": duplicate of ", name,
+                       " (same URL) already loaded from ", claim.after.front(),
+                       "; kept that one")));
+    }
+    if (claim.after.size() > 1) {
+      claims_[claim.id] = claim.after;
+    } else {
+      claims_.erase(claim.id);
+    }
+  }
   // (A relinked article owns and links to what it did.)
   for (const Article& article : removed) {
     for (const absl::string_view url : OwnUrls(article)) {
@@ -405,7 +481,6 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   }
   for (const Article& article : added) {
     const uint64_t id = *NameId(article.name());
-    name_of_path_[Key(article.source_file())] = id;
     for (const absl::string_view url : OwnUrls(article))
       ++url_owners_[Key(url)];
     for (const auto& link : article.related()) {
@@ -457,6 +532,17 @@ std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
       continue;
     }
     const auto it = name_of_path_.find(path);
+    if (it != name_of_path_.end()) {
+      if (const auto claim = claims_.find(it->second); claim != claims_.end()) {
+        const auto file = std::find_if(
+            claim->second.begin(), claim->second.end(),
+            [&](const std::string& relative) { return Key(relative) == path; });
+        if (file != claim->second.end()) {
+          changed.push_back(*file);
+          continue;
+        }
+      }
+    }
     const std::optional<ArticleRef> served =
         it == name_of_path_.end() ? std::nullopt
                                   : catalog_->IndexOf(NameOf(it->second));

@@ -4,14 +4,17 @@
 // change costs what it changes, not a rebuild of every article. When the
 // change alters other articles' related links (it adds, removes or moves a
 // URL they link to), those articles are emitted again in the delta with
-// their links resolved anew. When it could alter them in ways a delta does
-// not follow (duplicates by name, a linked URL with several owners), it
-// says so and the reloader rebuilds from scratch instead; either way the
-// catalog answers what a build from scratch of the same folder answers.
+// their links resolved anew; when files give the same name, the one kept is
+// the first path, as in a build from scratch, and the others are rejected.
+// When it could alter them in ways a delta does not follow (a linked URL
+// with several owners), it says so and the reloader rebuilds from scratch
+// instead; either way the catalog answers what a build from scratch of the
+// same folder answers.
 #ifndef NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
 #define NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,8 +84,13 @@ class IncrementalCatalog {
   // found changed (ChangedFiles), are the folders it walked: they replace
   // the folders known (a file in a folder made since is new, one in a
   // folder removed is gone).
+  // `read` loads a file the change did not name whose article is to be
+  // served now (of a name two files gave, the one kept when the other
+  // goes).
+  using ReadSeed = std::function<NamedSeed(const std::string& path)>;
   std::optional<Applied> Apply(
-      const std::vector<SeedFileUpdate>& updates, std::string* why,
+      const std::vector<SeedFileUpdate>& updates, const ReadSeed& read,
+      std::string* why,
       const absl::flat_hash_set<std::string>* walked_folders = nullptr);
 
   // The files a walk of the folder (`listing`) found changed since the
@@ -112,12 +120,14 @@ class IncrementalCatalog {
   // Learn succeeded and Attach is awaited.
   bool learned_ = false;
   std::shared_ptr<const SegmentedCatalog> catalog_;
-  // Per seed file whose article is served: its article's name, by path.
-  // (the 16 hex digits of its name, articles/{id}), by path.
+  // Per seed file that gives an article (served, or rejected as another
+  // file's duplicate): the id of its name (the 16 hex digits of
+  // articles/{id}), by path.
   absl::flat_hash_map<uint64_t, uint64_t> name_of_path_;
-  // Files whose article shares its name with another file's, and the names.
-  absl::flat_hash_set<uint64_t> duplicate_paths_;
-  absl::flat_hash_set<uint64_t> duplicate_names_;
+  // The paths of the files that give each name more than one file gives
+  // (sorted: the first is the one served, the others are rejected as its
+  // duplicates), by the name's id.
+  absl::flat_hash_map<uint64_t, std::vector<std::string>> claims_;
   // How many served articles have each URL as their own (original or web).
   absl::flat_hash_map<uint64_t, uint32_t> url_owners_;
   // The articles (ids of their names, once per link) whose related links

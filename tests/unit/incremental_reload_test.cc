@@ -415,7 +415,7 @@ TEST(IncrementalCatalogTest, RefusesUntilItHasLearnedALoad) {
   IncrementalCatalog incremental;
   std::string why;
   EXPECT_FALSE(incremental.valid());
-  EXPECT_FALSE(incremental.Apply({}, &why).has_value());
+  EXPECT_FALSE(incremental.Apply({}, nullptr, &why).has_value());
   EXPECT_EQ(why, "no catalog to change");
 }
 
@@ -479,6 +479,60 @@ TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
   EXPECT_EQ(gone.articles_relinked, 1);
   EXPECT_EQ(ResolvedLink(*gone.catalog), "");
   EXPECT_EQ(gone.catalog->version(), FromScratch(temp.root()).version);
+}
+
+TEST(IncrementalReloadTest, FilesGivingOneNameKeepTheFirstPathAsDeltas) {
+  const std::string url = "https://a.example/story";
+  const auto seed = [&url](const std::string& title) {
+    return absl::StrCat("---\ntitle: \"", title,
+                        "\"\npublishedDateTime: 2024-01-01T00:00:00Z\n"
+                        "originalUrl: \"",
+                        url, "\"\n---\n");
+  };
+  TempFolder temp;
+  temp.Write("b.txt", seed("B"));
+  temp.Write("c.txt", seed("C"));
+  temp.Write("other.txt", LinkingSeed("https://c.example/x", 2, url));
+  CatalogReloaderOptions options;
+  options.seeds = temp.root();
+  Loads loads;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  ASSERT_TRUE(loads.Await(1).status.ok());
+  const std::string name = ArticleNameForUrl(url);
+  const auto title = [&name](const LoadReport& report) {
+    const std::optional<ArticleRef> ref = report.catalog->IndexOf(name);
+    return ref ? report.catalog->article(*ref).title() : "(none)";
+  };
+  const auto step = [&](int n, std::vector<std::string> paths) {
+    SeedChanges changes;
+    changes.paths = std::move(paths);
+    reloader.RequestReload("test", changes);
+    const LoadReport report = loads.Await(n);
+    EXPECT_TRUE(report.delta) << report.delta_refused;
+    const Truth want = FromScratch(temp.root());
+    const Truth got = Served(report);
+    EXPECT_EQ(got.articles, want.articles) << "step " << n;
+    EXPECT_EQ(got.rejections, want.rejections) << "step " << n;
+    return report;
+  };
+  // A file that sorts first gives the name: it is kept, the others are its
+  // duplicates.
+  temp.Write("a.txt", seed("A"));
+  EXPECT_EQ(title(step(2, {"a.txt"})), "A");
+  // The kept file goes: the next one (not named by the change) is kept.
+  fs::remove(temp.path() / "a.txt");
+  EXPECT_EQ(title(step(3, {"a.txt"})), "B");
+  // A duplicate changes: nothing served changes, its rejection stays.
+  temp.Write("c.txt", seed("C2"));
+  EXPECT_EQ(title(step(4, {"c.txt"})), "B");
+  // The kept file gives another name now: c.txt is kept, and other.txt's
+  // link still resolves to it.
+  temp.Write("b.txt", seed("B").replace(seed("B").find(url), url.size(),
+                                        "https://b.example/moved"));
+  const LoadReport moved = step(5, {"b.txt"});
+  EXPECT_EQ(title(moved), "C2");
+  EXPECT_EQ(ResolvedLink(*moved.catalog), name);
 }
 
 }  // namespace
