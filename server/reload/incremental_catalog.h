@@ -32,7 +32,8 @@
 namespace newsmeta {
 
 struct IncrementalCatalogOptions {
-  // Delta segments kept before they are merged into one.
+  // Delta segments kept; one more merges the newest ones (at least two,
+  // and the older ones not much larger than them) into one.
   int max_deltas = 8;
   // The base segment is merged with the deltas (the catalog made whole
   // again) when the deltas hold more live articles than this share of the

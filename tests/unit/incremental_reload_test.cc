@@ -535,5 +535,42 @@ TEST(IncrementalReloadTest, FilesGivingOneNameKeepTheFirstPathAsDeltas) {
   EXPECT_EQ(ResolvedLink(*moved.catalog), name);
 }
 
+TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 200;
+  corpus.seed = 5;
+  const auto write = [&](int index) {
+    const std::string path = absl::StrCat("s", index, ".txt");
+    temp.Write(path, GenerateSeed(corpus, index).content);
+    return path;
+  };
+  for (int i = 0; i < 20; ++i) write(i);
+  CatalogReloaderOptions options;
+  options.seeds = temp.root();
+  options.incremental.max_deltas = 2;
+  options.incremental.base_merge_share = 100;  // never the whole catalog
+  Loads loads;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  ASSERT_TRUE(loads.Await(1).status.ok());
+  const auto change = [&](int n, int from, int count) {
+    SeedChanges changes;
+    for (int i = from; i < from + count; ++i) changes.paths.push_back(write(i));
+    reloader.RequestReload("test", changes);
+    const LoadReport report = loads.Await(n);
+    EXPECT_TRUE(report.delta) << report.delta_refused;
+    return report;
+  };
+  change(2, 100, 50);  // a delta of 50 articles
+  change(3, 150, 1);
+  const LoadReport merged = change(4, 151, 1);  // three deltas: merge
+  EXPECT_TRUE(merged.merged_deltas);
+  ASSERT_EQ(merged.catalog->segment_count(), 3u);
+  EXPECT_EQ(merged.catalog->segment(1).size(), 50u);
+  EXPECT_EQ(merged.catalog->segment(2).size(), 2u);
+  EXPECT_EQ(merged.catalog->version(), FromScratch(temp.root()).version);
+}
+
 }  // namespace
 }  // namespace newsmeta
