@@ -286,6 +286,7 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
        {"files_reused", report.files_reused},
        {"delta", report.delta},
        {"relinked", report.articles_relinked},
+       {"delta_state_bytes", report.delta_state_bytes},
        {"segments", report.catalog->segment_count()},
        {"articles", report.catalog->size()},
        {"version", version},

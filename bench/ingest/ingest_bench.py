@@ -348,6 +348,20 @@ def main():
         stub = v1_grpc.ArticleServiceStub(channel)
         time.sleep(5)
         raw['steady_rss_kib'] = status_kib(pid, 'VmRSS')
+        # The articles' serialized FULL size: the mean of a sample of 1,000
+        # (GetArticle's response is the Article message).
+        sizes = []
+        for folder in sorted(os.listdir(args.seeds))[:20]:
+            path = os.path.join(args.seeds, folder)
+            if not os.path.isdir(path):
+                continue
+            for file_name in sorted(os.listdir(path))[:50]:
+                response = stub.GetArticle(v1.GetArticleRequest(
+                    name=article_name(os.path.join(path, file_name)),
+                    view=v1.ARTICLE_VIEW_FULL))
+                sizes.append(response.ByteSize())
+        raw['full_bytes_per_article'] = sum(sizes) / len(sizes)
+        raw['full_bytes_sample'] = len(sizes)
 
         missing = 'articles/0000000000000000'
 

@@ -117,6 +117,17 @@ def main(raw_path, out_path):
          'ratio': round(raw['renames_peak_rss_kib'] / raw['steady_rss_kib'],
                         3),
          'ratio_meaning': '× steady', 'met': None},
+        {'name': 'steady VmRSS per article after the cold start',
+         'value': round(raw['steady_rss_kib'] * 1024 / raw['articles']),
+         'unit': 'B',
+         'vs': f'serialized FULL (mean of {raw["full_bytes_sample"]:,})',
+         'vs_value': round(raw['full_bytes_per_article']),
+         'ratio': round(raw['steady_rss_kib'] * 1024 / raw['articles'] /
+                        raw['full_bytes_per_article'], 2),
+         'ratio_meaning': '× serialized', 'target': '≤ 1.5×',
+         'met': raw['steady_rss_kib'] * 1024 / raw['articles'] <=
+         1.5 * raw['full_bytes_per_article']}
+        if 'full_bytes_per_article' in raw else None,
         {'name': f'cold start, {n:,} seeds (spawn until the `loaded` line)',
          'value': round(raw['cold_start_s'], 1), 'unit': 's',
          'met': None},
@@ -165,19 +176,28 @@ def main(raw_path, out_path):
              'value': round(busy_get, 2), 'unit': 'ms',
              'vs': 'same clients, no feed', 'vs_value': round(idle_get, 2),
              'ratio': round(busy_get / idle_get, 2),
-             'ratio_meaning': '× idle', 'met': None},
+             'ratio_meaning': '× idle', 'target': '≤ 2× idle',
+             'met': busy_get <= 2 * idle_get},
             {'name': 'feed: ListArticles first page p99',
              'value': round(busy_list, 2), 'unit': 'ms',
              'vs': 'same clients, no feed', 'vs_value': round(idle_list, 2),
              'ratio': round(busy_list / idle_list, 2),
-             'ratio_meaning': '× idle', 'met': None},
-            {'name': 'feed: VmRSS growth over the feed',
-             'value': round((feed['rss_after_kib'] - feed['rss_before_kib'])
-                            * mib), 'unit': 'MiB',
-             'vs': 'VmRSS before', 'vs_value': round(feed['rss_before_kib']
-                                                      * mib),
-             'met': None},
+             'ratio_meaning': '× idle', 'target': '≤ 2× idle',
+             'met': busy_list <= 2 * idle_list},
         ]
+        growth = (feed['rss_after_kib'] - feed['rss_before_kib']) * 1024
+        if 'full_bytes_per_article' in raw:
+            new_bytes = feed['files'] * raw['full_bytes_per_article']
+            rows.append({
+                'name': 'feed: VmRSS growth over the feed',
+                'value': round(growth / 2**20, 1), 'unit': 'MiB',
+                'vs': "the new articles' serialized bytes",
+                'vs_value': round(new_bytes / 2**20, 1),
+                'ratio': round(growth / new_bytes, 2),
+                'ratio_meaning': '×',
+                'target': '≤ 1.5× (the merges copy at most the deltas)',
+                'met': growth <= 1.5 * new_bytes})
+    rows = [row for row in rows if row is not None]
 
     notes = [
         f'newsmeta-server on loopback, --reload_quiet_period '

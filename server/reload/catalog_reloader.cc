@@ -143,6 +143,8 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     }
     report.catalog = SegmentedCatalog::Of(std::move(built.catalog));
     incremental_.Attach(report.catalog, report.rejections);
+    report.delta_state_bytes =
+        static_cast<int64_t>(incremental_.memory_usage().Total());
     if (options_.strict && !report.rejections.empty()) {
       report.status = absl::FailedPreconditionError(absl::StrCat(
           "--strict: ", report.rejections.size(),

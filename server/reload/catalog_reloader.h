@@ -79,6 +79,9 @@ struct LoadReport {
   // Unchanged articles emitted again in the delta because a related link of
   // theirs resolves to another article now (IncrementalCatalog::Applied).
   int64_t articles_relinked = 0;
+  // What the state that applies deltas holds (IncrementalCatalog::
+  // memory_usage), after a whole load; 0 otherwise.
+  int64_t delta_state_bytes = 0;
   // Whether this load merged the delta segments into one, or the whole
   // catalog into one segment.
   bool merged_deltas = false;

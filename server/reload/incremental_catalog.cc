@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "catalog/article_name.h"
+#include "util/memory_usage.h"
 
 namespace newsmeta {
 namespace {
@@ -76,8 +77,8 @@ void IncrementalCatalog::Invalidate() {
   catalog_.reset();
   name_of_path_.clear();
   claims_.clear();
-  url_owners_.clear();
-  linkers_.clear();
+  url_owners_.Clear();
+  linkers_.Clear();
   folders_.clear();
   stamps_.clear();
   racy_contents_.clear();
@@ -114,10 +115,10 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
                            article->web_url == article->original_url)) {
         continue;
       }
-      ++url_owners_[Key(*url)];
+      url_owners_.Add(Key(*url));
     }
     for (const std::string& url : article->related_urls) {
-      linkers_[Key(url)].push_back(id);
+      linkers_.Add(Key(url), id);
     }
   }
   bool folders_readable = true;
@@ -286,8 +287,7 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     }
   }
   const auto owners_before = [this](uint64_t url) -> int64_t {
-    const auto it = url_owners_.find(url);
-    return it == url_owners_.end() ? 0 : it->second;
+    return url_owners_.Count(url);
   };
   const auto owners_after = [&](uint64_t url) -> int64_t {
     const auto it = urls.find(url);
@@ -310,9 +310,8 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
                             change.added_names.size() == 1 &&
                             change.removed_names[0] == change.added_names[0];
     if (same_owner) continue;
-    const auto it = linkers_.find(url);
-    if (it == linkers_.end()) continue;
-    relink_ids.insert(it->second.begin(), it->second.end());
+    linkers_.ForEachLinker(
+        url, [&relink_ids](uint64_t id) { relink_ids.insert(id); });
   }
   std::vector<Article> relinked;
   for (const uint64_t id : relink_ids) {
@@ -467,24 +466,19 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   // (A relinked article owns and links to what it did.)
   for (const Article& article : removed) {
     for (const absl::string_view url : OwnUrls(article)) {
-      const auto it = url_owners_.find(Key(url));
-      if (it != url_owners_.end() && --it->second == 0) url_owners_.erase(it);
+      url_owners_.Remove(Key(url));
     }
     const uint64_t id = *NameId(article.name());
     for (const auto& link : article.related()) {
-      const auto it = linkers_.find(Key(link.web_url()));
-      if (it == linkers_.end()) continue;
-      const auto one = std::find(it->second.begin(), it->second.end(), id);
-      if (one != it->second.end()) it->second.erase(one);
-      if (it->second.empty()) linkers_.erase(it);
+      linkers_.Remove(Key(link.web_url()), id);
     }
   }
   for (const Article& article : added) {
     const uint64_t id = *NameId(article.name());
     for (const absl::string_view url : OwnUrls(article))
-      ++url_owners_[Key(url)];
+      url_owners_.Add(Key(url));
     for (const auto& link : article.related()) {
-      linkers_[Key(link.web_url())].push_back(id);
+      linkers_.Add(Key(link.web_url()), id);
     }
   }
   if (walked_folders != nullptr) folders_ = *walked_folders;
@@ -492,6 +486,27 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   applied.catalog = std::move(next);
   applied.rejections = rejections_;
   return applied;
+}
+
+IncrementalCatalog::MemoryUsage IncrementalCatalog::memory_usage() const {
+  MemoryUsage usage;
+  usage.files = HashTableBytes(name_of_path_) + HashTableBytes(stamps_) +
+                HashTableBytes(racy_contents_) +
+                HashTableBytes(unserved_paths_) + HashTableBytes(claims_);
+  for (const auto& [path, relative] : unserved_paths_) {
+    usage.files += StringHeapBytes(relative);
+  }
+  for (const auto& [id, paths] : claims_) {
+    usage.files += VectorHeapBytes(paths);
+    for (const std::string& path : paths) usage.files += StringHeapBytes(path);
+  }
+  usage.urls = url_owners_.MemoryBytes();
+  usage.links = linkers_.MemoryBytes();
+  usage.other = HashTableBytes(folders_) + VectorHeapBytes(rejections_);
+  for (const std::string& folder : folders_) {
+    usage.other += StringHeapBytes(folder);
+  }
+  return usage;
 }
 
 bool IncrementalCatalog::Unchanged(const SeedFileUpdate& update) const {

@@ -22,12 +22,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "catalog/segmented_catalog.h"
 #include "catalog/serialized_article.h"
 #include "loader/seed_loader.h"
 #include "newsmeta/v1/article.pb.h"
+#include "reload/url_tables.h"
 
 namespace newsmeta {
 
@@ -94,6 +94,18 @@ class IncrementalCatalog {
       std::string* why,
       const absl::flat_hash_set<std::string>* walked_folders = nullptr);
 
+  // The heap bytes the state holds, by part (util/memory_usage.h), for the
+  // reload log and memory reports.
+  struct MemoryUsage {
+    size_t files = 0;  // name_of_path_, stamps_, racy_contents_,
+                       // unserved_paths_, claims_
+    size_t urls = 0;   // url_owners_
+    size_t links = 0;  // linkers_
+    size_t other = 0;  // folders_, rejections_
+    size_t Total() const { return files + urls + links + other; }
+  };
+  MemoryUsage memory_usage() const;
+
   // The files a walk of the folder (`listing`) found changed since the
   // state: new (in folders made since too), gone, or with another stamp (or
   // one the state does not trust), each to give to Apply with the walk's
@@ -130,10 +142,10 @@ class IncrementalCatalog {
   // duplicates), by the name's id.
   absl::flat_hash_map<uint64_t, std::vector<std::string>> claims_;
   // How many served articles have each URL as their own (original or web).
-  absl::flat_hash_map<uint64_t, uint32_t> url_owners_;
+  UrlCounts url_owners_;
   // The articles (ids of their names, once per link) whose related links
   // point at each URL.
-  absl::flat_hash_map<uint64_t, absl::InlinedVector<uint64_t, 1>> linkers_;
+  LinkIndex linkers_;
   absl::flat_hash_set<std::string> folders_;
   // Each listed file's stamp (ListedSeedFile::stamp), by path.
   absl::flat_hash_map<uint64_t, uint64_t> stamps_;

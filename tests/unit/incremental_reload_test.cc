@@ -455,6 +455,7 @@ TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
   reloader.Start();
   ASSERT_TRUE(loads.Await(1).status.ok());
   EXPECT_EQ(ResolvedLink(*loads.Await(1).catalog), "");
+  EXPECT_GT(loads.Await(1).delta_state_bytes, 0);
 
   // The article a links to arrives: a's link resolves to it now.
   temp.Write("b.txt", LinkingSeed(b, 3));
