@@ -442,29 +442,57 @@ std::string ResolvedLink(const SegmentedCatalog& catalog) {
   return "(no link)";
 }
 
+// A reloader of a folder, started: Change asks it to load named paths and
+// returns the report, which must be a delta.
+class Reloading {
+ public:
+  explicit Reloading(const TempFolder& folder,
+                     IncrementalCatalogOptions incremental = {})
+      : options_(Options(folder, incremental)),
+        reloader_(options_, loads_.Publish(), loads_.Report()) {
+    reloader_.Start();
+    first_ = loads_.Await(1);
+  }
+  const LoadReport& first() const { return first_; }
+  static CatalogReloaderOptions Options(const TempFolder& folder,
+                                        IncrementalCatalogOptions incremental) {
+    CatalogReloaderOptions options;
+    options.seeds = folder.root();
+    options.incremental = incremental;
+    return options;
+  }
+  LoadReport Change(std::vector<std::string> paths) {
+    SeedChanges changes;
+    changes.paths = std::move(paths);
+    reloader_.RequestReload("test", changes);
+    const LoadReport report = loads_.Await(++loads_seen_);
+    EXPECT_TRUE(report.status.ok()) << report.status;
+    EXPECT_TRUE(report.delta) << report.delta_refused;
+    return report;
+  }
+
+ private:
+  const CatalogReloaderOptions options_;
+  Loads loads_;
+  CatalogReloader reloader_;
+  LoadReport first_;
+  int loads_seen_ = 1;
+};
+
 TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
   const std::string a = "https://a.example/story";
   const std::string b = "https://b.example/story";
   TempFolder temp;
   temp.Write("a.txt", LinkingSeed(a, 1, b));
   temp.Write("other.txt", LinkingSeed("https://c.example/x", 2));
-  CatalogReloaderOptions options;
-  options.seeds = temp.root();
-  Loads loads;
-  CatalogReloader reloader(options, loads.Publish(), loads.Report());
-  reloader.Start();
-  ASSERT_TRUE(loads.Await(1).status.ok());
-  EXPECT_EQ(ResolvedLink(*loads.Await(1).catalog), "");
-  EXPECT_GT(loads.Await(1).delta_state_bytes, 0);
+  Reloading reloading(temp);
+  ASSERT_TRUE(reloading.first().status.ok());
+  EXPECT_EQ(ResolvedLink(*reloading.first().catalog), "");
+  EXPECT_GT(reloading.first().delta_state_bytes, 0);
 
   // The article a links to arrives: a's link resolves to it now.
   temp.Write("b.txt", LinkingSeed(b, 3));
-  SeedChanges added;
-  added.paths = {"b.txt"};
-  reloader.RequestReload("test", added);
-  const LoadReport arrived = loads.Await(2);
-  ASSERT_TRUE(arrived.status.ok()) << arrived.status;
-  EXPECT_TRUE(arrived.delta) << arrived.delta_refused;
+  const LoadReport arrived = reloading.Change({"b.txt"});
   EXPECT_EQ(arrived.articles_added, 1);
   EXPECT_EQ(arrived.articles_relinked, 1);
   EXPECT_EQ(ResolvedLink(*arrived.catalog), ArticleNameForUrl(b));
@@ -472,10 +500,7 @@ TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
 
   // It goes again: a's link resolves to nothing.
   fs::remove(temp.path() / "b.txt");
-  reloader.RequestReload("test", added);
-  const LoadReport gone = loads.Await(3);
-  ASSERT_TRUE(gone.status.ok()) << gone.status;
-  EXPECT_TRUE(gone.delta) << gone.delta_refused;
+  const LoadReport gone = reloading.Change({"b.txt"});
   EXPECT_EQ(gone.articles_deleted, 1);
   EXPECT_EQ(gone.articles_relinked, 1);
   EXPECT_EQ(ResolvedLink(*gone.catalog), "");
@@ -484,56 +509,44 @@ TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
 
 TEST(IncrementalReloadTest, FilesGivingOneNameKeepTheFirstPathAsDeltas) {
   const std::string url = "https://a.example/story";
-  const auto seed = [&url](const std::string& title) {
+  const auto seed = [](const std::string& title, const std::string& at) {
     return absl::StrCat("---\ntitle: \"", title,
                         "\"\npublishedDateTime: 2024-01-01T00:00:00Z\n"
                         "originalUrl: \"",
-                        url, "\"\n---\n");
+                        at, "\"\n---\n");
   };
   TempFolder temp;
-  temp.Write("b.txt", seed("B"));
-  temp.Write("c.txt", seed("C"));
+  temp.Write("b.txt", seed("B", url));
+  temp.Write("c.txt", seed("C", url));
   temp.Write("other.txt", LinkingSeed("https://c.example/x", 2, url));
-  CatalogReloaderOptions options;
-  options.seeds = temp.root();
-  Loads loads;
-  CatalogReloader reloader(options, loads.Publish(), loads.Report());
-  reloader.Start();
-  ASSERT_TRUE(loads.Await(1).status.ok());
+  Reloading reloading(temp);
+  ASSERT_TRUE(reloading.first().status.ok());
   const std::string name = ArticleNameForUrl(url);
-  const auto title = [&name](const LoadReport& report) {
+  // The title served for `name` after the change of `paths`, which must
+  // give what a build from scratch gives, rejections too.
+  const auto title = [&](std::vector<std::string> paths) {
+    const LoadReport report = reloading.Change(std::move(paths));
+    const Truth want = FromScratch(temp.root());
+    const Truth got = Served(report);
+    EXPECT_EQ(got.articles, want.articles);
+    EXPECT_EQ(got.rejections, want.rejections);
     const std::optional<ArticleRef> ref = report.catalog->IndexOf(name);
     return ref ? report.catalog->article(*ref).title() : "(none)";
   };
-  const auto step = [&](int n, std::vector<std::string> paths) {
-    SeedChanges changes;
-    changes.paths = std::move(paths);
-    reloader.RequestReload("test", changes);
-    const LoadReport report = loads.Await(n);
-    EXPECT_TRUE(report.delta) << report.delta_refused;
-    const Truth want = FromScratch(temp.root());
-    const Truth got = Served(report);
-    EXPECT_EQ(got.articles, want.articles) << "step " << n;
-    EXPECT_EQ(got.rejections, want.rejections) << "step " << n;
-    return report;
-  };
   // A file that sorts first gives the name: it is kept, the others are its
   // duplicates.
-  temp.Write("a.txt", seed("A"));
-  EXPECT_EQ(title(step(2, {"a.txt"})), "A");
+  temp.Write("a.txt", seed("A", url));
+  EXPECT_EQ(title({"a.txt"}), "A");
   // The kept file goes: the next one (not named by the change) is kept.
   fs::remove(temp.path() / "a.txt");
-  EXPECT_EQ(title(step(3, {"a.txt"})), "B");
+  EXPECT_EQ(title({"a.txt"}), "B");
   // A duplicate changes: nothing served changes, its rejection stays.
-  temp.Write("c.txt", seed("C2"));
-  EXPECT_EQ(title(step(4, {"c.txt"})), "B");
+  temp.Write("c.txt", seed("C2", url));
+  EXPECT_EQ(title({"c.txt"}), "B");
   // The kept file gives another name now: c.txt is kept, and other.txt's
-  // link still resolves to it.
-  temp.Write("b.txt", seed("B").replace(seed("B").find(url), url.size(),
-                                        "https://b.example/moved"));
-  const LoadReport moved = step(5, {"b.txt"});
-  EXPECT_EQ(title(moved), "C2");
-  EXPECT_EQ(ResolvedLink(*moved.catalog), name);
+  // link still resolves to the name.
+  temp.Write("b.txt", seed("B", "https://b.example/moved"));
+  EXPECT_EQ(title({"b.txt"}), "C2");
 }
 
 TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
@@ -541,31 +554,23 @@ TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
   CorpusOptions corpus;
   corpus.count = 200;
   corpus.seed = 5;
-  const auto write = [&](int index) {
-    const std::string path = absl::StrCat("s", index, ".txt");
-    temp.Write(path, GenerateSeed(corpus, index).content);
-    return path;
+  const auto write = [&](int from, int count) {
+    std::vector<std::string> paths;
+    for (int i = from; i < from + count; ++i) {
+      paths.push_back(absl::StrCat("s", i, ".txt"));
+      temp.Write(paths.back(), GenerateSeed(corpus, i).content);
+    }
+    return paths;
   };
-  for (int i = 0; i < 20; ++i) write(i);
-  CatalogReloaderOptions options;
-  options.seeds = temp.root();
-  options.incremental.max_deltas = 2;
-  options.incremental.base_merge_share = 100;  // never the whole catalog
-  Loads loads;
-  CatalogReloader reloader(options, loads.Publish(), loads.Report());
-  reloader.Start();
-  ASSERT_TRUE(loads.Await(1).status.ok());
-  const auto change = [&](int n, int from, int count) {
-    SeedChanges changes;
-    for (int i = from; i < from + count; ++i) changes.paths.push_back(write(i));
-    reloader.RequestReload("test", changes);
-    const LoadReport report = loads.Await(n);
-    EXPECT_TRUE(report.delta) << report.delta_refused;
-    return report;
-  };
-  change(2, 100, 50);  // a delta of 50 articles
-  change(3, 150, 1);
-  const LoadReport merged = change(4, 151, 1);  // three deltas: merge
+  write(0, 20);
+  IncrementalCatalogOptions incremental;
+  incremental.max_deltas = 2;
+  incremental.base_merge_share = 100;  // never the whole catalog
+  Reloading reloading(temp, incremental);
+  ASSERT_TRUE(reloading.first().status.ok());
+  reloading.Change(write(100, 50));  // a delta of 50 articles
+  reloading.Change(write(150, 1));
+  const LoadReport merged = reloading.Change(write(151, 1));  // 3 deltas
   EXPECT_TRUE(merged.merged_deltas);
   ASSERT_EQ(merged.catalog->segment_count(), 3u);
   EXPECT_EQ(merged.catalog->segment(1).size(), 50u);
