@@ -484,6 +484,10 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   if (walked_folders != nullptr) folders_ = *walked_folders;
   catalog_ = next;
   applied.catalog = std::move(next);
+  std::sort(rejections_.begin(), rejections_.end(),
+            [](const absl::Status& a, const absl::Status& b) {
+              return a.message() < b.message();
+            });
   applied.rejections = rejections_;
   return applied;
 }

@@ -68,7 +68,8 @@ class IncrementalCatalog {
 
   struct Applied {
     std::shared_ptr<const SegmentedCatalog> catalog;
-    // Every file left out now (in no particular order).
+    // Every file left out now, sorted by message (so by path, as the log
+    // lists them).
     std::vector<absl::Status> rejections;
     int64_t articles_added = 0;    // new or replacing
     int64_t articles_deleted = 0;  // replaced or removed

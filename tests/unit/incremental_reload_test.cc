@@ -468,6 +468,11 @@ class Reloading {
     const LoadReport report = loads_.Await(++loads_seen_);
     EXPECT_TRUE(report.status.ok()) << report.status;
     EXPECT_TRUE(report.delta) << report.delta_refused;
+    EXPECT_TRUE(
+        std::is_sorted(report.rejections.begin(), report.rejections.end(),
+                       [](const absl::Status& a, const absl::Status& b) {
+                         return a.message() < b.message();
+                       }));
     return report;
   }
 
@@ -519,6 +524,8 @@ TEST(IncrementalReloadTest, FilesGivingOneNameKeepTheFirstPathAsDeltas) {
   temp.Write("b.txt", seed("B", url));
   temp.Write("c.txt", seed("C", url));
   temp.Write("other.txt", LinkingSeed("https://c.example/x", 2, url));
+  // Rejected too, and listed before c.txt's duplicate by the whole load.
+  temp.Write("x-bad.txt", "---\ntitle: [unclosed\n---\n");
   Reloading reloading(temp);
   ASSERT_TRUE(reloading.first().status.ok());
   const std::string name = ArticleNameForUrl(url);
