@@ -1,5 +1,7 @@
 #include "reload/catalog_reloader.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -101,6 +103,20 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
               : "");
       report.catalog = SegmentedCatalog::Of(*std::move(restored));
       Finish(std::move(report), start);
+      // The folder may have changed since the snapshot was written: learn
+      // the snapshot's articles, then catch up with the folder at once as a
+      // walk applied as a delta (every file read; an article the same as
+      // the snapshot's is left alone), after which changes are deltas.
+      if (!options_.strict) {
+        absl::flat_hash_set<std::string> folders;
+        for (SeedFolder& folder : ListSeedFolders(options_.seeds)) {
+          folders.insert(std::move(folder.relative));
+        }
+        if (!folders.empty()) {
+          incremental_.LearnCatalog(published_, std::move(folders));
+          RequestReload("catching up with the seeds after the snapshot");
+        }
+      }
       return;
     }
     report.snapshot_error = restored.status();
@@ -182,28 +198,42 @@ bool CatalogReloader::LoadDelta(
     const std::vector<std::string>& paths, LoadReport* report,
     const absl::flat_hash_set<std::string>* walked_folders) {
   if (!CanLoadDelta()) return false;
-  std::vector<SeedFileUpdate> updates;
-  updates.reserve(paths.size());
-  for (const std::string& path : paths) {
-    if (cancel_) return false;
-    updates.push_back(
-        {path, LoadNamedSeed(options_.seeds, path, options_.loader)});
-  }
-  std::string why;
-  std::optional<IncrementalCatalog::Applied> applied = incremental_.Apply(
-      updates,
-      [this](const std::string& path) {
-        return LoadNamedSeed(options_.seeds, path, options_.loader);
-      },
-      &why, walked_folders);
-  if (!applied) {
-    report->delta_refused = why;
-    return false;
+  const IncrementalCatalog::ReadSeed read = [this](const std::string& path) {
+    return LoadNamedSeed(options_.seeds, path, options_.loader);
+  };
+  // In chunks, so that a walk that names every file (after a snapshot, or
+  // a ConfigMap swap) holds a chunk's parsed articles at a time.
+  constexpr size_t kChunk = 4096;
+  int64_t parsed = 0;
+  std::optional<IncrementalCatalog::Applied> applied;
+  for (size_t begin = 0; begin == 0 || begin < paths.size(); begin += kChunk) {
+    std::vector<SeedFileUpdate> updates;
+    const size_t end = std::min(paths.size(), begin + kChunk);
+    updates.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      if (cancel_) return false;
+      updates.push_back({paths[i], read(paths[i])});
+      if (!updates.back().seed.gone) ++parsed;
+    }
+    std::string why;
+    std::optional<IncrementalCatalog::Applied> chunk =
+        incremental_.Apply(updates, read, &why, walked_folders);
+    if (!chunk) {
+      report->delta_refused = why;
+      return false;
+    }
+    if (applied) {
+      chunk->articles_added += applied->articles_added;
+      chunk->articles_deleted += applied->articles_deleted;
+      chunk->articles_relinked += applied->articles_relinked;
+      chunk->merged_deltas = chunk->merged_deltas || applied->merged_deltas;
+      chunk->merged_base = chunk->merged_base || applied->merged_base;
+    }
+    applied = std::move(chunk);
   }
   // The loader's cache describes the folder as the last whole load saw it:
-  // the next whole load walks and reads every file again. Its entries (one
-  // per file: a million take a second or two to free) are freed on a thread
-  // of their own, so this change is served at once.
+  // the next whole load walks and reads every file again. It is freed on a
+  // thread of its own, so this change is served at once.
   if (cache_->size() > 0) {
     if (cache_releaser_.joinable()) cache_releaser_.join();
     cache_releaser_ =
@@ -212,10 +242,8 @@ bool CatalogReloader::LoadDelta(
   }
   report->delta = true;
   report->walked = false;
-  report->files_checked = static_cast<int64_t>(updates.size());
-  for (const SeedFileUpdate& update : updates) {
-    if (!update.seed.gone) ++report->files_parsed;
-  }
+  report->files_checked = static_cast<int64_t>(paths.size());
+  report->files_parsed = parsed;
   report->articles_added = applied->articles_added;
   report->articles_deleted = applied->articles_deleted;
   report->articles_relinked = applied->articles_relinked;

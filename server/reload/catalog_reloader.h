@@ -27,7 +27,8 @@ struct CatalogReloaderOptions {
   std::string seeds;
   // When set, the load at start reads this snapshot (loader/snapshot.h)
   // instead of the seeds; when the snapshot is refused, it loads the seeds.
-  // Reloads always read the seeds.
+  // After a start from the snapshot, the reloader catches up with the seeds
+  // at once (a walk applied as a delta); reloads always read the seeds.
   std::string snapshot;
   LoaderOptions loader;
   // When set, a load that rejects any seed file is not published: at start

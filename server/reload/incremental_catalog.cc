@@ -173,6 +173,8 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   };
   absl::flat_hash_set<uint64_t> named;
   absl::flat_hash_set<uint64_t> paths;  // the files that changed
+  // Read again, and give the article served for them as it is.
+  absl::flat_hash_set<uint64_t> same;
   // The files that give each name now, by the name's id.
   absl::flat_hash_map<uint64_t, std::vector<std::string>> now_by_name;
   for (const SeedFileUpdate& update : updates) {
@@ -182,30 +184,40 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     paths.insert(path);
     if (update.seed.folder)
       return refuse(absl::StrCat(update.path, " is a folder"));
+    // A file that is gone needs no folder; one that is there, a folder
+    // that is watched.
     const absl::string_view folder = FolderOf(update.path);
     const bool walked =
-        walked_folders == nullptr
-            ? folders_.contains(folder)
-            : walked_folders->contains(folder) ||
-                  (update.seed.gone && folders_.contains(folder));
+        update.seed.gone ||
+        (walked_folders == nullptr ? folders_.contains(folder)
+                                   : walked_folders->contains(folder));
     if (!walked || absl::StartsWith(update.path, ".") ||
         absl::StrContains(update.path, "/.")) {
       return refuse(absl::StrCat(update.path, " is not in a folder walked"));
     }
+    const Article* now = nullptr;
+    std::optional<uint64_t> id;
+    if (!update.seed.gone && update.seed.outcome.ok()) {
+      now = &*update.seed.outcome;
+      id = NameId(now->name());
+      if (!id) {
+        return refuse(absl::StrCat(now->name(), " is not a seed's name"));
+      }
+      if (now->source_file() != update.path) {
+        return refuse(absl::StrCat(update.path, " gave another source file"));
+      }
+      if (Served(update.path, *id, *now)) {
+        paths.erase(path);
+        same.insert(path);
+        continue;
+      }
+    }
     if (const auto it = name_of_path_.find(path); it != name_of_path_.end()) {
       affect(it->second);
     }
-    if (!update.seed.gone && update.seed.outcome.ok()) {
-      const Article& article = *update.seed.outcome;
-      const std::optional<uint64_t> id = NameId(article.name());
-      if (!id) {
-        return refuse(absl::StrCat(article.name(), " is not a seed's name"));
-      }
-      if (article.source_file() != update.path) {
-        return refuse(absl::StrCat(update.path, " gave another source file"));
-      }
+    if (now != nullptr) {
       affect(*id);
-      now_by_path[path] = &article;
+      now_by_path[path] = now;
       now_by_name[*id].push_back(update.path);
     }
   }
@@ -401,8 +413,13 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
 
   // What the next change starts from.
   for (const SeedFileUpdate& update : updates) {
-    if (Unchanged(update)) {
-      stamps_[Key(update.path)] = update.seed.stamp;
+    if (Unchanged(update) || same.contains(Key(update.path))) {
+      const uint64_t path = Key(update.path);
+      stamps_[path] = update.seed.stamp;
+      racy_contents_.erase(path);
+      if (update.seed.stamp == 0 && update.seed.content != 0) {
+        racy_contents_[path] = update.seed.content;
+      }
       continue;
     }
     name_of_path_.erase(Key(update.path));
@@ -511,6 +528,46 @@ IncrementalCatalog::MemoryUsage IncrementalCatalog::memory_usage() const {
     usage.other += StringHeapBytes(folder);
   }
   return usage;
+}
+
+bool IncrementalCatalog::Served(const std::string& path, uint64_t id,
+                                const Article& article) const {
+  const auto it = name_of_path_.find(Key(path));
+  if (it == name_of_path_.end() || it->second != id || claims_.contains(id)) {
+    return false;
+  }
+  const std::optional<ArticleRef> ref = catalog_->IndexOf(article.name());
+  if (!ref) return false;
+  Article served = catalog_->article(*ref);
+  if (served.source_file() != path) return false;
+  // As the parser gives it: the catalog linked its related articles.
+  for (auto& link : *served.mutable_related()) link.clear_article();
+  return SerializeArticle(served).bytes == SerializeArticle(article).bytes;
+}
+
+void IncrementalCatalog::LearnCatalog(
+    std::shared_ptr<const SegmentedCatalog> catalog,
+    absl::flat_hash_set<std::string> folders) {
+  Invalidate();
+  for (const ArticleRef ref : catalog->InOrder()) {
+    const Article article = catalog->article(ref);
+    const std::optional<uint64_t> id = NameId(article.name());
+    if (!id) {
+      Invalidate();
+      return;
+    }
+    const uint64_t path = Key(article.source_file());
+    name_of_path_[path] = *id;
+    stamps_[path] = 0;  // read it again at the next walk
+    for (const absl::string_view url : OwnUrls(article)) {
+      url_owners_.Add(Key(url));
+    }
+    for (const auto& link : article.related()) {
+      linkers_.Add(Key(link.web_url()), *id);
+    }
+  }
+  folders_ = std::move(folders);
+  catalog_ = std::move(catalog);
 }
 
 bool IncrementalCatalog::Unchanged(const SeedFileUpdate& update) const {

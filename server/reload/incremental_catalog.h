@@ -62,6 +62,12 @@ class IncrementalCatalog {
              const SeedCache& files);
   void Attach(std::shared_ptr<const SegmentedCatalog> catalog,
               const std::vector<absl::Status>& rejections);
+  // Learns a catalog not loaded from the folder (a snapshot's): its
+  // articles and the folders to watch, each article's file to be read again
+  // at the next walk (ChangedFiles names them all; Apply leaves alone those
+  // that give the article served), the files it does not know as new.
+  void LearnCatalog(std::shared_ptr<const SegmentedCatalog> catalog,
+                    absl::flat_hash_set<std::string> folders);
   // Forgets everything: Apply refuses until Learn and Attach.
   void Invalidate();
   bool valid() const { return catalog_ != nullptr; }
@@ -121,6 +127,10 @@ class IncrementalCatalog {
   // give a wrong answer, the article found is checked).
   static uint64_t Key(absl::string_view text);
 
+  // Whether `path`, read again, gives `article` (named with `id`) as it is
+  // served now for that file.
+  bool Served(const std::string& path, uint64_t id,
+              const newsmeta::v1::Article& article) const;
   // Whether `update` is a file read before whose content is the same (one
   // read so soon after it was written that its stamp is not trusted).
   bool Unchanged(const SeedFileUpdate& update) const;

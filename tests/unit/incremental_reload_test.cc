@@ -23,6 +23,7 @@
 #include "gen_seeds/corpus.h"
 #include "gtest/gtest.h"
 #include "loader/seed_loader.h"
+#include "loader/snapshot.h"
 #include "newsmeta/v1/article_service.pb.h"
 #include "query/article_queries.h"
 #include "reload/catalog_reloader.h"
@@ -583,6 +584,59 @@ TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
   EXPECT_EQ(merged.catalog->segment(1).size(), 50u);
   EXPECT_EQ(merged.catalog->segment(2).size(), 2u);
   EXPECT_EQ(merged.catalog->version(), FromScratch(temp.root()).version);
+}
+
+TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 40;
+  corpus.seed = 11;
+  const auto write = [&](int index) {
+    const std::string path = absl::StrCat("seeds/s", index, ".txt");
+    temp.Write(path, GenerateSeed(corpus, index).content);
+    return absl::StrCat("s", index, ".txt");
+  };
+  for (int i = 0; i < 30; ++i) write(i);
+  const std::string seeds = (temp.path() / "seeds").string();
+  const std::string snapshot = (temp.path() / "catalog.snapshot").string();
+  ASSERT_TRUE(
+      WriteSnapshot(*FromScratch(seeds).catalog, snapshot, "test").ok());
+  // The folder changes while the server is down: one seed corrected, one
+  // removed, one added.
+  const std::string corrected = (temp.path() / "seeds/s3.txt").string();
+  WriteBytes(corrected,
+             absl::StrReplaceAll(ReadBytes(corrected),
+                                 {{"\ntitle: \"", "\ntitle: \"Fix: "}}));
+  fs::remove(temp.path() / "seeds/s4.txt");
+  write(35);
+
+  CatalogReloaderOptions options;
+  options.seeds = seeds;
+  options.snapshot = snapshot;
+  Loads loads;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  const LoadReport start = loads.Await(1);
+  ASSERT_TRUE(start.status.ok()) << start.status;
+  EXPECT_EQ(start.source, absl::StrCat("snapshot ", snapshot));
+  // At once, without a change: the walk, applied as a delta.
+  const LoadReport caught_up = loads.Await(2);
+  ASSERT_TRUE(caught_up.status.ok()) << caught_up.status;
+  EXPECT_TRUE(caught_up.delta) << caught_up.delta_refused;
+  EXPECT_TRUE(caught_up.walked);
+  EXPECT_EQ(caught_up.articles_added, 2);    // corrected and added
+  EXPECT_EQ(caught_up.articles_deleted, 2);  // corrected and removed
+  const Truth want = FromScratch(seeds);
+  EXPECT_EQ(Served(caught_up).articles, want.articles);
+  EXPECT_EQ(caught_up.catalog->version(), want.version);
+
+  // Then changes are deltas.
+  SeedChanges added;
+  added.paths = {write(36)};
+  reloader.RequestReload("test", added);
+  const LoadReport next = loads.Await(3);
+  EXPECT_TRUE(next.delta) << next.delta_refused;
+  EXPECT_EQ(next.catalog->version(), FromScratch(seeds).version);
 }
 
 }  // namespace
