@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end: newsmeta-server --write_snapshot writes a snapshot of the seeds
 # and exits 0; a server started with --snapshot serves the seed article from
-# it (its seeds folder empty), and a reload then reads the seeds; a corrupt
+# it and catches up with its seeds folder at once (a delta: nothing changed;
+# with the folder empty, the article goes); a corrupt
 # snapshot is refused, naming the file, and the server loads the seeds.
 # Usage: snapshot_test.sh SERVER CLIENT SEEDS_DIR
 set -euo pipefail
@@ -31,18 +32,34 @@ timeout 60 "$server_bin" --seeds "$seeds" --write_snapshot "$snapshot" \
 grep -q "wrote snapshot $snapshot: 1 articles" "$work/write.log" ||
   fail "--write_snapshot did not say what it wrote"
 
-echo "== --snapshot serves the seed article from the snapshot"
-mkdir "$work/empty-seeds"
-start_server "$server_bin" --seeds "$work/empty-seeds" --snapshot "$snapshot"
+echo "== --snapshot serves the seed article from the snapshot, then catches up"
+start_server "$server_bin" --seeds "$seeds" --snapshot "$snapshot"
 wait_serving
 grep -qF "\"source\":\"snapshot $snapshot\"" "$work/server.log" ||
   fail "the load does not say it came from the snapshot"
 out=$(client get articles/ede44015d0ace88e --json)
 grep -q '"title":"Elon Musk claims Tesla' <<<"$out" ||
   fail "the seed article is not served: $out"
+# At once, the walk of the seeds as a delta: the one seed is the snapshot's.
+for _ in $(seq 100); do
+  grep -q '"reason":"catching up with the seeds after the snapshot"' \
+    "$work/server.log" && break
+  sleep 0.1
+done
+catch_up=$(grep '"reason":"catching up with the seeds after the snapshot"' \
+  "$work/server.log") || fail "no catch-up with the seeds after the snapshot"
+grep -q '"delta":true' <<<"$catch_up" || fail "the catch-up was no delta"
+grep -q 'reloaded 1 articles.*(unchanged)' <<<"$catch_up" ||
+  fail "the catch-up changed the catalog: $catch_up"
+stop_server
+[[ "$stop_code" == 0 ]] || fail "server exited with $stop_code after SIGTERM"
 
-echo "== a reload reads the seeds folder (empty here)"
-kill -HUP "$server_pid"
+echo "== with its seeds gone, the catch-up removes the snapshot's article"
+mkdir "$work/empty-seeds"
+start_server "$server_bin" --seeds "$work/empty-seeds" --snapshot "$snapshot"
+wait_serving
+grep -qF "\"source\":\"snapshot $snapshot\"" "$work/server.log" ||
+  fail "the load does not say it came from the snapshot"
 for _ in $(seq 100); do
   grep -q "reloaded 0 articles" "$work/server.log" && break
   sleep 0.1
