@@ -194,6 +194,31 @@ bool CatalogReloader::LoadWalkedDelta(LoadReport* report) {
   return true;
 }
 
+std::vector<SeedFileUpdate> CatalogReloader::ReadSeeds(
+    const std::vector<std::string>& paths, size_t begin, size_t end) const {
+  std::vector<SeedFileUpdate> updates(end - begin);
+  std::atomic<size_t> next{begin};
+  const auto work = [&] {
+    for (size_t i = next++; i < end && !cancel_; i = next++) {
+      updates[i - begin] = {
+          paths[i], LoadNamedSeed(options_.seeds, paths[i], options_.loader)};
+    }
+  };
+  // A few files on this thread; more (a walk's) on one thread per core.
+  constexpr size_t kFilesPerThread = 64;
+  const size_t cores =
+      std::max(1, options_.loader.threads > 0
+                      ? options_.loader.threads
+                      : static_cast<int>(std::thread::hardware_concurrency()));
+  const size_t threads =
+      std::min(cores, (end - begin + kFilesPerThread - 1) / kFilesPerThread);
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (std::thread& helper : helpers) helper.join();
+  return updates;
+}
+
 bool CatalogReloader::LoadDelta(
     const std::vector<std::string>& paths, LoadReport* report,
     const absl::flat_hash_set<std::string>* walked_folders) {
@@ -207,13 +232,11 @@ bool CatalogReloader::LoadDelta(
   int64_t parsed = 0;
   std::optional<IncrementalCatalog::Applied> applied;
   for (size_t begin = 0; begin == 0 || begin < paths.size(); begin += kChunk) {
-    std::vector<SeedFileUpdate> updates;
     const size_t end = std::min(paths.size(), begin + kChunk);
-    updates.reserve(end - begin);
-    for (size_t i = begin; i < end; ++i) {
-      if (cancel_) return false;
-      updates.push_back({paths[i], read(paths[i])});
-      if (!updates.back().seed.gone) ++parsed;
+    std::vector<SeedFileUpdate> updates = ReadSeeds(paths, begin, end);
+    if (cancel_) return false;
+    for (const SeedFileUpdate& update : updates) {
+      if (!update.seed.gone) ++parsed;
     }
     std::string why;
     std::optional<IncrementalCatalog::Applied> chunk =

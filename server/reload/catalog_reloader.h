@@ -128,6 +128,9 @@ class CatalogReloader {
  private:
   void Run();
   void LoadOnce(int64_t generation, std::string reason, SeedChanges changes);
+  // The files at paths[begin, end), read (on several threads when many).
+  std::vector<SeedFileUpdate> ReadSeeds(const std::vector<std::string>& paths,
+                                        size_t begin, size_t end) const;
   // Whether the state allows a delta at all.
   bool CanLoadDelta() const;
   // Applies the changes of the files at `paths` as a delta; false when they
