@@ -42,6 +42,8 @@ import time
 
 import grpc
 
+from figures import parse_duration, percentile
+
 TICK = os.sysconf('SC_CLK_TCK')
 
 
@@ -70,15 +72,6 @@ def reset_peak(pid):
         return True
     except OSError:
         return False
-
-
-def parse_duration(text):
-    """absl::FormatDuration text (e.g. 1m2.5s, 8.1ms, 350us) in seconds."""
-    units = {'h': 3600, 'm': 60, 's': 1, 'ms': 1e-3, 'us': 1e-6, 'ns': 1e-9}
-    total = 0.0
-    for number, unit in re.findall(r'([0-9.]+)(h|ms|us|ns|m|s)', text):
-        total += float(number) * units[unit]
-    return total
 
 
 class ServerLog:
@@ -231,14 +224,6 @@ def collect_queries(procs, queue):
     listing = sorted(x for r in results for x in r['list'])
     return {'get': get, 'list': listing,
             'errors': sum(r['errors'] for r in results)}
-
-
-def percentile(sorted_values, fraction):
-    if not sorted_values:
-        return None
-    index = min(len(sorted_values) - 1,
-                max(0, int(round(fraction * len(sorted_values) + 0.5)) - 1))
-    return sorted_values[index]
 
 
 def latency_summary(sorted_values):

@@ -6,28 +6,13 @@ import json
 import statistics
 import sys
 
-
-def percentile(values, fraction):
-    values = sorted(values)
-    if not values:
-        return None
-    index = min(len(values) - 1,
-                max(0, int(round(fraction * len(values) + 0.5)) - 1))
-    return values[index]
-
-
-def parse_ms(text):
-    text = text.strip()
-    for suffix, scale in (('ms', 1.0), ('us', 1e-3), ('s', 1e3)):
-        if text.endswith(suffix):
-            return float(text[:-len(suffix)]) * scale
-    raise ValueError(text)
+from figures import parse_duration, percentile
 
 
 def main(raw_path, out_path):
     raw = json.load(open(raw_path, encoding='utf-8'))
     n = raw['articles']
-    quiet_ms = parse_ms(raw['quiet_period'])
+    quiet_ms = parse_duration(raw['quiet_period']) * 1e3
     renames = raw['renames']
     polled = [r for r in renames if r['polled']]
     quiet = [r for r in renames if not r['polled']]

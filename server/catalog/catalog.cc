@@ -21,6 +21,14 @@ namespace newsmeta {
 
 using ::newsmeta::v1::Article;
 
+absl::Status DuplicateRejection(absl::string_view source_file,
+                                absl::string_view name,
+                                absl::string_view kept_file) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      source_file, ": duplicate of ", name, " (same URL) already loaded from ",
+      kept_file, "; kept that one"));
+}
+
 std::string NormalizeKey(absl::string_view key) {
   return FoldText(absl::StripAsciiWhitespace(key));
 }
@@ -149,10 +157,8 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   unique.reserve(articles.size());
   for (Article& article : articles) {
     if (!unique.empty() && unique.back().name() == article.name()) {
-      result.rejections.push_back(absl::InvalidArgumentError(
-          absl::StrCat(article.source_file(), ": duplicate of ", article.name(),
-                       " (same URL) already loaded from ",
-                       unique.back().source_file(), "; kept that one")));
+      result.rejections.push_back(DuplicateRejection(
+          article.source_file(), article.name(), unique.back().source_file()));
       continue;
     }
     unique.push_back(std::move(article));

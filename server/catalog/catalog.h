@@ -27,6 +27,12 @@ namespace newsmeta {
 // Position of an article in the catalog's total order.
 using ArticleIndex = uint32_t;
 
+// The rejection of the article `name` from `source_file` when `kept_file`
+// gives the same name and is kept (Catalog::Build keeps the first path).
+absl::Status DuplicateRejection(absl::string_view source_file,
+                                absl::string_view name,
+                                absl::string_view kept_file);
+
 // Strips surrounding white space and folds case and accents (FoldText): the
 // form in which topics and provider domains are indexed and queried, so
 // "economie" finds the topic "Économie".

@@ -75,10 +75,8 @@ Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles) {
   unique.reserve(articles.size());
   for (SerializedArticle& article : articles) {
     if (!unique.empty() && unique.back().name == article.name) {
-      result.rejections.push_back(absl::InvalidArgumentError(
-          absl::StrCat(article.source_file, ": duplicate of ", article.name,
-                       " (same URL) already loaded from ",
-                       unique.back().source_file, "; kept that one")));
+      result.rejections.push_back(DuplicateRejection(
+          article.source_file, article.name, unique.back().source_file));
       continue;
     }
     unique.push_back(std::move(article));

@@ -35,14 +35,15 @@ std::string NameOf(uint64_t id) {
 }
 
 // The URLs an article is found by (original and web, each once).
-std::vector<absl::string_view> OwnUrls(const Article& article) {
+std::vector<absl::string_view> OwnUrls(absl::string_view original_url,
+                                       absl::string_view web_url) {
   std::vector<absl::string_view> urls;
-  if (!article.original_url().empty()) urls.push_back(article.original_url());
-  if (!article.web_url().empty() &&
-      article.web_url() != article.original_url()) {
-    urls.push_back(article.web_url());
-  }
+  if (!original_url.empty()) urls.push_back(original_url);
+  if (!web_url.empty() && web_url != original_url) urls.push_back(web_url);
   return urls;
+}
+std::vector<absl::string_view> OwnUrls(const Article& article) {
+  return OwnUrls(article.original_url(), article.web_url());
 }
 
 bool Owns(const Article& article, absl::string_view url) {
@@ -110,12 +111,9 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
   }
   for (auto& [id, paths] : claims_) std::sort(paths.begin(), paths.end());
   for (const auto& [id, article] : kept) {
-    for (const std::string* url : {&article->original_url, &article->web_url}) {
-      if (url->empty() || (url == &article->web_url &&
-                           article->web_url == article->original_url)) {
-        continue;
-      }
-      url_owners_.Add(Key(*url));
+    for (const absl::string_view url :
+         OwnUrls(article->original_url, article->web_url)) {
+      url_owners_.Add(Key(url));
     }
     for (const std::string& url : article->related_urls) {
       linkers_.Add(Key(url), id);
@@ -130,10 +128,7 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
   folders_ = files.folders();
   files.ForEachListed([this](const ListedSeedFile& file) {
     const uint64_t path = Key(file.relative);
-    stamps_[path] = file.stamp;
-    if (file.stamp == 0 && file.content != 0) {
-      racy_contents_[path] = file.content;
-    }
+    RememberFile(path, file.stamp, file.content);
     if (!name_of_path_.contains(path)) {
       unserved_paths_[path] = file.relative;
     }
@@ -413,40 +408,26 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
 
   // What the next change starts from.
   for (const SeedFileUpdate& update : updates) {
-    if (Unchanged(update) || same.contains(Key(update.path))) {
-      const uint64_t path = Key(update.path);
-      stamps_[path] = update.seed.stamp;
-      racy_contents_.erase(path);
-      if (update.seed.stamp == 0 && update.seed.content != 0) {
-        racy_contents_[path] = update.seed.content;
-      }
+    const uint64_t path = Key(update.path);
+    if (Unchanged(update) || same.contains(path)) {
+      RememberFile(path, update.seed.stamp, update.seed.content);
       continue;
     }
-    name_of_path_.erase(Key(update.path));
-    if (const auto it = now_by_path.find(Key(update.path));
-        it != now_by_path.end()) {
-      name_of_path_[Key(update.path)] = *NameId(it->second->name());
+    name_of_path_.erase(path);
+    if (const auto it = now_by_path.find(path); it != now_by_path.end()) {
+      name_of_path_[path] = *NameId(it->second->name());
     }
-    rejections_.erase(std::remove_if(rejections_.begin(), rejections_.end(),
-                                     [&update](const absl::Status& rejection) {
-                                       return RejectionOf(rejection,
-                                                          update.path);
-                                     }),
-                      rejections_.end());
+    ForgetRejections(update.path);
     if (!update.seed.gone && !update.seed.outcome.ok()) {
       rejections_.push_back(update.seed.outcome.status());
     }
-    const uint64_t path = Key(update.path);
-    racy_contents_.erase(path);
     if (update.seed.gone) {
       stamps_.erase(path);
+      racy_contents_.erase(path);
       unserved_paths_.erase(path);
       continue;
     }
-    stamps_[path] = update.seed.stamp;
-    if (update.seed.stamp == 0 && update.seed.content != 0) {
-      racy_contents_[path] = update.seed.content;
-    }
+    RememberFile(path, update.seed.stamp, update.seed.content);
     if (update.seed.outcome.ok()) {
       unserved_paths_.erase(path);
     } else {
@@ -458,21 +439,13 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   for (const Claims& claim : claims) {
     for (const std::vector<std::string>* list : {&claim.before, &claim.after}) {
       for (const std::string& path : *list) {
-        if (paths.contains(Key(path))) continue;
-        rejections_.erase(
-            std::remove_if(rejections_.begin(), rejections_.end(),
-                           [&path](const absl::Status& rejection) {
-                             return RejectionOf(rejection, path);
-                           }),
-            rejections_.end());
+        if (!paths.contains(Key(path))) ForgetRejections(path);
       }
     }
     const std::string name = NameOf(claim.id);
     for (size_t k = 1; k < claim.after.size(); ++k) {
-      rejections_.push_back(absl::InvalidArgumentError(
-          absl::StrCat(claim.after[k], ": duplicate of ", name,
-                       " (same URL) already loaded from ", claim.after.front(),
-                       "; kept that one")));
+      rejections_.push_back(
+          DuplicateRejection(claim.after[k], name, claim.after.front()));
     }
     if (claim.after.size() > 1) {
       claims_[claim.id] = claim.after;
@@ -528,6 +501,24 @@ IncrementalCatalog::MemoryUsage IncrementalCatalog::memory_usage() const {
     usage.other += StringHeapBytes(folder);
   }
   return usage;
+}
+
+void IncrementalCatalog::RememberFile(uint64_t path, uint64_t stamp,
+                                      uint64_t content) {
+  stamps_[path] = stamp;
+  if (stamp == 0 && content != 0) {
+    racy_contents_[path] = content;
+  } else {
+    racy_contents_.erase(path);
+  }
+}
+
+void IncrementalCatalog::ForgetRejections(absl::string_view path) {
+  rejections_.erase(std::remove_if(rejections_.begin(), rejections_.end(),
+                                   [path](const absl::Status& rejection) {
+                                     return RejectionOf(rejection, path);
+                                   }),
+                    rejections_.end());
 }
 
 bool IncrementalCatalog::Served(const std::string& path, uint64_t id,

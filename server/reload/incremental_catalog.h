@@ -127,6 +127,11 @@ class IncrementalCatalog {
   // give a wrong answer, the article found is checked).
   static uint64_t Key(absl::string_view text);
 
+  // Records how the file at `path` (its key) was read: its stamp, and its
+  // content when the stamp is not trusted.
+  void RememberFile(uint64_t path, uint64_t stamp, uint64_t content);
+  // Drops the rejections of the file at `path`.
+  void ForgetRejections(absl::string_view path);
   // Whether `path`, read again, gives `article` (named with `id`) as it is
   // served now for that file.
   bool Served(const std::string& path, uint64_t id,
