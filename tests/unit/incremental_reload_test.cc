@@ -262,26 +262,74 @@ std::map<std::string, std::string> Watched(const Catalog& catalog) {
   return articles;
 }
 
+// A reloader, started, its first load awaited: Load asks it to load a
+// change and returns the report, Change the same for named paths, which
+// must be applied as a delta.
+class Reloading {
+ public:
+  // `also`, when given, is handed each catalog published (a hub, a holder).
+  explicit Reloading(CatalogReloaderOptions options,
+                     CatalogReloader::Publish also = nullptr)
+      : options_(std::move(options)),
+        reloader_(options_, loads_.Publish(std::move(also)), loads_.Report()) {
+    reloader_.Start();
+    first_ = loads_.Await(1);
+  }
+  explicit Reloading(const TempFolder& folder,
+                     IncrementalCatalogOptions incremental = {})
+      : Reloading(Options(folder, incremental)) {}
+  static CatalogReloaderOptions Options(const TempFolder& folder,
+                                        IncrementalCatalogOptions incremental) {
+    CatalogReloaderOptions options;
+    options.seeds = folder.root();
+    options.incremental = incremental;
+    return options;
+  }
+
+  const LoadReport& first() const { return first_; }
+  // The next report, whatever asked for it.
+  LoadReport Next() { return loads_.Await(++loads_seen_); }
+  LoadReport Load(const SeedChanges& changes) {
+    reloader_.RequestReload("test", changes);
+    return Next();
+  }
+  LoadReport Change(std::vector<std::string> paths) {
+    SeedChanges changes;
+    changes.paths = std::move(paths);
+    const LoadReport report = Load(changes);
+    EXPECT_TRUE(report.status.ok()) << report.status;
+    EXPECT_TRUE(report.delta) << report.delta_refused;
+    EXPECT_TRUE(
+        std::is_sorted(report.rejections.begin(), report.rejections.end(),
+                       [](const absl::Status& a, const absl::Status& b) {
+                         return a.message() < b.message();
+                       }));
+    return report;
+  }
+
+ private:
+  const CatalogReloaderOptions options_;
+  Loads loads_;
+  CatalogReloader reloader_;
+  LoadReport first_;
+  int loads_seen_ = 1;
+};
+
 TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   TempFolder temp;
   Folder folder(temp, 20261207);
   folder.Fill(150);
-  CatalogReloaderOptions options;
-  options.seeds = temp.root();
   // Small, so that the deltas and the whole catalog are merged often.
-  options.incremental.max_deltas = 3;
-  options.incremental.base_merge_share = 0.1;
+  IncrementalCatalogOptions incremental;
+  incremental.max_deltas = 3;
+  incremental.base_merge_share = 0.1;
   // A watcher of every article follows the published catalogs.
   WatchHub hub;
-  Loads loads;
-  CatalogReloader reloader(
-      options,
-      loads.Publish([&hub](std::shared_ptr<const SegmentedCatalog> catalog) {
-        hub.Publish(std::move(catalog));
-      }),
-      loads.Report());
-  reloader.Start();
-  ASSERT_TRUE(loads.Await(1).status.ok());
+  Reloading reloading(Reloading::Options(temp, incremental),
+                      [&hub](std::shared_ptr<const SegmentedCatalog> catalog) {
+                        hub.Publish(std::move(catalog));
+                      });
+  ASSERT_TRUE(reloading.first().status.ok());
   v1::WatchArticlesRequest everything;
   everything.set_view(v1::ARTICLE_VIEW_FULL);
   auto watch = WatchSession::Open(&hub, everything);
@@ -293,8 +341,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   constexpr int kSteps = 250;
   for (int step = 2; step <= kSteps + 1; ++step) {
     const SeedChanges changes = folder.Step();
-    reloader.RequestReload("test", changes);
-    const LoadReport report = loads.Await(step);
+    const LoadReport report = reloading.Load(changes);
     ASSERT_TRUE(report.status.ok()) << report.status;
     deltas += report.delta ? 1 : 0;
     refused += report.delta_refused.empty() ? 0 : 1;
@@ -355,20 +402,16 @@ TEST(IncrementalConcurrencyTest, QueriesWhileDeltasPublishAndMerge) {
   TempFolder temp;
   Folder folder(temp, 77);
   folder.Fill(120);
-  CatalogReloaderOptions options;
-  options.seeds = temp.root();
-  options.incremental.max_deltas = 2;
-  options.incremental.base_merge_share = 0.05;
+  IncrementalCatalogOptions incremental;
+  incremental.max_deltas = 2;
+  incremental.base_merge_share = 0.05;
   CatalogHolder served;
-  Loads loads;
-  CatalogReloader reloader(
-      options,
-      loads.Publish([&served](std::shared_ptr<const SegmentedCatalog> catalog) {
+  Reloading reloading(
+      Reloading::Options(temp, incremental),
+      [&served](std::shared_ptr<const SegmentedCatalog> catalog) {
         served.Set(std::move(catalog));
-      }),
-      loads.Report());
-  reloader.Start();
-  ASSERT_TRUE(loads.Await(1).status.ok());
+      });
+  ASSERT_TRUE(reloading.first().status.ok());
 
   std::atomic<bool> done{false};
   std::atomic<int64_t> answers{0};
@@ -400,9 +443,7 @@ TEST(IncrementalConcurrencyTest, QueriesWhileDeltasPublishAndMerge) {
   for (int i = 0; i < 2; ++i) readers.emplace_back(read);
   int deltas = 0;
   for (int step = 2; step <= 40; ++step) {
-    const SeedChanges changes = folder.Step();
-    reloader.RequestReload("test", changes);
-    const LoadReport report = loads.Await(step);
+    const LoadReport report = reloading.Load(folder.Step());
     ASSERT_TRUE(report.status.ok()) << report.status;
     deltas += report.delta ? 1 : 0;
   }
@@ -442,48 +483,6 @@ std::string ResolvedLink(const SegmentedCatalog& catalog) {
   }
   return "(no link)";
 }
-
-// A reloader of a folder, started: Change asks it to load named paths and
-// returns the report, which must be a delta.
-class Reloading {
- public:
-  explicit Reloading(const TempFolder& folder,
-                     IncrementalCatalogOptions incremental = {})
-      : options_(Options(folder, incremental)),
-        reloader_(options_, loads_.Publish(), loads_.Report()) {
-    reloader_.Start();
-    first_ = loads_.Await(1);
-  }
-  const LoadReport& first() const { return first_; }
-  static CatalogReloaderOptions Options(const TempFolder& folder,
-                                        IncrementalCatalogOptions incremental) {
-    CatalogReloaderOptions options;
-    options.seeds = folder.root();
-    options.incremental = incremental;
-    return options;
-  }
-  LoadReport Change(std::vector<std::string> paths) {
-    SeedChanges changes;
-    changes.paths = std::move(paths);
-    reloader_.RequestReload("test", changes);
-    const LoadReport report = loads_.Await(++loads_seen_);
-    EXPECT_TRUE(report.status.ok()) << report.status;
-    EXPECT_TRUE(report.delta) << report.delta_refused;
-    EXPECT_TRUE(
-        std::is_sorted(report.rejections.begin(), report.rejections.end(),
-                       [](const absl::Status& a, const absl::Status& b) {
-                         return a.message() < b.message();
-                       }));
-    return report;
-  }
-
- private:
-  const CatalogReloaderOptions options_;
-  Loads loads_;
-  CatalogReloader reloader_;
-  LoadReport first_;
-  int loads_seen_ = 1;
-};
 
 TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
   const std::string a = "https://a.example/story";
@@ -613,14 +612,12 @@ TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   CatalogReloaderOptions options;
   options.seeds = seeds;
   options.snapshot = snapshot;
-  Loads loads;
-  CatalogReloader reloader(options, loads.Publish(), loads.Report());
-  reloader.Start();
-  const LoadReport start = loads.Await(1);
+  Reloading reloading(options);
+  const LoadReport& start = reloading.first();
   ASSERT_TRUE(start.status.ok()) << start.status;
   EXPECT_EQ(start.source, absl::StrCat("snapshot ", snapshot));
   // At once, without a change: the walk, applied as a delta.
-  const LoadReport caught_up = loads.Await(2);
+  const LoadReport caught_up = reloading.Next();
   ASSERT_TRUE(caught_up.status.ok()) << caught_up.status;
   EXPECT_TRUE(caught_up.delta) << caught_up.delta_refused;
   EXPECT_TRUE(caught_up.walked);
@@ -631,11 +628,7 @@ TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   EXPECT_EQ(caught_up.catalog->version(), want.version);
 
   // Then changes are deltas.
-  SeedChanges added;
-  added.paths = {write(36)};
-  reloader.RequestReload("test", added);
-  const LoadReport next = loads.Await(3);
-  EXPECT_TRUE(next.delta) << next.delta_refused;
+  const LoadReport next = reloading.Change({write(36)});
   EXPECT_EQ(next.catalog->version(), FromScratch(seeds).version);
 }
 

@@ -135,11 +135,17 @@ TEST(SeedWatcherTest, WatchesFoldersMadeLaterAndFoldersThroughLinks) {
   EXPECT_TRUE(reports.WaitFor(3));
 }
 
-TEST(SeedWatcherTest, ReportsAConfigMapDataLinkSwap) {
-  TempFolder folder;
+// A ConfigMap volume as kubelet lays it out: the files in a dot-named
+// folder, `..data` linking to it, and a link per file through `..data`.
+void ConfigMapLayout(const TempFolder& folder) {
   folder.Write("..v1/a.txt", Seed("a"));
   folder.Link("..data", "..v1");
   folder.Link("a.txt", "..data/a.txt");
+}
+
+TEST(SeedWatcherTest, ReportsAConfigMapDataLinkSwap) {
+  TempFolder folder;
+  ConfigMapLayout(folder);
   Reports reports;
   auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
   // As kubelet does it: a new folder, a new link renamed over `..data`, the
@@ -158,10 +164,8 @@ TEST(SeedWatcherTest, ReportsAConfigMapDataLinkSwap) {
 // links `..data_tmp` and `..data` tell that every file changed.
 TEST(SeedWatcherTest, ALinkRenamedOverADotNamedLinkIsAFullChange) {
   TempFolder folder;
-  folder.Write("..v1/a.txt", Seed("a"));
+  ConfigMapLayout(folder);
   folder.Write("..v2/a.txt", Seed("a2"));
-  folder.Link("..data", "..v1");
-  folder.Link("a.txt", "..data/a.txt");
   Reports reports;
   auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
   folder.Link("..data_tmp", "..v2");
@@ -175,9 +179,7 @@ TEST(SeedWatcherTest, ALinkRenamedOverADotNamedLinkIsAFullChange) {
 // Once gone, a dot name cannot be told from a link to a folder.
 TEST(SeedWatcherTest, ARemovedDotNamedLinkIsAFullChange) {
   TempFolder folder;
-  folder.Write("..v1/a.txt", Seed("a"));
-  folder.Link("..data", "..v1");
-  folder.Link("a.txt", "..data/a.txt");
+  ConfigMapLayout(folder);
   Reports reports;
   auto watcher = Watch(folder, &reports, absl::Milliseconds(50));
   std::filesystem::remove(folder.path() / "..data");
