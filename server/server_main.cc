@@ -213,7 +213,7 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
     shape.segments = report.catalog->segment_count();
     shape.delta = report.delta;
     shape.merged_deltas = report.merged_deltas;
-    shape.merged_base = report.merged_base;
+    shape.purged = report.purged;
     shape.took = report.took;
     if (report.changes.first_seen != absl::InfiniteFuture()) {
       shape.freshness_lag = report.finished - report.changes.first_seen;
@@ -269,7 +269,7 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
           report.delta
               ? absl::StrCat("; applied as a delta, ",
                              report.catalog->segment_count(), " segments",
-                             report.merged_base     ? " (merged whole)"
+                             report.purged          ? " (a segment purged)"
                              : report.merged_deltas ? " (deltas merged)"
                                                     : "")
           : report.delta_refused.empty()

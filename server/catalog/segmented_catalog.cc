@@ -86,27 +86,56 @@ std::vector<ArticleRef> SegmentedCatalog::InOrder() const {
 absl::StatusOr<std::shared_ptr<const Catalog>> SegmentedCatalog::Merge() const {
   if (single()) return segments_[0].catalog;
   const std::vector<ArticleRef> order = InOrder();
+  return CopyOut(order, 0, order.size(), &content_hash_);
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>>
+SegmentedCatalog::MergeInto(size_t max_articles) const {
+  max_articles = std::max<size_t>(1, max_articles);
+  std::vector<std::shared_ptr<const Catalog>> merged;
+  if (single() && size_ <= max_articles) {
+    merged.push_back(segments_[0].catalog);
+    return merged;
+  }
+  const std::vector<ArticleRef> order = InOrder();
+  const size_t n = order.size();
+  const size_t count = n == 0 ? 1 : 1 + (n - 1) / max_articles;
+  for (size_t part = 0; part < count; ++part) {
+    absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+        CopyOut(order, n * part / count, n * (part + 1) / count,
+                count == 1 ? &content_hash_ : nullptr);
+    if (!catalog.ok()) return catalog.status();
+    merged.push_back(*std::move(catalog));
+  }
+  return merged;
+}
+
+absl::StatusOr<std::shared_ptr<const Catalog>> SegmentedCatalog::CopyOut(
+    const std::vector<ArticleRef>& order, size_t first, size_t last,
+    const MultisetHash* content_hash) const {
   size_t total = 0;
-  for (const ArticleRef article : order) {
-    total += ArticleBytes(article, newsmeta::v1::ARTICLE_VIEW_FULL).size();
+  for (size_t i = first; i < last; ++i) {
+    total += ArticleBytes(order[i], newsmeta::v1::ARTICLE_VIEW_FULL).size();
   }
   std::shared_ptr<char> buffer(
       static_cast<char*>(std::malloc(std::max<size_t>(total, 1))), std::free);
   if (buffer == nullptr) throw std::bad_alloc();
   AdviseHugePages(buffer.get(), total);
   std::vector<absl::string_view> wire;
-  wire.reserve(order.size());
+  wire.reserve(last - first);
   char* out = buffer.get();
-  for (const ArticleRef article : order) {
+  for (size_t i = first; i < last; ++i) {
     const absl::string_view bytes =
-        ArticleBytes(article, newsmeta::v1::ARTICLE_VIEW_FULL);
+        ArticleBytes(order[i], newsmeta::v1::ARTICLE_VIEW_FULL);
     std::memcpy(out, bytes.data(), bytes.size());
     wire.emplace_back(out, bytes.size());
     out += bytes.size();
   }
-  const MultisetHash content_hash = content_hash_;
+  if (content_hash == nullptr) {
+    return Catalog::FromCatalogBytes(std::move(wire), std::move(buffer));
+  }
   return Catalog::FromCatalogBytes(std::move(wire), std::move(buffer),
-                                   [content_hash] { return content_hash; });
+                                   [hash = *content_hash] { return hash; });
 }
 
 std::optional<ArticleRef> SegmentedCatalog::FirstLive(

@@ -115,6 +115,11 @@ class SegmentedCatalog {
   // and what a snapshot is written from. O(size) time, and the bytes of
   // every live article once more in memory until the segments are let go.
   absl::StatusOr<std::shared_ptr<const Catalog>> Merge() const;
+  // The same as catalogs of at most `max_articles` live articles each (of
+  // about the same size; runs of neighbouring articles in catalog order),
+  // each hashed anew. One, empty, when there are no live articles.
+  absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> MergeInto(
+      size_t max_articles) const;
 
   // The topic / provider name as first spelled in catalog order among the
   // live articles, for a key in NormalizeKey form; the key itself (topics)
@@ -124,6 +129,11 @@ class SegmentedCatalog {
 
  private:
   SegmentedCatalog() = default;
+  // The live articles order[first, last) as one catalog; `content_hash`,
+  // when given, is theirs.
+  absl::StatusOr<std::shared_ptr<const Catalog>> CopyOut(
+      const std::vector<ArticleRef>& order, size_t first, size_t last,
+      const MultisetHash* content_hash) const;
   // The first live article of `postings` in segment `s`, or nullopt.
   std::optional<ArticleRef> FirstLive(
       uint32_t s, const std::vector<ArticleIndex>* postings) const;

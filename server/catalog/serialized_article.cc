@@ -44,6 +44,56 @@ void OnTwoThreads(size_t n, const Work& work) {
   second.join();
 }
 
+// Articles' bytes one after another in one buffer, as a catalog holds them.
+struct LaidOutBytes {
+  std::vector<absl::string_view> views;
+  std::shared_ptr<char> buffer;
+};
+
+// `articles`[first, last)'s bytes laid out, each article freed once copied.
+LaidOutBytes LayOut(std::vector<SerializedArticle>* articles, size_t first,
+                    size_t last) {
+  SerializedArticle* const unique = articles->data() + first;
+  const size_t n = last - first;
+  std::vector<size_t> offsets(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) {
+    offsets[i + 1] = offsets[i] + unique[i].bytes.size();
+  }
+  const size_t total = offsets[n];
+  LaidOutBytes laid_out;
+  laid_out.buffer.reset(
+      static_cast<char*>(std::malloc(std::max<size_t>(total, 1))), std::free);
+  if (laid_out.buffer == nullptr) throw std::bad_alloc();
+  AdviseHugePages(laid_out.buffer.get(), total);
+  laid_out.views.resize(n);
+  OnTwoThreads(n, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      std::string& bytes = unique[i].bytes;
+      char* out = laid_out.buffer.get() + offsets[i];
+      std::copy(bytes.begin(), bytes.end(), out);
+      laid_out.views[i] = absl::string_view(out, bytes.size());
+      unique[i] = SerializedArticle();
+    }
+  });
+  return laid_out;
+}
+
+// The catalog of laid out bytes BuildCatalogSegments sorted and linked.
+std::shared_ptr<const Catalog> Indexed(LaidOutBytes laid_out) {
+  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+      Catalog::FromCatalogBytes(laid_out.views, laid_out.buffer);
+  if (catalog.ok()) return *std::move(catalog);
+  // Bytes BuildCatalogSegments serialized and sorted are always a catalog;
+  // were they not, the messages give one.
+  const std::vector<absl::string_view>& views = laid_out.views;
+  std::vector<Article> messages(views.size());
+  for (size_t i = 0; i < views.size(); ++i) {
+    messages[i].ParseFromArray(views[i].data(),
+                               static_cast<int>(views[i].size()));
+  }
+  return Catalog::Build(std::move(messages)).catalog;
+}
+
 }  // namespace
 
 SerializedArticle SerializeArticle(const Article& article) {
@@ -62,8 +112,10 @@ SerializedArticle SerializeArticle(const Article& article) {
   return serialized;
 }
 
-Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles) {
-  Catalog::BuildResult result;
+SegmentsBuildResult BuildCatalogSegments(
+    std::vector<SerializedArticle> articles, size_t max_segment_articles) {
+  max_segment_articles = std::max<size_t>(1, max_segment_articles);
+  SegmentsBuildResult result;
   // Duplicates first, as Catalog::Build drops them: by name, then by source
   // file.
   std::sort(articles.begin(), articles.end(),
@@ -116,46 +168,29 @@ Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles) {
     }
   });
 
-  // Every article's bytes, one after another in catalog order, in one
-  // buffer (as Catalog::Build lays them out), each freed once copied.
-  std::vector<size_t> offsets(n + 1, 0);
-  for (size_t i = 0; i < n; ++i) {
-    offsets[i + 1] = offsets[i] + unique[i].bytes.size();
+  // The segments: runs of neighbouring articles of about the same size,
+  // each one's bytes one after another in catalog order in a buffer of its
+  // own (as Catalog::Build lays them out). Every article is copied before
+  // any is indexed, so that the articles' own bytes are freed first.
+  const size_t count = n == 0 ? 1 : 1 + (n - 1) / max_segment_articles;
+  std::vector<LaidOutBytes> laid_out;
+  for (size_t segment = 0; segment < count; ++segment) {
+    laid_out.push_back(
+        LayOut(&unique, n * segment / count, n * (segment + 1) / count));
   }
-  const size_t total = offsets[n];
-  std::shared_ptr<char> buffer(
-      static_cast<char*>(std::malloc(std::max<size_t>(total, 1))), std::free);
-  if (buffer == nullptr) throw std::bad_alloc();
-  AdviseHugePages(buffer.get(), total);
-  std::vector<absl::string_view> views(n);
-  OnTwoThreads(n, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      std::string& bytes = unique[i].bytes;
-      char* out = buffer.get() + offsets[i];
-      std::copy(bytes.begin(), bytes.end(), out);
-      views[i] = absl::string_view(out, bytes.size());
-      unique[i] = SerializedArticle();
-    }
-  });
   unique = std::vector<SerializedArticle>();
   constexpr size_t kTrimAfter = 4096;  // as Catalog::Build
   if (n >= kTrimAfter) ReleaseFreedMemory();
-
-  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
-      Catalog::FromCatalogBytes(views, buffer);
-  if (!catalog.ok()) {
-    // Bytes this function serialized and sorted are always a catalog; were
-    // they not, the messages give one.
-    std::vector<Article> messages(n);
-    for (size_t i = 0; i < n; ++i) {
-      messages[i].ParseFromArray(views[i].data(),
-                                 static_cast<int>(views[i].size()));
-    }
-    result.catalog = Catalog::Build(std::move(messages)).catalog;
-    return result;
+  for (LaidOutBytes& segment : laid_out) {
+    result.segments.push_back(Indexed(std::move(segment)));
   }
-  result.catalog = *std::move(catalog);
   return result;
+}
+
+Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles) {
+  SegmentsBuildResult built =
+      BuildCatalogSegments(std::move(articles), SIZE_MAX);
+  return {std::move(built.segments.front()), std::move(built.rejections)};
 }
 
 }  // namespace newsmeta

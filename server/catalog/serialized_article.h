@@ -6,10 +6,13 @@
 #ifndef NEWSMETA_SERVER_CATALOG_SERIALIZED_ARTICLE_H_
 #define NEWSMETA_SERVER_CATALOG_SERIALIZED_ARTICLE_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "catalog/catalog.h"
 #include "newsmeta/v1/article.pb.h"
 
@@ -38,6 +41,18 @@ SerializedArticle SerializeArticle(const newsmeta::v1::Article& article);
 // into the catalog's; an article whose related links point at a catalog
 // article is parsed, linked and serialized again.
 Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles);
+
+// The same catalog as segments of at most `max_segment_articles` articles
+// each (of about the same size; one, empty, when there are no articles):
+// runs of neighbouring articles in catalog order, each a Catalog with its
+// own buffer, so that a segment can later be rewritten alone.
+struct SegmentsBuildResult {
+  std::vector<std::shared_ptr<const Catalog>> segments;
+  // As Catalog::BuildResult's.
+  std::vector<absl::Status> rejections;
+};
+SegmentsBuildResult BuildCatalogSegments(
+    std::vector<SerializedArticle> articles, size_t max_segment_articles);
 
 }  // namespace newsmeta
 

@@ -386,7 +386,7 @@ std::vector<SeedFolder> ListSeedFolders(const std::string& root) {
   return std::move(walk.folders);
 }
 
-void SeedCache::Attach(std::shared_ptr<const Catalog> catalog) {
+void SeedCache::Attach(std::shared_ptr<const SegmentedCatalog> catalog) {
   catalog_ = std::move(catalog);
   // Of the files whose articles share a name, the catalog kept the one whose
   // path sorts first (see Catalog::Build).
@@ -404,13 +404,13 @@ void SeedCache::Attach(std::shared_ptr<const Catalog> catalog) {
         entry.outcome != Entry::Outcome::kInCatalog) {
       continue;
     }
-    std::optional<ArticleIndex> index;
+    std::optional<ArticleRef> article;
     if (catalog_ != nullptr && kept_file[entry.name] == path) {
-      index = catalog_->IndexOf(entry.name);
+      article = catalog_->IndexOf(entry.name);
     }
-    if (index.has_value()) {
+    if (article.has_value()) {
       entry.outcome = Entry::Outcome::kInCatalog;
-      entry.index = *index;
+      entry.article = *article;
     } else {
       // Left out of the catalog (a duplicate): parse it again next time.
       entry.outcome = Entry::Outcome::kUnknown;
@@ -564,7 +564,7 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
                          SeedCache::Entry* entry) {
     Article article;
     if (old.outcome == SeedCache::Entry::Outcome::kInCatalog) {
-      article = cache->catalog_->article(old.index);
+      article = cache->catalog_->article(old.article);
       if (article.source_file() != file.relative) return false;
       // As the parser gave it: the catalog linked its related articles.
       for (auto& link : *article.mutable_related()) link.clear_article();

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "catalog/serialized_article.h"
 #include "loader/seed_parser.h"
 #include "newsmeta/v1/article.pb.h"
@@ -166,7 +167,10 @@ class SeedCache {
   SeedCache& operator=(const SeedCache&) = delete;
 
   // The catalog built from the last load's articles.
-  void Attach(std::shared_ptr<const Catalog> catalog);
+  void Attach(std::shared_ptr<const SegmentedCatalog> catalog);
+  void Attach(std::shared_ptr<const Catalog> catalog) {
+    Attach(SegmentedCatalog::Of(std::move(catalog)));
+  }
   // Forgets everything.
   void Clear();
   // Files known.
@@ -218,13 +222,13 @@ class SeedCache {
     enum class Outcome {
       kUnknown,    // parse again
       kArticle,    // parsed to an article, to find in the attached catalog
-      kInCatalog,  // that article is catalog_->article(index)
+      kInCatalog,  // that article is catalog_->article(article)
       kRejected,   // rejected with `rejection`
     };
     Outcome outcome = Outcome::kUnknown;
     // kArticle, kInCatalog: the article's name, in names_.
     absl::string_view name;
-    ArticleIndex index = 0;
+    ArticleRef article;
     absl::Status rejection;
   };
 
@@ -253,7 +257,7 @@ class SeedCache {
   // messages, which the catalog frees (a name left alone on a page keeps
   // the whole page resident).
   std::unique_ptr<char[]> names_;
-  std::shared_ptr<const Catalog> catalog_;
+  std::shared_ptr<const SegmentedCatalog> catalog_;
   // Set by a load that finished: `listing_` is everything it listed, in
   // walk order, and `folders_` the relative paths of the folders walked.
   // False when a folder could not be read (the next load walks).

@@ -158,7 +158,7 @@ void Metrics::RecordLoadShape(const LoadShape& shape) {
   segments_ = shape.segments;
   deltas_ += shape.delta ? 1 : 0;
   delta_merges_ += shape.merged_deltas ? 1 : 0;
-  whole_merges_ += shape.merged_base ? 1 : 0;
+  purges_ += shape.purged ? 1 : 0;
   last_load_took_ = shape.took;
   if (shape.freshness_lag) freshness_lag_ = shape.freshness_lag;
 }
@@ -228,12 +228,11 @@ std::string Metrics::RenderPrometheus() const {
       "\n", "newsmeta_catalog_loads_total{result=\"ok\"} ", loads_ok_, "\n");
 
   AppendHeader(out, "newsmeta_catalog_merges_total", "counter",
-               "Merges of segments: the deltas into one, or the whole "
-               "catalog into one segment.");
-  absl::StrAppend(&out, "newsmeta_catalog_merges_total{kind=\"deltas\"} ",
-                  delta_merges_, "\n",
-                  "newsmeta_catalog_merges_total{kind=\"whole\"} ",
-                  whole_merges_, "\n");
+               "Merges of segments: deltas into one, or a segment rewritten "
+               "without its deleted articles.");
+  absl::StrAppend(
+      &out, "newsmeta_catalog_merges_total{kind=\"deltas\"} ", delta_merges_,
+      "\n", "newsmeta_catalog_merges_total{kind=\"purge\"} ", purges_, "\n");
 
   AppendHeader(out, "newsmeta_catalog_rejected_files", "gauge",
                "Seed files the latest catalog load rejected.");

@@ -93,7 +93,7 @@ class Metrics {
     int64_t segments = 1;
     bool delta = false;
     bool merged_deltas = false;
-    bool merged_base = false;
+    bool purged = false;
     absl::Duration took;
     std::optional<absl::Duration> freshness_lag;
   };
@@ -135,7 +135,7 @@ class Metrics {
   int64_t segments_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t deltas_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t delta_merges_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t whole_merges_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t purges_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Duration last_load_took_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Duration> freshness_lag_ ABSL_GUARDED_BY(mu_);
   absl::Time last_successful_load_ ABSL_GUARDED_BY(mu_);

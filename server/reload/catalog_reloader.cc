@@ -151,13 +151,24 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     if (!options_.strict) {
       incremental_.Learn(loaded->serialized, loaded->rejections, *cache_);
     }
-    Catalog::BuildResult built = BuildCatalog(std::move(loaded->serialized));
-    cache_->Attach(built.catalog);
+    // In segments of a bounded size, so that no merge copies more than
+    // one.
+    const size_t segment_articles =
+        incremental_.SegmentArticles(loaded->serialized.size());
+    SegmentsBuildResult built =
+        BuildCatalogSegments(std::move(loaded->serialized), segment_articles);
+    MultisetHash content_hash;
+    std::vector<SegmentedCatalog::Segment> segments;
+    for (std::shared_ptr<const Catalog>& segment : built.segments) {
+      content_hash.Add(segment->content_hash());
+      segments.push_back({std::move(segment), nullptr});
+    }
+    report.catalog = SegmentedCatalog::Make(std::move(segments), content_hash);
+    cache_->Attach(report.catalog);
     report.rejections = std::move(loaded->rejections);
     for (absl::Status& rejection : built.rejections) {
       report.rejections.push_back(std::move(rejection));
     }
-    report.catalog = SegmentedCatalog::Of(std::move(built.catalog));
     incremental_.Attach(report.catalog, report.rejections);
     report.delta_state_bytes =
         static_cast<int64_t>(incremental_.memory_usage().Total());
@@ -250,7 +261,7 @@ bool CatalogReloader::LoadDelta(
       chunk->articles_deleted += applied->articles_deleted;
       chunk->articles_relinked += applied->articles_relinked;
       chunk->merged_deltas = chunk->merged_deltas || applied->merged_deltas;
-      chunk->merged_base = chunk->merged_base || applied->merged_base;
+      chunk->purged = chunk->purged || applied->purged;
     }
     applied = std::move(chunk);
   }
@@ -271,7 +282,7 @@ bool CatalogReloader::LoadDelta(
   report->articles_deleted = applied->articles_deleted;
   report->articles_relinked = applied->articles_relinked;
   report->merged_deltas = applied->merged_deltas;
-  report->merged_base = applied->merged_base;
+  report->purged = applied->purged;
   report->rejections = std::move(applied->rejections);
   report->catalog = std::move(applied->catalog);
   return true;

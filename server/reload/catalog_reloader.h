@@ -83,10 +83,10 @@ struct LoadReport {
   // What the state that applies deltas holds (IncrementalCatalog::
   // memory_usage), after a whole load; 0 otherwise.
   int64_t delta_state_bytes = 0;
-  // Whether this load merged the delta segments into one, or the whole
-  // catalog into one segment.
+  // Whether this load merged delta segments into one, or rewrote a segment
+  // without its deleted articles (IncrementalCatalog::Applied).
   bool merged_deltas = false;
-  bool merged_base = false;
+  bool purged = false;
   // Seed files parsed, and reused unchanged from the previous load without
   // parsing (only files that changed are parsed again).
   int64_t files_parsed = 0;

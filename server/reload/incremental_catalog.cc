@@ -622,65 +622,110 @@ std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
   return changed;
 }
 
+size_t IncrementalCatalog::SegmentArticles(size_t live) const {
+  return std::max(
+      std::max<size_t>(1, options_.segment_articles),
+      static_cast<size_t>(options_.segment_share * static_cast<double>(live)));
+}
+
 std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
     std::vector<SegmentedCatalog::Segment> segments,
     const MultisetHash& content_hash, Applied* applied) const {
-  const auto live = [](const SegmentedCatalog::Segment& segment) {
-    return segment.catalog->size() -
-           (segment.deleted == nullptr ? 0 : segment.deleted->size());
+  const auto deleted = [](const SegmentedCatalog::Segment& segment) {
+    return segment.deleted == nullptr ? size_t{0} : segment.deleted->size();
   };
-  size_t delta_live = 0;
-  for (size_t s = 1; s < segments.size(); ++s) delta_live += live(segments[s]);
-  const size_t base_size = segments.front().catalog->size();
-  const size_t base_deleted = segments.front().deleted == nullptr
-                                  ? 0
-                                  : segments.front().deleted->size();
-  const double share = options_.base_merge_share;
-  if (static_cast<double>(delta_live) >
-          share * static_cast<double>(base_size) ||
-      static_cast<double>(base_deleted) >
-          share * static_cast<double>(base_size)) {
-    const auto whole =
-        SegmentedCatalog::Make(std::move(segments), content_hash);
-    absl::StatusOr<std::shared_ptr<const Catalog>> merged = whole->Merge();
-    if (!merged.ok()) return nullptr;
-    applied->merged_base = true;
-    return SegmentedCatalog::Of(*std::move(merged));
+  const auto live = [&](const SegmentedCatalog::Segment& segment) {
+    return segment.catalog->size() - deleted(segment);
+  };
+  // Segments with nothing live are let go (no copy); one stays.
+  const auto dead = [&](const SegmentedCatalog::Segment& segment) {
+    return segment.catalog->size() > 0 && live(segment) == 0;
+  };
+  if (!std::all_of(segments.begin(), segments.end(), dead)) {
+    segments.erase(std::remove_if(segments.begin(), segments.end(), dead),
+                   segments.end());
   }
-  if (static_cast<int>(segments.size()) - 1 >
-      std::max(1, options_.max_deltas)) {
-    // The newest deltas, as one catalog: the two newest, and each older one
-    // while it holds at most twice the live articles of the newer ones
-    // merged with it. A large delta is copied again only once the small
-    // ones add up to a good share of it, so each article is copied a
-    // logarithmic number of times (simulated with 121-article changes:
-    // 5 copies each over 2,000 changes, 8 over 20,000; merging every delta
-    // each time copied them 125 and 1,250 times) and a steady feed does not
-    // copy an ever larger merged delta every few changes.
-    size_t first = segments.size() - 2;
-    size_t merging = live(segments[first]) + live(segments.back());
-    while (first > 1 && live(segments[first - 1]) <= 2 * merging) {
+  size_t total = 0;
+  for (const SegmentedCatalog::Segment& segment : segments) {
+    total += live(segment);
+  }
+  const size_t largest = SegmentArticles(total);
+
+  // What to merge, by position: with too many small segments, the newest
+  // of them; else the segment with the largest share of its articles
+  // deleted, when above the purge share.
+  std::vector<size_t> merging;
+  std::vector<size_t> small;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    if (2 * live(segments[s]) < largest) small.push_back(s);
+  }
+  if (static_cast<int>(small.size()) > std::max(1, options_.max_deltas)) {
+    // The two newest, and each older one while it holds at most twice the
+    // live articles of the newer ones merged with it (and the merge stays
+    // within a segment's size). A large delta is copied again only once
+    // the small ones add up to a good share of it, so each article is
+    // copied a logarithmic number of times (simulated with 121-article
+    // changes: 5 copies each over 2,000 changes, 8 over 20,000; merging
+    // every delta each time copied them 125 and 1,250 times) and a steady
+    // feed does not copy an ever larger merged delta every few changes.
+    size_t first = small.size() - 2;
+    size_t merging_live =
+        live(segments[small[first]]) + live(segments[small.back()]);
+    while (first > 0 && live(segments[small[first - 1]]) <= 2 * merging_live &&
+           merging_live + live(segments[small[first - 1]]) <= largest) {
       --first;
-      merging += live(segments[first]);
+      merging_live += live(segments[small[first]]);
     }
-    MultisetHash deltas_hash;
-    std::vector<SegmentedCatalog::Segment> deltas(segments.begin() + first,
-                                                  segments.end());
-    for (const SegmentedCatalog::Segment& delta : deltas) {
-      deltas_hash.Add(delta.catalog->content_hash());
-      if (delta.deleted == nullptr) continue;
-      for (const uint32_t i : delta.deleted->sorted()) {
-        deltas_hash.Remove(delta.catalog->ArticleBytes(i, kFull));
+    merging.assign(small.begin() + first, small.end());
+    applied->merged_deltas = true;
+  } else {
+    double worst = options_.purge_share;
+    for (size_t s = 0; s < segments.size(); ++s) {
+      const size_t size = segments[s].catalog->size();
+      const double share = size == 0
+                               ? 0.0
+                               : static_cast<double>(deleted(segments[s])) /
+                                     static_cast<double>(size);
+      if (share > worst) {
+        worst = share;
+        merging = {s};
       }
     }
-    absl::StatusOr<std::shared_ptr<const Catalog>> merged =
-        SegmentedCatalog::Make(std::move(deltas), deltas_hash)->Merge();
-    if (!merged.ok()) return nullptr;
-    segments.resize(first);
-    segments.push_back({*std::move(merged), nullptr});
-    applied->merged_deltas = true;
+    applied->purged = !merging.empty();
   }
-  return SegmentedCatalog::Make(std::move(segments), content_hash);
+  if (merging.empty()) {
+    return SegmentedCatalog::Make(std::move(segments), content_hash);
+  }
+
+  MultisetHash merging_hash;
+  std::vector<SegmentedCatalog::Segment> parts;
+  for (const size_t s : merging) {
+    const SegmentedCatalog::Segment& part = segments[s];
+    merging_hash.Add(part.catalog->content_hash());
+    if (part.deleted != nullptr) {
+      for (const uint32_t i : part.deleted->sorted()) {
+        merging_hash.Remove(part.catalog->ArticleBytes(i, kFull));
+      }
+    }
+    parts.push_back(part);
+  }
+  absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> merged =
+      SegmentedCatalog::Make(std::move(parts), merging_hash)
+          ->MergeInto(largest);
+  if (!merged.ok()) return nullptr;
+  // The merged segments take the place of the first one merged.
+  std::vector<SegmentedCatalog::Segment> next;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    if (s == merging.front()) {
+      for (std::shared_ptr<const Catalog>& catalog : *merged) {
+        next.push_back({std::move(catalog), nullptr});
+      }
+    }
+    if (std::find(merging.begin(), merging.end(), s) == merging.end()) {
+      next.push_back(std::move(segments[s]));
+    }
+  }
+  return SegmentedCatalog::Make(std::move(next), content_hash);
 }
 
 }  // namespace newsmeta

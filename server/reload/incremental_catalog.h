@@ -32,13 +32,21 @@
 namespace newsmeta {
 
 struct IncrementalCatalogOptions {
-  // Delta segments kept; one more merges the newest ones (at least two,
-  // and the older ones not much larger than them) into one.
+  // Segments hold at most this many articles, or this share of the live
+  // catalog when that is more: a load from scratch lays the catalog out in
+  // such segments, and no merge writes a larger one, so a merge copies at
+  // most that many articles beside the catalog served (catalogs this size
+  // or smaller are one segment, as before segments).
+  size_t segment_articles = 131072;
+  double segment_share = 0.125;
+  // Small segments (deltas: under half the largest size) kept; one more
+  // merges the newest ones (at least two, and the older ones not much
+  // larger than them) into one.
   int max_deltas = 8;
-  // The base segment is merged with the deltas (the catalog made whole
-  // again) when the deltas hold more live articles than this share of the
-  // base's, or this share of the base's articles are deleted.
-  double base_merge_share = 0.25;
+  // A segment with more than this share of its articles deleted is
+  // rewritten without them (split, when it is larger than a segment may
+  // be: a snapshot's).
+  double purge_share = 0.25;
 };
 
 // A seed file named by a change, as it is now.
@@ -71,6 +79,8 @@ class IncrementalCatalog {
   // Forgets everything: Apply refuses until Learn and Attach.
   void Invalidate();
   bool valid() const { return catalog_ != nullptr; }
+  // The most articles a segment of a catalog of `live` articles holds.
+  size_t SegmentArticles(size_t live) const;
 
   struct Applied {
     std::shared_ptr<const SegmentedCatalog> catalog;
@@ -82,9 +92,10 @@ class IncrementalCatalog {
     // Unchanged articles emitted again because the article a related link
     // of theirs resolves to changed (not counted above).
     int64_t articles_relinked = 0;
-    // Whether the deltas were merged into one, or the whole catalog merged.
+    // Whether deltas were merged into one, or a segment rewritten without
+    // its deleted articles (at most one of either per change).
     bool merged_deltas = false;
-    bool merged_base = false;
+    bool purged = false;
   };
   // The catalog with `updates` applied, or nullopt (and the state is
   // invalid) when only a rebuild from scratch gives the right answer;
@@ -140,7 +151,9 @@ class IncrementalCatalog {
   // read so soon after it was written that its stamp is not trusted).
   bool Unchanged(const SeedFileUpdate& update) const;
 
-  // Merges deltas (and the base, when due) of `segments`.
+  // Rewrites one segment of `segments` without its deleted articles, or
+  // merges the newest deltas, when due: one merge per change, so that no
+  // change holds more than one merge's copies beside the catalog served.
   std::shared_ptr<const SegmentedCatalog> MergeIfDue(
       std::vector<SegmentedCatalog::Segment> segments,
       const MultisetHash& content_hash, Applied* applied) const;

@@ -322,7 +322,8 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   // Small, so that the deltas and the whole catalog are merged often.
   IncrementalCatalogOptions incremental;
   incremental.max_deltas = 3;
-  incremental.base_merge_share = 0.1;
+  incremental.purge_share = 0.1;
+  incremental.segment_articles = 16;
   // A watcher of every article follows the published catalogs.
   WatchHub hub;
   Reloading reloading(Reloading::Options(temp, incremental),
@@ -330,13 +331,15 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
                         hub.Publish(std::move(catalog));
                       });
   ASSERT_TRUE(reloading.first().status.ok());
+  // Loaded in segments of at most 16 articles: several.
+  EXPECT_GE(reloading.first().catalog->segment_count(), 4u);
   v1::WatchArticlesRequest everything;
   everything.set_view(v1::ARTICLE_VIEW_FULL);
   auto watch = WatchSession::Open(&hub, everything);
   ASSERT_TRUE(watch.ok()) << watch.status();
   ClientState client;
 
-  int deltas = 0, refused = 0, merged_deltas = 0, merged_base = 0;
+  int deltas = 0, refused = 0, merged_deltas = 0, purged = 0;
   int relinked = 0, walked_deltas = 0;
   constexpr int kSteps = 250;
   for (int step = 2; step <= kSteps + 1; ++step) {
@@ -346,7 +349,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
     deltas += report.delta ? 1 : 0;
     refused += report.delta_refused.empty() ? 0 : 1;
     merged_deltas += report.merged_deltas ? 1 : 0;
-    merged_base += report.merged_base ? 1 : 0;
+    purged += report.purged ? 1 : 0;
     relinked += report.articles_relinked > 0 ? 1 : 0;
     walked_deltas += report.walked && report.delta ? 1 : 0;
 
@@ -386,7 +389,7 @@ TEST(IncrementalReloadTest, EveryStepEqualsABuildFromScratch) {
   EXPECT_GT(deltas, kSteps / 3);
   EXPECT_GT(refused, 0);
   EXPECT_GT(merged_deltas, 0);
-  EXPECT_GT(merged_base, 0);
+  EXPECT_GT(purged, 0);
   EXPECT_GT(relinked, 0);
   EXPECT_GT(walked_deltas, 0);
   RecordProperty("deltas", deltas);
@@ -404,7 +407,8 @@ TEST(IncrementalConcurrencyTest, QueriesWhileDeltasPublishAndMerge) {
   folder.Fill(120);
   IncrementalCatalogOptions incremental;
   incremental.max_deltas = 2;
-  incremental.base_merge_share = 0.05;
+  incremental.purge_share = 0.05;
+  incremental.segment_articles = 16;
   CatalogHolder served;
   Reloading reloading(
       Reloading::Options(temp, incremental),
@@ -571,18 +575,86 @@ TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
   };
   write(0, 20);
   IncrementalCatalogOptions incremental;
-  incremental.max_deltas = 2;
-  incremental.base_merge_share = 100;  // never the whole catalog
+  // The base is small too: 4 small segments make a merge.
+  incremental.max_deltas = 3;
+  incremental.purge_share = 100;  // never a purge
   Reloading reloading(temp, incremental);
   ASSERT_TRUE(reloading.first().status.ok());
   reloading.Change(write(100, 50));  // a delta of 50 articles
   reloading.Change(write(150, 1));
-  const LoadReport merged = reloading.Change(write(151, 1));  // 3 deltas
+  const LoadReport merged = reloading.Change(write(151, 1));  // 4 segments
   EXPECT_TRUE(merged.merged_deltas);
   ASSERT_EQ(merged.catalog->segment_count(), 3u);
   EXPECT_EQ(merged.catalog->segment(1).size(), 50u);
   EXPECT_EQ(merged.catalog->segment(2).size(), 2u);
   EXPECT_EQ(merged.catalog->version(), FromScratch(temp.root()).version);
+}
+
+// A catalog loads in segments of a bounded size, and under a feed of new
+// and removed files no change copies more than one segment's articles (a
+// merge of deltas, or a segment purged of its deleted articles), while the
+// number of segments stays bounded.
+TEST(IncrementalReloadTest, NoMergeCopiesMoreThanOneSegment) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 400;
+  corpus.seed = 9;
+  std::vector<std::string> files;
+  const auto write = [&](int index) {
+    files.push_back(absl::StrCat("s", index, ".txt"));
+    temp.Write(files.back(), GenerateSeed(corpus, index).content);
+    return files.back();
+  };
+  for (int i = 0; i < 100; ++i) write(i);
+  IncrementalCatalogOptions incremental;
+  incremental.segment_articles = 10;
+  incremental.segment_share = 0;  // 10 articles whatever the catalog's size
+  incremental.max_deltas = 3;
+  Reloading reloading(temp, incremental);
+  const std::shared_ptr<const SegmentedCatalog> first =
+      reloading.first().catalog;
+  ASSERT_EQ(first->segment_count(), 10u);
+  for (uint32_t s = 0; s < first->segment_count(); ++s) {
+    EXPECT_EQ(first->segment(s).size(), 10u);
+  }
+
+  std::mt19937_64 random(3);
+  std::shared_ptr<const SegmentedCatalog> served = first;
+  int purges = 0, delta_merges = 0;
+  for (int step = 0; step < 60; ++step) {
+    std::vector<std::string> changed;
+    // Three new files, and one or two old ones removed.
+    for (int k = 0; k < 3; ++k) changed.push_back(write(100 + 3 * step + k));
+    for (int k = 0; k < 1 + step % 2; ++k) {
+      const size_t pick = random() % (files.size() - 3);
+      fs::remove(temp.path() / files[pick]);
+      changed.push_back(files[pick]);
+      files.erase(files.begin() + static_cast<std::ptrdiff_t>(pick));
+    }
+    const LoadReport report = reloading.Change(changed);
+    const SegmentedCatalog& next = *report.catalog;
+    purges += report.purged ? 1 : 0;
+    delta_merges += report.merged_deltas ? 1 : 0;
+    // The articles copied: those of the segments new in this catalog (the
+    // change's own delta, its new and relinked articles, is new too).
+    size_t copied = 0;
+    for (uint32_t s = 0; s < next.segment_count(); ++s) {
+      bool kept = false;
+      for (uint32_t t = 0; t < served->segment_count(); ++t) {
+        kept = kept || next.segment_ptr(s) == served->segment_ptr(t);
+      }
+      if (!kept) copied += next.segment(s).size();
+    }
+    EXPECT_LE(copied, 10 + report.articles_added + report.articles_relinked)
+        << "step " << step;
+    // Full segments hold at least 5 articles: with 3 deltas at most, the
+    // count stays bounded by the live articles.
+    EXPECT_LE(next.segment_count(), next.size() / 5 + 3 + 1) << "step " << step;
+    served = report.catalog;
+  }
+  EXPECT_EQ(served->version(), FromScratch(temp.root()).version);
+  EXPECT_GT(purges, 0);
+  EXPECT_GT(delta_merges, 0);
 }
 
 TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {

@@ -78,11 +78,11 @@ TEST(MetricsTest, FreshMetricsRenderEveryFamilyInOrder) {
       "# TYPE newsmeta_catalog_loads_total counter\n"
       "newsmeta_catalog_loads_total{result=\"failed\"} 0\n"
       "newsmeta_catalog_loads_total{result=\"ok\"} 0\n"
-      "# HELP newsmeta_catalog_merges_total Merges of segments: the deltas "
-      "into one, or the whole catalog into one segment.\n"
+      "# HELP newsmeta_catalog_merges_total Merges of segments: deltas into "
+      "one, or a segment rewritten without its deleted articles.\n"
       "# TYPE newsmeta_catalog_merges_total counter\n"
       "newsmeta_catalog_merges_total{kind=\"deltas\"} 0\n"
-      "newsmeta_catalog_merges_total{kind=\"whole\"} 0\n"
+      "newsmeta_catalog_merges_total{kind=\"purge\"} 0\n"
       "# HELP newsmeta_catalog_rejected_files Seed files the latest catalog "
       "load rejected.\n"
       "# TYPE newsmeta_catalog_rejected_files gauge\n"
@@ -271,7 +271,7 @@ TEST(MetricsTest, LoadShapesCountDeltasMergesAndTheLatestLag) {
   shape.freshness_lag = absl::Milliseconds(250);
   metrics.RecordLoadShape(shape);
   shape.merged_deltas = false;
-  shape.merged_base = true;
+  shape.purged = true;
   shape.segments = 1;
   shape.freshness_lag.reset();  // a SIGHUP: the lag stays the last known
   metrics.RecordLoadShape(shape);
@@ -279,7 +279,7 @@ TEST(MetricsTest, LoadShapesCountDeltasMergesAndTheLatestLag) {
                   "newsmeta_catalog_segments 1",
                   "newsmeta_catalog_deltas_total 2",
                   "newsmeta_catalog_merges_total{kind=\"deltas\"} 1",
-                  "newsmeta_catalog_merges_total{kind=\"whole\"} 1",
+                  "newsmeta_catalog_merges_total{kind=\"purge\"} 1",
                   "newsmeta_catalog_last_load_duration_seconds 0.012",
                   "newsmeta_catalog_freshness_lag_seconds 0.25",
               }),

@@ -253,6 +253,32 @@ TEST_P(SegmentedCatalogTest, MergeIsTheWholeCatalog) {
   EXPECT_EQ(got.SerializeAsString(), want.SerializeAsString());
 }
 
+TEST_P(SegmentedCatalogTest, MergeIntoPartsIsTheWholeCatalogInRuns) {
+  const size_t n = layouts_.truth->size();
+  for (const size_t most : {n, n / 3 + 1, size_t{7}}) {
+    absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> parts =
+        layouts_.segmented->MergeInto(most);
+    ASSERT_TRUE(parts.ok()) << parts.status();
+    ASSERT_EQ(parts->size(), (n + most - 1) / most) << most;
+    std::vector<std::string> joined;
+    MultisetHash content_hash;
+    for (const auto& part : *parts) {
+      EXPECT_LE(part->size(), most);
+      for (ArticleIndex i = 0; i < part->size(); ++i) {
+        joined.emplace_back(part->ArticleBytes(i, v1::ARTICLE_VIEW_FULL));
+      }
+      content_hash.Add(part->content_hash());
+    }
+    ASSERT_EQ(joined.size(), n);
+    for (ArticleIndex i = 0; i < n; ++i) {
+      ASSERT_EQ(joined[i],
+                layouts_.truth->ArticleBytes(i, v1::ARTICLE_VIEW_FULL))
+          << most << " " << i;
+    }
+    EXPECT_EQ(Catalog::VersionOf(content_hash), layouts_.truth->version());
+  }
+}
+
 TEST_P(SegmentedCatalogTest, GetAndBatchGetAnswerTheLiveArticle) {
   int found = 0;
   for (const std::string& name : layouts_.names) {

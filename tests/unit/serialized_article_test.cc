@@ -76,6 +76,39 @@ TEST(SerializedArticleTest, BuildsWhatCatalogBuildBuilds) {
   EXPECT_GT(linked, 0);
 }
 
+TEST(SerializedArticleTest, SegmentsAreTheCatalogInRunsOfBoundedSize) {
+  const std::vector<v1::Article> articles = Corpus(600);
+  const auto serialize = [&] {
+    std::vector<SerializedArticle> serialized;
+    for (const v1::Article& article : articles) {
+      serialized.push_back(SerializeArticle(article));
+    }
+    return serialized;
+  };
+  const Catalog::BuildResult whole = BuildCatalog(serialize());
+  const size_t n = whole.catalog->size();
+  for (const size_t most : {size_t{1000}, n, n - 1, size_t{97}, size_t{1}}) {
+    const SegmentsBuildResult got = BuildCatalogSegments(serialize(), most);
+    const size_t count = (n + most - 1) / most;
+    ASSERT_EQ(got.segments.size(), count) << most;
+    std::vector<std::string> joined;
+    MultisetHash content_hash;
+    for (const auto& segment : got.segments) {
+      EXPECT_LE(segment->size(), most);
+      EXPECT_GE(segment->size(), n / count);  // about the same sizes
+      const std::vector<std::string> bytes = Bytes(*segment);
+      joined.insert(joined.end(), bytes.begin(), bytes.end());
+      content_hash.Add(segment->content_hash());
+    }
+    EXPECT_EQ(joined, Bytes(*whole.catalog)) << most;
+    EXPECT_EQ(Catalog::VersionOf(content_hash), whole.catalog->version());
+    EXPECT_EQ(Messages(got.rejections), Messages(whole.rejections));
+  }
+  const SegmentsBuildResult none = BuildCatalogSegments({}, 10);
+  ASSERT_EQ(none.segments.size(), 1u);
+  EXPECT_EQ(none.segments[0]->size(), 0u);
+}
+
 TEST(SerializedArticleTest, KeepsTheFieldsABuildNeeds) {
   v1::Article article;
   article.set_name("articles/0123456789abcdef");
