@@ -239,11 +239,13 @@ bool CatalogReloader::LoadDelta(
   };
   // In chunks, so that a walk that names every file (after a snapshot, or
   // a ConfigMap swap) holds a chunk's parsed articles at a time.
-  constexpr size_t kChunk = 4096;
+  const size_t chunk_files = std::max<size_t>(1, options_.delta_chunk_files);
+  incremental_.StartChange();
   int64_t parsed = 0;
   std::optional<IncrementalCatalog::Applied> applied;
-  for (size_t begin = 0; begin == 0 || begin < paths.size(); begin += kChunk) {
-    const size_t end = std::min(paths.size(), begin + kChunk);
+  for (size_t begin = 0; begin == 0 || begin < paths.size();
+       begin += chunk_files) {
+    const size_t end = std::min(paths.size(), begin + chunk_files);
     std::vector<SeedFileUpdate> updates = ReadSeeds(paths, begin, end);
     if (cancel_) return false;
     for (const SeedFileUpdate& update : updates) {

@@ -37,6 +37,10 @@ struct CatalogReloaderOptions {
   bool strict = false;
   // How changes applied as deltas are merged.
   IncrementalCatalogOptions incremental;
+  // A delta of more files than this (a walk's) is read and applied in
+  // chunks of this many, so that it holds a chunk's parsed articles at a
+  // time.
+  size_t delta_chunk_files = 4096;
 };
 
 // What one load did.

@@ -85,6 +85,7 @@ void IncrementalCatalog::Invalidate() {
   racy_contents_.clear();
   unserved_paths_.clear();
   rejections_.clear();
+  served_segments_.clear();
 }
 
 void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
@@ -145,6 +146,15 @@ void IncrementalCatalog::Attach(std::shared_ptr<const SegmentedCatalog> catalog,
   catalog_ = std::move(catalog);
   rejections_ = rejections;
   learned_ = false;
+}
+
+void IncrementalCatalog::StartChange() {
+  served_segments_.clear();
+  merged_served_ = false;
+  if (catalog_ == nullptr) return;
+  for (uint32_t s = 0; s < catalog_->segment_count(); ++s) {
+    served_segments_.insert(&catalog_->segment(s));
+  }
 }
 
 std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
@@ -630,7 +640,7 @@ size_t IncrementalCatalog::SegmentArticles(size_t live) const {
 
 std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
     std::vector<SegmentedCatalog::Segment> segments,
-    const MultisetHash& content_hash, Applied* applied) const {
+    const MultisetHash& content_hash, Applied* applied) {
   const auto deleted = [](const SegmentedCatalog::Segment& segment) {
     return segment.deleted == nullptr ? size_t{0} : segment.deleted->size();
   };
@@ -693,9 +703,20 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
     }
     applied->purged = !merging.empty();
   }
+  // A second merge that copies a segment still served waits for the next
+  // change.
+  const bool copies_served =
+      std::any_of(merging.begin(), merging.end(), [&](size_t s) {
+        return served_segments_.contains(segments[s].catalog.get());
+      });
+  if (copies_served && merged_served_) {
+    merging.clear();
+    applied->merged_deltas = applied->purged = false;
+  }
   if (merging.empty()) {
     return SegmentedCatalog::Make(std::move(segments), content_hash);
   }
+  merged_served_ = merged_served_ || copies_served;
 
   MultisetHash merging_hash;
   std::vector<SegmentedCatalog::Segment> parts;

@@ -97,6 +97,14 @@ class IncrementalCatalog {
     bool merged_deltas = false;
     bool purged = false;
   };
+  // Starts a change that may take several Apply calls (a walk's files in
+  // chunks), of which only the last catalog is published: the segments
+  // served until then stay in memory, so of the merges that copy them only
+  // the first is made (merges of the change's own deltas cost nothing
+  // beside the catalog served, and are all made). Without it, each Apply
+  // may make a merge.
+  void StartChange();
+
   // The catalog with `updates` applied, or nullopt (and the state is
   // invalid) when only a rebuild from scratch gives the right answer;
   // `why` then says why. `walked_folders`, when the updates are what a walk
@@ -156,9 +164,13 @@ class IncrementalCatalog {
   // change holds more than one merge's copies beside the catalog served.
   std::shared_ptr<const SegmentedCatalog> MergeIfDue(
       std::vector<SegmentedCatalog::Segment> segments,
-      const MultisetHash& content_hash, Applied* applied) const;
+      const MultisetHash& content_hash, Applied* applied);
 
   const IncrementalCatalogOptions options_;
+  // The segments served when the change started (StartChange), and
+  // whether a merge copied one of them since.
+  absl::flat_hash_set<const Catalog*> served_segments_;
+  bool merged_served_ = false;
   // Learn succeeded and Attach is awaited.
   bool learned_ = false;
   std::shared_ptr<const SegmentedCatalog> catalog_;

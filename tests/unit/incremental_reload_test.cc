@@ -657,6 +657,72 @@ TEST(IncrementalReloadTest, NoMergeCopiesMoreThanOneSegment) {
   EXPECT_GT(delta_merges, 0);
 }
 
+// A walk's change is applied in chunks, of which only the last catalog is
+// published: of the merges that copy a segment served meanwhile, only one
+// is made (the others wait for the next change), so a takedown of many
+// files holds at most one segment's copy beside the catalog served.
+TEST(IncrementalReloadTest, AChangeInChunksCopiesOneServedSegment) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 100;
+  corpus.seed = 21;
+  std::vector<std::string> files;
+  for (int i = 0; i < 100; ++i) {
+    files.push_back(absl::StrCat("s", i, ".txt"));
+    temp.Write(files.back(), GenerateSeed(corpus, i).content);
+  }
+  CatalogReloaderOptions options = Reloading::Options(temp, {});
+  options.incremental.segment_articles = 10;
+  options.incremental.segment_share = 0;
+  options.delta_chunk_files = 8;
+  Reloading reloading(options);
+  const std::shared_ptr<const SegmentedCatalog> first =
+      reloading.first().catalog;
+  ASSERT_EQ(first->segment_count(), 10u);
+  // Every third file taken down: every segment is a third deleted.
+  for (size_t i = 0; i < files.size(); i += 3)
+    fs::remove(temp.path() / files[i]);
+  const auto copied_since = [](const SegmentedCatalog& before,
+                               const SegmentedCatalog& after) {
+    size_t copied = 0;
+    for (uint32_t s = 0; s < after.segment_count(); ++s) {
+      bool kept = false;
+      for (uint32_t t = 0; t < before.segment_count(); ++t) {
+        kept = kept || after.segment_ptr(s) == before.segment_ptr(t);
+      }
+      if (!kept) copied += after.segment(s).size();
+    }
+    return copied;
+  };
+  SeedChanges walk;
+  walk.full = true;  // as SIGHUP
+  const LoadReport takedown = reloading.Load(walk);
+  ASSERT_TRUE(takedown.delta) << takedown.delta_refused;
+  EXPECT_TRUE(takedown.purged);
+  EXPECT_LE(copied_since(*first, *takedown.catalog),
+            10 + takedown.articles_relinked);
+  EXPECT_EQ(takedown.catalog->version(), FromScratch(temp.root()).version);
+  // The next changes purge the others, one each.
+  std::shared_ptr<const SegmentedCatalog> served = takedown.catalog;
+  int purges = 0;
+  for (int k = 0; k < 12; ++k) {
+    const LoadReport next = reloading.Load(walk);
+    ASSERT_TRUE(next.delta) << next.delta_refused;
+    purges += next.purged ? 1 : 0;
+    EXPECT_LE(copied_since(*served, *next.catalog), 10u);
+    served = next.catalog;
+  }
+  // The others over a quarter deleted; then none is.
+  EXPECT_GT(purges, 0);
+  for (uint32_t s = 0; s < served->segment_count(); ++s) {
+    const DeletionSet* deleted = served->deleted(s);
+    EXPECT_LE(deleted == nullptr ? 0 : deleted->size(),
+              served->segment(s).size() / 4)
+        << s;
+  }
+  EXPECT_EQ(served->version(), FromScratch(temp.root()).version);
+}
+
 TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   TempFolder temp;
   CorpusOptions corpus;
