@@ -14,8 +14,10 @@ Measures, in one server process:
      until it answers (the latency), then the reload's log line (delta or
      rebuilt whole, took); server CPU (utime+stime of /proc/PID/stat) from
      the rename to that line, less the baselines; VmHWM over the renames;
-  4. SIGHUP with nothing changed (a walk applied as a delta), then the
-     reference: a rebuild of the whole catalog (forced by a seed whose
+  4. SIGHUP with nothing changed (a walk applied as a delta); a takedown
+     of --takedown_share of the files (moved out, then a SIGHUP) and their
+     restore, each until the SIGHUP's reload, with the peak RSS over every
+     reload and merge they made; then the reference: a rebuild of the whole catalog (forced by a seed whose
      webUrl another article owns and links to), each until its log line;
      CPU and VmHWM;
   5. feed (when --feed_seconds > 0): --feed_rate renames per second spread
@@ -265,6 +267,9 @@ def main():
     parser.add_argument('--query_seconds', type=float, default=15.0,
                         help='idle query measurement before the feed')
     parser.add_argument('--skip_sighup', action='store_true')
+    parser.add_argument('--takedown_share', type=float, default=0.3,
+                        help='share of the seed files taken down and '
+                        'restored after the SIGHUP (0 skips it)')
     args = parser.parse_args()
     # SIGTERM (run.sh stopped) unwinds, so the server is stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -460,6 +465,9 @@ def main():
                 lambda: os.kill(pid, signal.SIGHUP))
             print(f'ingest: SIGHUP {raw["sighup"]["seconds"]:.1f} s',
                   file=sys.stderr)
+            if args.takedown_share > 0:
+                raw['takedown'], raw['restore'] = takedown(
+                    args, pid, log, alive, idle_rate)
             folder = sorted(e for e in os.listdir(args.seeds)
                             if os.path.isdir(os.path.join(args.seeds, e)))[0]
             first = os.path.join(args.seeds, folder, sorted(
@@ -500,6 +508,76 @@ def main():
                 server.wait()
     with open(args.out, 'w', encoding='utf-8') as f:
         json.dump(raw, f, indent=1)
+
+
+def takedown(args, pid, log, alive, idle_rate):
+    """Moves --takedown_share of the seed files out of the folder (a
+    takedown: inotify names them, or, past its cap, a walk finds them gone),
+    then back; each with a SIGHUP after the last move, measured until that
+    SIGHUP's reload. Peak RSS over each (every reload and merge it made)."""
+    aside = os.path.join(os.path.dirname(os.path.abspath(args.seeds)),
+                         'ingest-takedown')
+    os.makedirs(aside, exist_ok=True)
+    chosen = []
+    for folder in sorted(os.listdir(args.seeds)):
+        path = os.path.join(args.seeds, folder)
+        if not os.path.isdir(path):
+            continue
+        for name in sorted(os.listdir(path)):
+            digest = hashlib.sha256(name.encode()).digest()[0]
+            if digest < 256 * args.takedown_share:
+                chosen.append((os.path.join(path, name),
+                               os.path.join(aside, f'{folder}__{name}')))
+
+    def move(pairs):
+        def trigger():
+            for source, target in pairs:
+                os.rename(source, target)
+            os.kill(pid, signal.SIGHUP)
+        result = measure_reload_after_sighup(pid, log, alive, idle_rate,
+                                             trigger)
+        result['files'] = len(pairs)
+        return result
+
+    try:
+        out = move(chosen)
+        print(f'ingest: takedown of {len(chosen)} files '
+              f'{out["seconds"]:.1f} s', file=sys.stderr)
+        back = move([(t, s) for s, t in chosen])
+        print(f'ingest: restore {back["seconds"]:.1f} s', file=sys.stderr)
+    finally:
+        for source, target in chosen:
+            if os.path.exists(target) and not os.path.exists(source):
+                os.rename(target, source)
+        shutil.rmtree(aside, ignore_errors=True)
+    return out, back
+
+
+def measure_reload_after_sighup(pid, log, alive, idle_rate, trigger):
+    """measure_reload, waiting for the reload whose reasons include the
+    SIGHUP trigger() sends last (reloads for the changes before it may come
+    first); its articles and segments too."""
+    reset_peak(pid)
+    log.poll()
+    log_index = len(log.lines)
+    c0, t0 = cpu_seconds(pid), time.monotonic()
+    trigger()
+    reload, log_index = log.wait_for(
+        lambda e: is_load(e, False) and 'SIGHUP' in e.get('reason', ''),
+        3600, log_index, alive)
+    time.sleep(0.02)
+    cpu = cpu_seconds(pid) - c0
+    result = {
+        'seconds': reload['_seen'] - t0, 'cpu_s': cpu,
+        'net_cpu_s': cpu - idle_rate * (time.monotonic() - t0),
+        'message': reload.get('message'), 'delta': reload.get('delta'),
+        'articles': reload.get('articles'),
+        'segments': reload.get('segments'),
+        'peak_rss_kib': status_kib(pid, 'VmHWM'),
+    }
+    time.sleep(3)
+    result['rss_after_kib'] = status_kib(pid, 'VmRSS')
+    return result
 
 
 def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,

@@ -123,7 +123,16 @@ def main(raw_path, out_path):
          'ratio_meaning': '× steady', 'target': '≤ 2× steady',
          'met': raw['cold_peak_rss_kib'] <= 2 * raw['steady_rss_kib']},
     ]
-    for what, reload in (('SIGHUP', sighup), ('full rebuild', rebuild)):
+    takedown, restore = raw.get('takedown'), raw.get('restore')
+    if takedown:
+        rows.append({'name': f'takedown of {takedown["files"]:,} files '
+                             '(moved out, then SIGHUP) / their restore, '
+                             'until the SIGHUP\'s reload',
+                     'value': f'{takedown["seconds"]:.1f} s / '
+                              f'{restore["seconds"]:.1f} s',
+                     'unit': '', 'met': None})
+    for what, reload in (('SIGHUP', sighup), ('takedown', takedown),
+                         ('restore', restore), ('full rebuild', rebuild)):
         if not reload:
             continue
         rows.append({'name': f'{what}, peak RSS (VmHWM)',
@@ -219,6 +228,13 @@ def main(raw_path, out_path):
         + ('' if raw['peak_reset_supported'] else
            ' (refused by the kernel: peaks are since start)') + '.',
     ]
+    for what, reload in (('Takedown', takedown), ('Restore', restore)):
+        if reload:
+            notes.append(
+                f'{what}: {reload["files"]:,} files; the SIGHUP\'s reload: '
+                f'{reload["message"]}; {reload["cpu_s"]:.1f} CPU-s in all; '
+                f'{reload["segments"]} segments; VmRSS after '
+                f'{reload["rss_after_kib"] * mib:.0f} MiB.')
     for what, reload in (('SIGHUP', sighup), ('Full rebuild', rebuild)):
         if reload:
             notes.append(
