@@ -17,9 +17,10 @@ Measures, in one server process:
   4. SIGHUP with nothing changed (a walk applied as a delta); a takedown
      of --takedown_share of the files (moved out, then a SIGHUP) and their
      restore, each until the SIGHUP's reload, with the peak RSS over every
-     reload and merge they made; then the reference: a rebuild of the whole catalog (forced by a seed whose
-     webUrl another article owns and links to), each until its log line;
-     CPU and VmHWM;
+     reload and merge they made; then a seed whose webUrl another article
+     owns and that links to it (a URL with two owners: a delta with one
+     pass over the catalog; a whole rebuild before deltas followed several
+     owners), until its log line; CPU and VmHWM;
   5. feed (when --feed_seconds > 0): --feed_rate renames per second spread
      evenly, while query clients (other processes) call GetArticle and
      ListArticles; a WatchArticles stream (no backfill) times when each new
@@ -455,10 +456,10 @@ def main():
         raw['after_renames_rss_kib'] = status_kib(pid, 'VmRSS')
 
         # SIGHUP, nothing changed: a walk of the folder, applied as a
-        # delta (README, Hot reload). Then the reference: a rebuild of the
-        # whole catalog, which a new seed forces whose webUrl is another
-        # article's originalUrl and which links to it (a linked URL with two
-        # owners, which a delta does not follow); removed after the run.
+        # delta (README, Hot reload). A takedown and its restore. Then a new
+        # seed whose webUrl is another article's originalUrl and which links
+        # to it (a linked URL with two owners: a delta that finds them in
+        # one pass over the catalog); removed after the run.
         if not args.skip_sighup:
             raw['sighup'] = measure_reload(
                 pid, log, alive, idle_rate,
@@ -488,8 +489,8 @@ def main():
                 os.rename(rebuild + '.tmp', rebuild)
             raw['rebuild'] = measure_reload(pid, log, alive, idle_rate,
                                             write_rebuild_seed)
-            print(f'ingest: full rebuild {raw["rebuild"]["seconds"]:.1f} s',
-                  file=sys.stderr)
+            print(f'ingest: link to a URL two articles own '
+                  f'{raw["rebuild"]["seconds"]:.1f} s', file=sys.stderr)
 
         # The feed.
         if args.feed_seconds > 0:

@@ -20,6 +20,8 @@ constexpr uint32_t kHeat = Article::kHeatFieldNumber;
 constexpr uint32_t kPublished = Article::kPublishedFieldNumber;
 constexpr uint32_t kProvider = Article::kProviderFieldNumber;
 constexpr uint32_t kTopics = Article::kTopicsFieldNumber;
+constexpr uint32_t kOriginalUrl = Article::kOriginalUrlFieldNumber;
+constexpr uint32_t kWebUrl = Article::kWebUrlFieldNumber;
 constexpr uint32_t kProviderName = newsmeta::v1::Provider::kNameFieldNumber;
 constexpr uint32_t kProviderDomain = newsmeta::v1::Provider::kDomainFieldNumber;
 constexpr uint32_t kSeconds = google::protobuf::Timestamp::kSecondsFieldNumber;
@@ -78,6 +80,24 @@ ArticleFields FieldsOf(const Article& article,
   fields.heat = article.heat();
   fields.published = article.published();
   return fields;
+}
+
+bool ScanUrls(absl::string_view wire, absl::string_view* original_url,
+              absl::string_view* web_url) {
+  *original_url = *web_url = absl::string_view();
+  WireReader reader(wire);
+  while (!reader.done()) {
+    uint32_t number, wire_type;
+    uint64_t varint = 0;
+    absl::string_view bytes;
+    if (!reader.ReadField(&number, &wire_type, &varint, &bytes)) return false;
+    // A catalog's bytes are a deterministic serialization, in field order.
+    if (number > kWebUrl) break;
+    if (wire_type != kLengthDelimitedWireType) continue;
+    if (number == kOriginalUrl) *original_url = bytes;
+    if (number == kWebUrl) *web_url = bytes;
+  }
+  return true;
 }
 
 bool ScanFields(absl::string_view wire, ArticleFields* fields,

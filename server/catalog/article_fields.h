@@ -45,6 +45,12 @@ ArticleFields FieldsOf(const newsmeta::v1::Article& article,
 bool ScanFields(absl::string_view wire, ArticleFields* fields,
                 std::vector<absl::string_view>* topics);
 
+// The article's original_url and web_url read from its wire bytes (views
+// into `wire`; empty when absent). False when `wire` is not a well-formed
+// Article.
+bool ScanUrls(absl::string_view wire, absl::string_view* original_url,
+              absl::string_view* web_url);
+
 }  // namespace newsmeta
 
 #endif  // NEWSMETA_SERVER_CATALOG_ARTICLE_FIELDS_H_

@@ -123,6 +123,8 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   }
 
   report.source = "seeds";
+  // A merge pass after a whole load made the state anew: nothing to merge.
+  if (report.reason == kMergingSegments && !CanLoadDelta()) return;
   if (!report.changes.full && LoadDelta(report.changes.paths, &report)) {
     Finish(std::move(report), start);
     return;
@@ -285,6 +287,7 @@ bool CatalogReloader::LoadDelta(
   report->articles_relinked = applied->articles_relinked;
   report->merged_deltas = applied->merged_deltas;
   report->purged = applied->purged;
+  report->merge_due = applied->merge_due;
   report->rejections = std::move(applied->rejections);
   report->catalog = std::move(applied->catalog);
   return true;
@@ -297,7 +300,13 @@ void CatalogReloader::Finish(LoadReport report, absl::Time start) {
     published_ = report.catalog;
     publish_(report.catalog);
   }
+  // A merge still due is made by a change of nothing, next (with whatever
+  // changes come meanwhile): one merge per catalog published, each holding
+  // at most one segment's copy, until none is due.
+  const bool merge =
+      report.status.ok() && report.merge_due && options_.merge_when_due;
   report_(report);
+  if (merge) RequestReload(kMergingSegments, SeedChanges());
 }
 
 }  // namespace newsmeta

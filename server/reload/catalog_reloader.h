@@ -41,7 +41,13 @@ struct CatalogReloaderOptions {
   // chunks of this many, so that it holds a chunk's parsed articles at a
   // time.
   size_t delta_chunk_files = 4096;
+  // Whether a merge still due after a change is made at once, as a change
+  // of nothing (else it waits for the next change).
+  bool merge_when_due = true;
 };
+
+// The reason of a reload that only merges segments.
+inline constexpr char kMergingSegments[] = "merging segments";
 
 // What one load did.
 struct LoadReport {
@@ -91,6 +97,9 @@ struct LoadReport {
   // without its deleted articles (IncrementalCatalog::Applied).
   bool merged_deltas = false;
   bool purged = false;
+  // Whether another merge is due: the reloader makes it next, as a change
+  // of nothing whose reason is kMergingSegments.
+  bool merge_due = false;
   // Seed files parsed, and reused unchanged from the previous load without
   // parsing (only files that changed are parsed again).
   int64_t files_parsed = 0;

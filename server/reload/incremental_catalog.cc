@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "catalog/article_fields.h"
 #include "catalog/article_name.h"
 #include "util/memory_usage.h"
 
@@ -48,6 +49,67 @@ std::vector<absl::string_view> OwnUrls(const Article& article) {
 
 bool Owns(const Article& article, absl::string_view url) {
   return article.original_url() == url || article.web_url() == url;
+}
+
+// The live articles of `catalog` (those `live` keeps) that own each of
+// `urls` (keys of IncrementalCatalog::Key), in one pass over the catalog's
+// bytes: O(catalog), for the rare change that links to a URL several
+// articles own.
+template <typename Key, typename Live>
+absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> OwnersOf(
+    const SegmentedCatalog& catalog, const absl::flat_hash_set<uint64_t>& urls,
+    const Key& key, const Live& live) {
+  absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> owners;
+  if (urls.empty()) return owners;
+  for (uint32_t s = 0; s < catalog.segment_count(); ++s) {
+    for (ArticleIndex i = 0; i < catalog.segment(s).size(); ++i) {
+      const ArticleRef article{s, i};
+      if (!catalog.IsLive(article) || !live(article)) continue;
+      absl::string_view original_url, web_url;
+      if (!ScanUrls(catalog.ArticleBytes(article, kFull), &original_url,
+                    &web_url)) {
+        continue;
+      }
+      for (const absl::string_view url : OwnUrls(original_url, web_url)) {
+        const uint64_t url_key = key(url);
+        if (urls.contains(url_key)) owners[url_key].push_back(article);
+      }
+    }
+  }
+  return owners;
+}
+
+// The first of `owners` (not empty) in catalog order: by publish time,
+// then name.
+template <typename Owner>
+typename std::vector<Owner>::const_iterator FirstOwner(
+    const std::vector<Owner>& owners) {
+  return std::min_element(owners.begin(), owners.end(),
+                          [](const Owner& a, const Owner& b) {
+                            return a.publish_time != b.publish_time
+                                       ? a.publish_time < b.publish_time
+                                       : a.name < b.name;
+                          });
+}
+
+// A delta segment of `articles` (distinct names) as they are, their related
+// links resolved already: sorted and serialized, not linked again (Catalog::
+// Build would point a link at a delta article that owns its URL, though an
+// earlier owner may be served in another segment).
+absl::StatusOr<std::shared_ptr<const Catalog>> DeltaCatalog(
+    std::vector<Article> articles) {
+  std::sort(articles.begin(), articles.end(),
+            [](const Article& a, const Article& b) {
+              const absl::Time ta = ToAbslTime(a.publish_time());
+              const absl::Time tb = ToAbslTime(b.publish_time());
+              return ta != tb ? ta < tb : a.name() < b.name();
+            });
+  std::vector<std::string> wire;
+  wire.reserve(articles.size());
+  for (const Article& article : articles) {
+    wire.push_back(SerializeArticle(article).bytes);
+  }
+  return Catalog::FromCatalogBytes(std::move(wire));
 }
 
 // The folder `path` is in ("" for the top).
@@ -341,37 +403,95 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     relinked.push_back(catalog.article(*served));
   }
   // The new and relinked articles' related links, resolved against the
-  // catalog after the change: to the one article that owns the URL, or to
-  // none.
+  // catalog after the change: to the first article in catalog order that
+  // owns the URL, as a build from scratch resolves them, or to none.
   absl::flat_hash_map<std::string, const Article*> emitted_by_name;
   for (const std::vector<Article>* list : {&added, &relinked}) {
     for (const Article& article : *list) {
       emitted_by_name[article.name()] = &article;
     }
   }
+  absl::flat_hash_set<uint64_t> deleted_set;
+  for (const ArticleRef article : deleted) {
+    deleted_set.insert(uint64_t{article.segment} << 32 | article.index);
+  }
+  const auto live_after = [&](ArticleRef article) {
+    return !deleted_set.contains(uint64_t{article.segment} << 32 |
+                                 article.index);
+  };
+  // A link resolves to the first owner of its URL in catalog order. The
+  // owners: the emitted articles that own it, and the live served ones,
+  // found by name (a name is made from the original URL) or, for a URL that
+  // some article owns as its web URL, in one pass over the catalog's bytes
+  // (OwnersOf: O(catalog), for the rare change that links to such a URL).
+  struct Owner {
+    absl::Time publish_time;
+    absl::string_view name;
+  };
+  const auto owners_of = [&](const std::string& url,
+                             const std::vector<ArticleRef>* scanned) {
+    std::vector<Owner> owners;
+    for (const auto& [name, article] : emitted_by_name) {
+      if (Owns(*article, url)) {
+        owners.push_back({ToAbslTime(article->publish_time()), name});
+      }
+    }
+    if (scanned != nullptr) {
+      for (const ArticleRef owner : *scanned) {
+        owners.push_back(
+            {catalog.publish_time(owner), catalog.fields(owner).name});
+      }
+    } else if (const std::optional<ArticleRef> served =
+                   catalog.IndexOf(ArticleNameForUrl(url));
+               served && live_after(*served) &&
+               Owns(catalog.article(*served), url)) {
+      owners.push_back(
+          {catalog.publish_time(*served), catalog.fields(*served).name});
+    }
+    return owners;
+  };
+  absl::flat_hash_map<std::string, std::string> owner_of;  // by URL
+  absl::flat_hash_set<uint64_t> to_scan;
+  for (const std::vector<Article>* list : {&added, &relinked}) {
+    for (const Article& article : *list) {
+      for (const auto& link : article.related()) {
+        const std::string& url = link.web_url();
+        const uint64_t key = Key(url);
+        if (owners_after(key) == 0 || owner_of.contains(url) ||
+            to_scan.contains(key)) {
+          continue;
+        }
+        const std::vector<Owner> owners = owners_of(url, nullptr);
+        if (static_cast<int64_t>(owners.size()) != owners_after(key)) {
+          to_scan.insert(key);
+          continue;
+        }
+        owner_of[url] = std::string(FirstOwner(owners)->name);
+      }
+    }
+  }
+  const absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> scanned =
+      OwnersOf(catalog, to_scan, &IncrementalCatalog::Key, live_after);
+  static const std::vector<ArticleRef> kNone;
   for (std::vector<Article>* list : {&added, &relinked}) {
     for (Article& article : *list) {
       for (auto& link : *article.mutable_related()) {
         link.clear_article();
-        const uint64_t url = Key(link.web_url());
-        const int64_t owners = owners_after(url);
-        if (owners == 0) continue;
-        if (owners > 1) {
-          return refuse("a related link's URL has several owners");
+        const std::string& url = link.web_url();
+        const uint64_t key = Key(url);
+        if (owners_after(key) == 0) continue;
+        auto it = owner_of.find(url);
+        if (it == owner_of.end()) {
+          const auto found = scanned.find(key);
+          const std::vector<Owner> owners =
+              owners_of(url, found == scanned.end() ? &kNone : &found->second);
+          if (static_cast<int64_t>(owners.size()) != owners_after(key)) {
+            return refuse(
+                absl::StrCat("the owners of ", url, " are not all found"));
+          }
+          it = owner_of.emplace(url, FirstOwner(owners)->name).first;
         }
-        const std::string owner = ArticleNameForUrl(link.web_url());
-        bool owns = false;
-        if (const auto it = emitted_by_name.find(owner);
-            it != emitted_by_name.end()) {
-          owns = Owns(*it->second, link.web_url());
-        } else if (const std::optional<ArticleRef> served =
-                       catalog.IndexOf(owner);
-                   served && std::find(deleted.begin(), deleted.end(),
-                                       *served) == deleted.end()) {
-          owns = Owns(catalog.article(*served), link.web_url());
-        }
-        if (!owns) return refuse("a related link's owner is not found by name");
-        link.set_article(owner);
+        link.set_article(it->second);
       }
     }
   }
@@ -408,9 +528,14 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   for (Article& article : relinked)
     delta_articles.push_back(std::move(article));
   if (!delta_articles.empty()) {
-    Catalog::BuildResult delta = Catalog::Build(std::move(delta_articles));
-    content_hash.Add(delta.catalog->content_hash());
-    segments.push_back({std::move(delta.catalog), nullptr});
+    absl::StatusOr<std::shared_ptr<const Catalog>> delta =
+        DeltaCatalog(std::move(delta_articles));
+    if (!delta.ok()) {
+      return refuse(absl::StrCat("the delta is not a catalog: ",
+                                 delta.status().message()));
+    }
+    content_hash.Add((*delta)->content_hash());
+    segments.push_back({*std::move(delta), nullptr});
   }
   std::shared_ptr<const SegmentedCatalog> next =
       MergeIfDue(std::move(segments), content_hash, &applied);
@@ -638,36 +763,31 @@ size_t IncrementalCatalog::SegmentArticles(size_t live) const {
       static_cast<size_t>(options_.segment_share * static_cast<double>(live)));
 }
 
-std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
-    std::vector<SegmentedCatalog::Segment> segments,
-    const MultisetHash& content_hash, Applied* applied) {
-  const auto deleted = [](const SegmentedCatalog::Segment& segment) {
-    return segment.deleted == nullptr ? size_t{0} : segment.deleted->size();
-  };
-  const auto live = [&](const SegmentedCatalog::Segment& segment) {
-    return segment.catalog->size() - deleted(segment);
-  };
-  // Segments with nothing live are let go (no copy); one stays.
-  const auto dead = [&](const SegmentedCatalog::Segment& segment) {
-    return segment.catalog->size() > 0 && live(segment) == 0;
-  };
-  if (!std::all_of(segments.begin(), segments.end(), dead)) {
-    segments.erase(std::remove_if(segments.begin(), segments.end(), dead),
-                   segments.end());
-  }
+namespace {
+
+size_t Deleted(const SegmentedCatalog::Segment& segment) {
+  return segment.deleted == nullptr ? 0 : segment.deleted->size();
+}
+size_t Live(const SegmentedCatalog::Segment& segment) {
+  return segment.catalog->size() - Deleted(segment);
+}
+
+}  // namespace
+
+IncrementalCatalog::MergePlan IncrementalCatalog::PlanMerge(
+    const std::vector<SegmentedCatalog::Segment>& segments) const {
+  MergePlan plan;
   size_t total = 0;
   for (const SegmentedCatalog::Segment& segment : segments) {
-    total += live(segment);
+    total += Live(segment);
   }
-  const size_t largest = SegmentArticles(total);
-
-  // What to merge, by position: with too many small segments, the newest
-  // of them; else the segment with the largest share of its articles
-  // deleted, when above the purge share.
-  std::vector<size_t> merging;
+  plan.largest = SegmentArticles(total);
+  // With too many small segments, the newest of them; else the segment
+  // with the largest share of its articles deleted, when above the purge
+  // share.
   std::vector<size_t> small;
   for (size_t s = 0; s < segments.size(); ++s) {
-    if (2 * live(segments[s]) < largest) small.push_back(s);
+    if (2 * Live(segments[s]) < plan.largest) small.push_back(s);
   }
   if (static_cast<int>(small.size()) > std::max(1, options_.max_deltas)) {
     // The two newest, and each older one while it holds at most twice the
@@ -680,47 +800,59 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
     // feed does not copy an ever larger merged delta every few changes.
     size_t first = small.size() - 2;
     size_t merging_live =
-        live(segments[small[first]]) + live(segments[small.back()]);
-    while (first > 0 && live(segments[small[first - 1]]) <= 2 * merging_live &&
-           merging_live + live(segments[small[first - 1]]) <= largest) {
+        Live(segments[small[first]]) + Live(segments[small.back()]);
+    while (first > 0 && Live(segments[small[first - 1]]) <= 2 * merging_live &&
+           merging_live + Live(segments[small[first - 1]]) <= plan.largest) {
       --first;
-      merging_live += live(segments[small[first]]);
+      merging_live += Live(segments[small[first]]);
     }
-    merging.assign(small.begin() + first, small.end());
-    applied->merged_deltas = true;
-  } else {
-    double worst = options_.purge_share;
-    for (size_t s = 0; s < segments.size(); ++s) {
-      const size_t size = segments[s].catalog->size();
-      const double share = size == 0
-                               ? 0.0
-                               : static_cast<double>(deleted(segments[s])) /
-                                     static_cast<double>(size);
-      if (share > worst) {
-        worst = share;
-        merging = {s};
-      }
-    }
-    applied->purged = !merging.empty();
+    plan.merging.assign(small.begin() + first, small.end());
+    plan.deltas = true;
+    return plan;
   }
+  double worst = options_.purge_share;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const size_t size = segments[s].catalog->size();
+    const double share = size == 0 ? 0.0
+                                   : static_cast<double>(Deleted(segments[s])) /
+                                         static_cast<double>(size);
+    if (share > worst) {
+      worst = share;
+      plan.merging = {s};
+    }
+  }
+  return plan;
+}
+
+std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
+    std::vector<SegmentedCatalog::Segment> segments,
+    const MultisetHash& content_hash, Applied* applied) {
+  // Segments with nothing live are let go (no copy); one stays.
+  const auto dead = [](const SegmentedCatalog::Segment& segment) {
+    return segment.catalog->size() > 0 && Live(segment) == 0;
+  };
+  if (!std::all_of(segments.begin(), segments.end(), dead)) {
+    segments.erase(std::remove_if(segments.begin(), segments.end(), dead),
+                   segments.end());
+  }
+  const MergePlan plan = PlanMerge(segments);
   // A second merge that copies a segment still served waits for the next
   // change.
   const bool copies_served =
-      std::any_of(merging.begin(), merging.end(), [&](size_t s) {
+      std::any_of(plan.merging.begin(), plan.merging.end(), [&](size_t s) {
         return served_segments_.contains(segments[s].catalog.get());
       });
-  if (copies_served && merged_served_) {
-    merging.clear();
-    applied->merged_deltas = applied->purged = false;
-  }
-  if (merging.empty()) {
+  if (plan.merging.empty() || (copies_served && merged_served_)) {
+    applied->merge_due = !plan.merging.empty();
     return SegmentedCatalog::Make(std::move(segments), content_hash);
   }
   merged_served_ = merged_served_ || copies_served;
+  applied->merged_deltas = plan.deltas;
+  applied->purged = !plan.deltas;
 
   MultisetHash merging_hash;
   std::vector<SegmentedCatalog::Segment> parts;
-  for (const size_t s : merging) {
+  for (const size_t s : plan.merging) {
     const SegmentedCatalog::Segment& part = segments[s];
     merging_hash.Add(part.catalog->content_hash());
     if (part.deleted != nullptr) {
@@ -732,20 +864,22 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
   }
   absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> merged =
       SegmentedCatalog::Make(std::move(parts), merging_hash)
-          ->MergeInto(largest);
+          ->MergeInto(plan.largest);
   if (!merged.ok()) return nullptr;
   // The merged segments take the place of the first one merged.
   std::vector<SegmentedCatalog::Segment> next;
   for (size_t s = 0; s < segments.size(); ++s) {
-    if (s == merging.front()) {
+    if (s == plan.merging.front()) {
       for (std::shared_ptr<const Catalog>& catalog : *merged) {
         next.push_back({std::move(catalog), nullptr});
       }
     }
-    if (std::find(merging.begin(), merging.end(), s) == merging.end()) {
+    if (std::find(plan.merging.begin(), plan.merging.end(), s) ==
+        plan.merging.end()) {
       next.push_back(std::move(segments[s]));
     }
   }
+  applied->merge_due = !PlanMerge(next).merging.empty();
   return SegmentedCatalog::Make(std::move(next), content_hash);
 }
 

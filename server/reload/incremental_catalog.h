@@ -5,11 +5,12 @@
 // change alters other articles' related links (it adds, removes or moves a
 // URL they link to), those articles are emitted again in the delta with
 // their links resolved anew; when files give the same name, the one kept is
-// the first path, as in a build from scratch, and the others are rejected.
-// When it could alter them in ways a delta does not follow (a linked URL
-// with several owners), it says so and the reloader rebuilds from scratch
-// instead; either way the catalog answers what a build from scratch of the
-// same folder answers.
+// the first path, as in a build from scratch, and the others are rejected;
+// a link resolves to the first owner of its URL in catalog order, as in a
+// build from scratch. When the state cannot follow a change (a folder that
+// cannot be read, a name not made by the parser), it says so and the
+// reloader rebuilds from scratch instead; either way the catalog answers
+// what a build from scratch of the same folder answers.
 #ifndef NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
 #define NEWSMETA_SERVER_RELOAD_INCREMENTAL_CATALOG_H_
 
@@ -96,6 +97,9 @@ class IncrementalCatalog {
     // its deleted articles (at most one of either per change).
     bool merged_deltas = false;
     bool purged = false;
+    // Whether a merge is still due (one a change could not make, or the
+    // next after the one it made): an empty change makes it.
+    bool merge_due = false;
   };
   // Starts a change that may take several Apply calls (a walk's files in
   // chunks), of which only the last catalog is published: the segments
@@ -159,6 +163,16 @@ class IncrementalCatalog {
   // read so soon after it was written that its stamp is not trusted).
   bool Unchanged(const SeedFileUpdate& update) const;
 
+  // The segments to merge into one (by position; none when no merge is
+  // due), whether they are deltas (else a segment to purge), and the most
+  // articles a segment may hold.
+  struct MergePlan {
+    std::vector<size_t> merging;
+    bool deltas = false;
+    size_t largest = 0;
+  };
+  MergePlan PlanMerge(
+      const std::vector<SegmentedCatalog::Segment>& segments) const;
   // Rewrites one segment of `segments` without its deleted articles, or
   // merges the newest deltas, when due: one merge per change, so that no
   // change holds more than one merge's copies beside the catalog served.

@@ -288,6 +288,24 @@ TEST(CatalogTest, ScanFieldsRefusesTruncatedBytes) {
   EXPECT_FALSE(ScanFields(bytes.substr(0, bytes.size() - 1), &fields, &topics));
 }
 
+TEST(CatalogTest, ScanUrlsReadsBothUrls) {
+  Article article = MakeArticle("articles/a", "2024-01-01T00:00:00Z", {"AI"});
+  article.set_original_url("https://a.example/x");
+  article.set_web_url("https://www.msn.com/x");
+  article.add_related()->set_web_url("https://linked.example/y");
+  const auto catalog = Catalog::Build({article}).catalog;
+  const std::string bytes(catalog->ArticleBytes(0, v1::ARTICLE_VIEW_FULL));
+  absl::string_view original_url, web_url;
+  ASSERT_TRUE(ScanUrls(bytes, &original_url, &web_url));
+  EXPECT_EQ(original_url, "https://a.example/x");
+  EXPECT_EQ(web_url, "https://www.msn.com/x");
+  article.clear_web_url();
+  ASSERT_TRUE(ScanUrls(article.SerializeAsString(), &original_url, &web_url));
+  EXPECT_EQ(original_url, "https://a.example/x");
+  EXPECT_EQ(web_url, "");
+  EXPECT_FALSE(ScanUrls("\x0a\x05ab", &original_url, &web_url));  // truncated
+}
+
 TEST(CatalogTest, VersionDoesNotDependOnMapOrderInExtraFields) {
   Article one = MakeArticle("articles/a", "2024-01-01T00:00:00Z");
   Article two = one;

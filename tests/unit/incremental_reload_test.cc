@@ -283,6 +283,9 @@ class Reloading {
     CatalogReloaderOptions options;
     options.seeds = folder.root();
     options.incremental = incremental;
+    // Each report is the change's own (a test that wants the merge passes
+    // turns them on).
+    options.merge_when_due = false;
     return options;
   }
 
@@ -516,6 +519,51 @@ TEST(IncrementalReloadTest, ArticlesLinkingToAChangedUrlAreEmittedAgain) {
   EXPECT_EQ(gone.catalog->version(), FromScratch(temp.root()).version);
 }
 
+// A URL several articles own (one's original URL, others' web URL): a link
+// to it resolves to the first owner in catalog order, as a build from
+// scratch resolves it, and changes of its owners are deltas.
+TEST(IncrementalReloadTest, ALinkToAUrlSeveralArticlesOwnIsADelta) {
+  const std::string shared = "https://shared.example/story";
+  // An article at `url` on `day` whose web URL is `web`.
+  const auto owner = [](const std::string& url, int day,
+                        const std::string& web) {
+    return absl::StrCat(
+        "---\ntitle: \"At ", url, "\"\npublishedDateTime: 2024-01-0", day,
+        "T00:00:00Z\noriginalUrl: \"", url, "\"\nwebUrl: \"", web, "\"\n---\n");
+  };
+  TempFolder temp;
+  temp.Write("b.txt", LinkingSeed(shared, 5));  // owns it by name, day 5
+  temp.Write("a.txt", owner("https://a.example/x", 3, shared));  // day 3
+  temp.Write("linking.txt", LinkingSeed("https://l.example/x", 1, shared));
+  Reloading reloading(temp);
+  ASSERT_TRUE(reloading.first().status.ok());
+  const std::string a = ArticleNameForUrl("https://a.example/x");
+  EXPECT_EQ(ResolvedLink(*reloading.first().catalog), a);
+  const auto change = [&](std::vector<std::string> paths) {
+    const LoadReport report = reloading.Change(std::move(paths));
+    EXPECT_TRUE(report.delta) << report.delta_refused;
+    const Truth want = FromScratch(temp.root());
+    EXPECT_EQ(Served(report).articles, want.articles);
+    EXPECT_EQ(report.catalog->version(), want.version);
+    return ResolvedLink(*report.catalog);
+  };
+  // An earlier owner arrives: the link moves to it.
+  temp.Write("d.txt", owner("https://d.example/x", 2, shared));
+  EXPECT_EQ(change({"d.txt"}), ArticleNameForUrl("https://d.example/x"));
+  // The linking article changes (it is emitted again, resolved anew).
+  temp.Write("linking.txt", LinkingSeed("https://l.example/x", 4, shared));
+  EXPECT_EQ(change({"linking.txt"}), ArticleNameForUrl("https://d.example/x"));
+  // It goes: back to a.
+  fs::remove(temp.path() / "d.txt");
+  EXPECT_EQ(change({"d.txt"}), a);
+  // a moves after b: b, the owner by name, is first now.
+  temp.Write("a.txt", owner("https://a.example/x", 6, shared));
+  EXPECT_EQ(change({"a.txt"}), ArticleNameForUrl(shared));
+  // b goes: a alone.
+  fs::remove(temp.path() / "b.txt");
+  EXPECT_EQ(change({"b.txt"}), a);
+}
+
 TEST(IncrementalReloadTest, FilesGivingOneNameKeepTheFirstPathAsDeltas) {
   const std::string url = "https://a.example/story";
   const auto seed = [](const std::string& title, const std::string& at) {
@@ -721,6 +769,52 @@ TEST(IncrementalReloadTest, AChangeInChunksCopiesOneServedSegment) {
         << s;
   }
   EXPECT_EQ(served->version(), FromScratch(temp.root()).version);
+}
+
+// The merges a change could not make are made next, one per catalog
+// published, until none is due: after a takedown, no segment is left more
+// than a quarter deleted without another change.
+TEST(IncrementalReloadTest, MergesStillDueAreMadeWithoutAChange) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 100;
+  corpus.seed = 21;
+  std::vector<std::string> files;
+  for (int i = 0; i < 100; ++i) {
+    files.push_back(absl::StrCat("s", i, ".txt"));
+    temp.Write(files.back(), GenerateSeed(corpus, i).content);
+  }
+  CatalogReloaderOptions options = Reloading::Options(temp, {});
+  options.incremental.segment_articles = 10;
+  options.incremental.segment_share = 0;
+  options.delta_chunk_files = 8;
+  options.merge_when_due = true;
+  Reloading reloading(options);
+  for (size_t i = 0; i < files.size(); i += 3) {
+    fs::remove(temp.path() / files[i]);
+  }
+  SeedChanges walk;
+  walk.full = true;
+  LoadReport report = reloading.Load(walk);
+  ASSERT_TRUE(report.merge_due);
+  int passes = 0;
+  while (report.merge_due && passes < 30) {
+    std::shared_ptr<const SegmentedCatalog> before = report.catalog;
+    report = reloading.Next();
+    ++passes;
+    EXPECT_EQ(report.reason, kMergingSegments);
+    EXPECT_TRUE(report.purged || report.merged_deltas);
+    EXPECT_EQ(report.catalog->version(), before->version());
+  }
+  EXPECT_FALSE(report.merge_due);
+  EXPECT_GT(passes, 1);
+  for (uint32_t s = 0; s < report.catalog->segment_count(); ++s) {
+    const DeletionSet* deleted = report.catalog->deleted(s);
+    EXPECT_LE(deleted == nullptr ? 0 : deleted->size(),
+              report.catalog->segment(s).size() / 4)
+        << s;
+  }
+  EXPECT_EQ(report.catalog->version(), FromScratch(temp.root()).version);
 }
 
 TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
