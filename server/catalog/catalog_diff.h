@@ -24,11 +24,12 @@ struct CatalogDiff {
 };
 
 // Each list is in its catalog's order (publish time, then name). Two
-// catalogs of the same version have an empty diff without comparing. When
-// `after` keeps `before`'s first segments (the same Catalog objects; a delta
-// added, or the deltas merged, keep the base), only the other segments and
-// the articles newly deleted in the kept ones are compared: O(change);
-// otherwise every article (after a merge of the whole catalog).
+// catalogs of the same version have an empty diff without comparing. The
+// segments `after` keeps from `before` (the same Catalog objects, wherever
+// they sit; a delta added, or a merge, keeps the others) are compared only
+// by the articles newly deleted in them, and the other segments of both
+// article by article: O(change + the segments a merge wrote). Every article
+// is compared only when a kept segment lost deletions.
 CatalogDiff DiffCatalogs(const SegmentedCatalog& before,
                          const SegmentedCatalog& after);
 

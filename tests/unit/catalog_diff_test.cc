@@ -143,5 +143,72 @@ TEST(CatalogDiffTest, ADeltaSegmentIsDiffedByItsChangeAlone) {
   EXPECT_THAT(Names(*base, whole.removed), ElementsAre(Name(1)));
 }
 
+// A segment in the middle rewritten without its deleted articles (a purge),
+// a delta added after the others: only those are compared, and the diff is
+// what the merged catalogs give.
+TEST(CatalogDiffTest, ASegmentPurgedInTheMiddleIsComparedAlone) {
+  const auto one =
+      Catalog::Build({MakeArticle(1, "2024-01-01T00:00:00Z", "one"),
+                      MakeArticle(2, "2024-01-02T00:00:00Z", "two")})
+          .catalog;
+  const auto two =
+      Catalog::Build({MakeArticle(3, "2024-01-03T00:00:00Z", "three"),
+                      MakeArticle(4, "2024-01-04T00:00:00Z", "four"),
+                      MakeArticle(5, "2024-01-05T00:00:00Z", "five")})
+          .catalog;
+  const auto three =
+      Catalog::Build({MakeArticle(6, "2024-01-06T00:00:00Z", "six")}).catalog;
+  MultisetHash hash = one->content_hash();
+  hash.Add(two->content_hash());
+  hash.Add(three->content_hash());
+  // Article 3 deleted in the middle segment.
+  const ArticleIndex three_at = *two->IndexOf(Name(3));
+  MultisetHash before_hash = hash;
+  before_hash.Remove(two->ArticleBytes(three_at, v1::ARTICLE_VIEW_FULL));
+  const auto before = SegmentedCatalog::Make(
+      {{one, nullptr},
+       {two, std::make_shared<const DeletionSet>(
+                 std::vector<ArticleIndex>{three_at}, two->size())},
+       {three, nullptr}},
+      before_hash);
+  // After: the middle segment purged (4 and 5), with 5 edited in a delta
+  // and 7 added; 1 deleted in the first segment.
+  const auto purged =
+      Catalog::Build({MakeArticle(4, "2024-01-04T00:00:00Z", "four"),
+                      MakeArticle(5, "2024-01-05T00:00:00Z", "five")})
+          .catalog;
+  const auto delta =
+      Catalog::Build({MakeArticle(5, "2024-01-05T00:00:00Z", "five, edited"),
+                      MakeArticle(7, "2024-01-07T00:00:00Z", "seven")})
+          .catalog;
+  const ArticleIndex five_at = *purged->IndexOf(Name(5));
+  const ArticleIndex one_at = *one->IndexOf(Name(1));
+  MultisetHash after_hash = one->content_hash();
+  after_hash.Remove(one->ArticleBytes(one_at, v1::ARTICLE_VIEW_FULL));
+  after_hash.Add(purged->content_hash());
+  after_hash.Remove(purged->ArticleBytes(five_at, v1::ARTICLE_VIEW_FULL));
+  after_hash.Add(three->content_hash());
+  after_hash.Add(delta->content_hash());
+  const auto after = SegmentedCatalog::Make(
+      {{one, std::make_shared<const DeletionSet>(
+                 std::vector<ArticleIndex>{one_at}, one->size())},
+       {purged, std::make_shared<const DeletionSet>(
+                    std::vector<ArticleIndex>{five_at}, purged->size())},
+       {three, nullptr},
+       {delta, nullptr}},
+      after_hash);
+  const CatalogDiff diff = DiffCatalogs(*before, *after);
+  EXPECT_THAT(Names(*after, diff.added), ElementsAre(Name(7)));
+  EXPECT_THAT(Names(*after, diff.changed), ElementsAre(Name(5)));
+  EXPECT_THAT(Names(*before, diff.removed), ElementsAre(Name(1)));
+  // The same as between the merged catalogs.
+  const auto merged_before = *before->Merge();
+  const auto merged_after = *after->Merge();
+  const CatalogDiff whole = Diff(*merged_before, *merged_after);
+  EXPECT_EQ(Names(*merged_after, whole.added), Names(*after, diff.added));
+  EXPECT_EQ(Names(*merged_after, whole.changed), Names(*after, diff.changed));
+  EXPECT_EQ(Names(*merged_before, whole.removed), Names(*before, diff.removed));
+}
+
 }  // namespace
 }  // namespace newsmeta
