@@ -103,6 +103,13 @@ absl::Status TooLarge(absl::string_view relative, int64_t size,
                                 max_bytes, " bytes per seed"));
 }
 
+// Why the folder at `relative` cannot be read (the walk's rejection).
+absl::Status FolderRejection(const std::string& relative,
+                             const std::error_code& error) {
+  return Rejection(relative.empty() ? "." : relative,
+                   absl::StrCat("cannot read the folder: ", error.message()));
+}
+
 std::string Joined(absl::string_view relative, absl::string_view name) {
   return relative.empty() ? std::string(name)
                           : absl::StrCat(relative, "/", name);
@@ -148,7 +155,6 @@ void WalkFolder(const fs::path& folder, const struct stat& info,
   if (!walk->visited_folders.emplace(info.st_dev, info.st_ino).second) {
     return;  // already visited through another link
   }
-  walk->folders.push_back({folder.string(), relative});
   std::error_code error;
   std::vector<fs::directory_entry> entries;
   for (fs::directory_iterator it(folder, error), end; !error && it != end;
@@ -156,14 +162,14 @@ void WalkFolder(const fs::path& folder, const struct stat& info,
     entries.push_back(*it);
   }
   if (error) {
+    // Listed as a name it rejects, not as a folder walked: the files in it
+    // are not seen.
     walk->folder_unreadable = true;
-    walk->listed.push_back(
-        {relative,
-         Rejection(relative.empty() ? "." : relative,
-                   absl::StrCat("cannot read the folder: ", error.message()))});
+    walk->listed.push_back({relative, FolderRejection(relative, error)});
     walk->stamps.emplace_back();
     return;
   }
+  walk->folders.push_back({folder.string(), relative});
   std::sort(entries.begin(), entries.end(),
             [](const fs::directory_entry& a, const fs::directory_entry& b) {
               return a.path() < b.path();
@@ -268,7 +274,13 @@ NamedSeed LoadNamedSeed(const std::string& root, const std::string& relative,
   struct stat info;
   Stamp stamp;
   absl::Status listed = Classify(path, relative, &info, &seed.folder, &stamp);
-  if (seed.folder) return seed;
+  if (seed.folder) {
+    // A folder only a walk loads; one it cannot read, it rejects.
+    std::error_code error;
+    fs::directory_iterator it(path, error);
+    if (error) seed.outcome = FolderRejection(relative, error);
+    return seed;
+  }
   if (!listed.ok()) {
     struct stat link;
     if (::lstat(path.c_str(), &link) != 0 && errno == ENOENT) {

@@ -106,7 +106,8 @@ struct ListedSeedFile {
 };
 struct SeedListing {
   std::vector<ListedSeedFile> files;  // in walk order
-  // The folders walked, relative to the root ("" for the root itself).
+  // The folders walked, relative to the root ("" for the root itself); a
+  // folder that cannot be read is not walked (its name is listed, stamp 0).
   absl::flat_hash_set<std::string> folders;
   // Every folder could be read.
   bool complete = true;
@@ -128,7 +129,8 @@ absl::StatusOr<LoadResult> LoadSeedFolder(const std::string& root,
 struct NamedSeed {
   // Nothing is at the path now (removed, or renamed away).
   bool gone = false;
-  // The path is a folder, which only a walk loads.
+  // The path is a folder, which only a walk loads (`outcome` is then the
+  // walk's rejection when it cannot be read).
   bool folder = false;
   // Otherwise: its article, or why it is rejected (INVALID_ARGUMENT, the
   // message starting with the path, as LoadSeedFolder's rejections do).

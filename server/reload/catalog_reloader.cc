@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "loader/snapshot.h"
+#include "util/release_memory.h"
 
 namespace newsmeta {
 
@@ -107,15 +108,13 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
       // the snapshot's articles, then catch up with the folder at once as a
       // walk applied as a delta (every file read; an article the same as
       // the snapshot's is left alone), after which changes are deltas.
-      if (!options_.strict) {
-        absl::flat_hash_set<std::string> folders;
-        for (SeedFolder& folder : ListSeedFolders(options_.seeds)) {
-          folders.insert(std::move(folder.relative));
-        }
-        if (!folders.empty()) {
-          incremental_.LearnCatalog(published_, std::move(folders));
-          RequestReload("catching up with the seeds after the snapshot");
-        }
+      absl::flat_hash_set<std::string> folders;
+      for (SeedFolder& folder : ListSeedFolders(options_.seeds)) {
+        folders.insert(std::move(folder.relative));
+      }
+      if (!folders.empty() && options_.deltas) {
+        incremental_.LearnCatalog(published_, std::move(folders));
+        RequestReload("catching up with the seeds after the snapshot");
       }
       return;
     }
@@ -125,11 +124,9 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   report.source = "seeds";
   // A merge pass after a whole load made the state anew: nothing to merge.
   if (report.reason == kMergingSegments && !CanLoadDelta()) return;
-  if (!report.changes.full && LoadDelta(report.changes.paths, &report)) {
-    Finish(std::move(report), start);
-    return;
-  }
-  if (report.changes.full && generation > 1 && LoadWalkedDelta(&report)) {
+  if ((!report.changes.full && LoadDelta(report.changes.paths, &report)) ||
+      (report.changes.full && generation > 1 && LoadWalkedDelta(&report))) {
+    RefuseIfStrict(&report);
     Finish(std::move(report), start);
     return;
   }
@@ -150,9 +147,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     report.files_checked = loaded->files_checked;
     report.files_parsed = loaded->files_parsed;
     report.files_reused = loaded->files_reused;
-    if (!options_.strict) {
-      incremental_.Learn(loaded->serialized, loaded->rejections, *cache_);
-    }
+    incremental_.Learn(loaded->serialized, *cache_);
     // In segments of a bounded size, so that no merge copies more than
     // one.
     const size_t segment_articles =
@@ -174,23 +169,25 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     incremental_.Attach(report.catalog, report.rejections);
     report.delta_state_bytes =
         static_cast<int64_t>(incremental_.memory_usage().Total());
-    if (options_.strict && !report.rejections.empty()) {
-      report.status = absl::FailedPreconditionError(absl::StrCat(
-          "--strict: ", report.rejections.size(),
-          " seed files were rejected, so this catalog is not served",
-          published_ == nullptr ? ""
-                                : absl::StrCat("; still serving version ",
-                                               published_->version())));
-    }
+    RefuseIfStrict(&report);
   }
   Finish(std::move(report), start);
 }
 
+void CatalogReloader::RefuseIfStrict(LoadReport* report) const {
+  if (!options_.strict || report->rejections.empty()) return;
+  report->status = absl::FailedPreconditionError(absl::StrCat(
+      "--strict: ", report->rejections.size(),
+      " seed files were rejected, so this catalog is not served",
+      published_ == nullptr
+          ? ""
+          : absl::StrCat("; still serving version ", published_->version())));
+}
+
 bool CatalogReloader::CanLoadDelta() const {
-  // --strict refuses a catalog with any rejection, keeping the previous one:
-  // then the files on disk are not what the state knows, so every load is a
-  // whole one.
-  return !options_.strict && incremental_.valid() && published_ != nullptr;
+  // Under --strict too: the state follows the folder whether or not its
+  // catalog was served (a refused one is what the next change starts from).
+  return options_.deltas && incremental_.valid() && published_ != nullptr;
 }
 
 bool CatalogReloader::LoadWalkedDelta(LoadReport* report) {
@@ -242,7 +239,7 @@ bool CatalogReloader::LoadDelta(
   // In chunks, so that a walk that names every file (after a snapshot, or
   // a ConfigMap swap) holds a chunk's parsed articles at a time.
   const size_t chunk_files = std::max<size_t>(1, options_.delta_chunk_files);
-  incremental_.StartChange();
+  incremental_.StartChange(published_);
   int64_t parsed = 0;
   std::optional<IncrementalCatalog::Applied> applied;
   for (size_t begin = 0; begin == 0 || begin < paths.size();
@@ -305,7 +302,14 @@ void CatalogReloader::Finish(LoadReport report, absl::Time start) {
   // at most one segment's copy, until none is due.
   const bool merge =
       report.status.ok() && report.merge_due && options_.merge_when_due;
+  // A purge or a walk's change let go of many articles' memory (the
+  // segments the catalog before held, once no call holds them): malloc
+  // keeps it for later allocations unless asked to give it back.
+  const bool freed_much =
+      report.status.ok() && (report.purged || report.walked);
   report_(report);
+  report = LoadReport();  // the catalog before, and the change's articles
+  if (freed_much) ReleaseFreedMemory();
   if (merge) RequestReload(kMergingSegments, SeedChanges());
 }
 

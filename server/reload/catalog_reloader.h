@@ -32,9 +32,13 @@ struct CatalogReloaderOptions {
   std::string snapshot;
   LoaderOptions loader;
   // When set, a load that rejects any seed file is not published: at start
-  // the server has no catalog; on reload the previous catalog stays. (Every
-  // load then reads the whole folder: changes are not applied as deltas.)
+  // the server has no catalog; on reload the previous catalog stays (changes
+  // are still applied as deltas: the next one that leaves no rejection is
+  // published, with every change since).
   bool strict = false;
+  // Whether changes are applied as deltas (else every load is a whole one:
+  // for tests of the whole load).
+  bool deltas = true;
   // How changes applied as deltas are merged.
   IncrementalCatalogOptions incremental;
   // A delta of more files than this (a walk's) is read and applied in
@@ -146,6 +150,9 @@ class CatalogReloader {
                                         size_t begin, size_t end) const;
   // Whether the state allows a delta at all.
   bool CanLoadDelta() const;
+  // Under --strict, a report with rejections: FAILED_PRECONDITION, so the
+  // catalog is not published.
+  void RefuseIfStrict(LoadReport* report) const;
   // Applies the changes of the files at `paths` as a delta; false when they
   // need a whole load.
   // `walked_folders`: as IncrementalCatalog::Apply has them.

@@ -147,11 +147,11 @@ void IncrementalCatalog::Invalidate() {
   racy_contents_.clear();
   unserved_paths_.clear();
   rejections_.clear();
+  served_.reset();
   served_segments_.clear();
 }
 
 void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
-                               const std::vector<absl::Status>& rejections,
                                const SeedCache& files) {
   Invalidate();
   // The files that give each name, and the one Build keeps (the first
@@ -182,12 +182,6 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
       linkers_.Add(Key(url), id);
     }
   }
-  bool folders_readable = true;
-  for (const absl::Status& rejection : rejections) {
-    if (absl::StrContains(rejection.message(), "cannot read the folder")) {
-      folders_readable = false;
-    }
-  }
   folders_ = files.folders();
   files.ForEachListed([this](const ListedSeedFile& file) {
     const uint64_t path = Key(file.relative);
@@ -196,10 +190,9 @@ void IncrementalCatalog::Learn(const std::vector<SerializedArticle>& articles,
       unserved_paths_[path] = file.relative;
     }
   });
-  // Names of another form cannot be kept as ids; an unreadable folder
-  // needs a walk to be seen again.
-  if (!canonical || !folders_readable) Invalidate();
-  learned_ = canonical && folders_readable;
+  // Names of another form cannot be kept as ids.
+  if (!canonical) Invalidate();
+  learned_ = canonical;
 }
 
 void IncrementalCatalog::Attach(std::shared_ptr<const SegmentedCatalog> catalog,
@@ -210,12 +203,16 @@ void IncrementalCatalog::Attach(std::shared_ptr<const SegmentedCatalog> catalog,
   learned_ = false;
 }
 
-void IncrementalCatalog::StartChange() {
+void IncrementalCatalog::StartChange(
+    const std::shared_ptr<const SegmentedCatalog>& served) {
+  const bool same = !served_.owner_before(served) &&
+                    !served.owner_before(served_) && !served_.expired();
+  if (same) return;  // the same catalog served: its budget stands
+  served_ = served;
   served_segments_.clear();
   merged_served_ = false;
-  if (catalog_ == nullptr) return;
-  for (uint32_t s = 0; s < catalog_->segment_count(); ++s) {
-    served_segments_.insert(&catalog_->segment(s));
+  for (uint32_t s = 0; s < served->segment_count(); ++s) {
+    served_segments_.insert(&served->segment(s));
   }
 }
 
@@ -229,6 +226,19 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   };
   if (catalog_ == nullptr) return refuse("no catalog to change");
   const SegmentedCatalog& catalog = *catalog_;
+  // Whether the file at `update.path` is no more, as a load from scratch
+  // sees the folder: gone; in a folder a walk did not read (one it cannot
+  // read: it does not see the files in it); or a folder the walk rejected
+  // as unreadable before, which it reads now.
+  const auto gone = [&](const SeedFileUpdate& update) {
+    if (update.seed.gone) return true;
+    if (walked_folders != nullptr &&
+        !walked_folders->contains(FolderOf(update.path))) {
+      return true;
+    }
+    return update.seed.folder && absl::IsUnknown(update.seed.outcome.status()) &&
+           unserved_paths_.contains(Key(update.path));
+  };
 
   // What each named file gives now, and the names whose files change: the
   // name each gave before and the one it gives now.
@@ -249,22 +259,26 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     if (!named.insert(path).second) continue;  // named twice
     if (Unchanged(update)) continue;
     paths.insert(path);
-    if (update.seed.folder)
+    const bool is_gone = gone(update);
+    // A folder a walk cannot read is a name it rejects; another folder is
+    // not a change a delta follows.
+    if (update.seed.folder && !is_gone &&
+        absl::IsUnknown(update.seed.outcome.status())) {
       return refuse(absl::StrCat(update.path, " is a folder"));
+    }
     // A file that is gone needs no folder; one that is there, a folder
     // that is watched.
     const absl::string_view folder = FolderOf(update.path);
     const bool walked =
-        update.seed.gone ||
-        (walked_folders == nullptr ? folders_.contains(folder)
-                                   : walked_folders->contains(folder));
+        is_gone || (walked_folders == nullptr ? folders_.contains(folder)
+                                              : walked_folders->contains(folder));
     if (!walked || absl::StartsWith(update.path, ".") ||
         absl::StrContains(update.path, "/.")) {
       return refuse(absl::StrCat(update.path, " is not in a folder walked"));
     }
     const Article* now = nullptr;
     std::optional<uint64_t> id;
-    if (!update.seed.gone && update.seed.outcome.ok()) {
+    if (!is_gone && update.seed.outcome.ok()) {
       now = &*update.seed.outcome;
       id = NameId(now->name());
       if (!id) {
@@ -553,10 +567,10 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
       name_of_path_[path] = *NameId(it->second->name());
     }
     ForgetRejections(update.path);
-    if (!update.seed.gone && !update.seed.outcome.ok()) {
+    if (!gone(update) && !update.seed.outcome.ok()) {
       rejections_.push_back(update.seed.outcome.status());
     }
-    if (update.seed.gone) {
+    if (gone(update)) {
       stamps_.erase(path);
       racy_contents_.erase(path);
       unserved_paths_.erase(path);
@@ -710,8 +724,11 @@ std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
     *why = "no catalog to change";
     return std::nullopt;
   }
-  if (!listing.complete) {
-    *why = "a folder cannot be read";
+  // A folder that cannot be read is a name the walk rejects, and its files
+  // are gone (as a load from scratch does not see them); the seeds folder
+  // itself, though, keeps the catalog served.
+  if (!listing.folders.contains("")) {
+    *why = "the seeds folder cannot be read";
     return std::nullopt;
   }
   std::vector<std::string> changed;

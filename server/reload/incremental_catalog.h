@@ -62,12 +62,10 @@ class IncrementalCatalog {
       : options_(options) {}
 
   // Learns a load from scratch: `articles` are the loaded articles (before
-  // BuildCatalog), `rejections` every file the load left out, `files` the
-  // loader's cache that load filled (the folders walked, each file's
-  // stamp). Call Attach next with the catalog built from them and every
-  // rejection (the loader's and Build's).
+  // BuildCatalog), `files` the loader's cache that load filled (the folders
+  // walked, each name listed with its stamp). Call Attach next with the
+  // catalog built from them and every rejection (the loader's and Build's).
   void Learn(const std::vector<SerializedArticle>& articles,
-             const std::vector<absl::Status>& rejections,
              const SeedCache& files);
   void Attach(std::shared_ptr<const SegmentedCatalog> catalog,
               const std::vector<absl::Status>& rejections);
@@ -102,12 +100,13 @@ class IncrementalCatalog {
     bool merge_due = false;
   };
   // Starts a change that may take several Apply calls (a walk's files in
-  // chunks), of which only the last catalog is published: the segments
-  // served until then stay in memory, so of the merges that copy them only
-  // the first is made (merges of the change's own deltas cost nothing
-  // beside the catalog served, and are all made). Without it, each Apply
-  // may make a merge.
-  void StartChange();
+  // chunks), of which only the last catalog is published while `served`
+  // stays in memory: of the merges that copy its segments, one is made per
+  // catalog served (a change whose catalog is not served, under --strict,
+  // makes none after it; merges of segments `served` does not hold cost
+  // nothing beside it, and are all made). Without it, each Apply may make a
+  // merge.
+  void StartChange(const std::shared_ptr<const SegmentedCatalog>& served);
 
   // The catalog with `updates` applied, or nullopt (and the state is
   // invalid) when only a rebuild from scratch gives the right answer;
@@ -181,8 +180,10 @@ class IncrementalCatalog {
       const MultisetHash& content_hash, Applied* applied);
 
   const IncrementalCatalogOptions options_;
-  // The segments served when the change started (StartChange), and
-  // whether a merge copied one of them since.
+  // The catalog served when the change started (StartChange; not kept
+  // alive), its segments, and whether a merge copied one of them since it
+  // was served.
+  std::weak_ptr<const SegmentedCatalog> served_;
   absl::flat_hash_set<const Catalog*> served_segments_;
   bool merged_served_ = false;
   // Learn succeeded and Attach is awaited.

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "loader/seed_loader.h"
 #include "reload/catalog_reloader.h"
 #include "reload/seed_watcher.h"
 #include "reload_test_util.h"
@@ -381,6 +382,46 @@ TEST(CatalogReloaderTest, StrictReloadWithARejectedFileKeepsThePrevious) {
   EXPECT_EQ(loads.published(), 1);
 }
 
+// Under --strict, changes are deltas too: one that leaves a rejection is
+// not published, and the next that leaves none publishes every change since
+// (what a build from scratch of the folder gives).
+TEST(CatalogReloaderTest, StrictChangesAreDeltasPublishedOnceClean) {
+  TempFolder folder;
+  folder.Write("a.txt", Seed("a"));
+  Loads loads;
+  CatalogReloaderOptions options;
+  options.seeds = folder.root();
+  options.strict = true;
+  CatalogReloader reloader(options, loads.Publish(), loads.Report());
+  reloader.Start();
+  const LoadReport first = loads.Await(1);
+  ASSERT_TRUE(first.status.ok()) << first.status;
+
+  SeedChanges changes;
+  changes.paths = {"b.txt", "bad.txt"};
+  folder.Write("b.txt", Seed("b"));
+  folder.Write("bad.txt", "---\ntitle: [unclosed\n---\n");
+  reloader.RequestReload("test", changes);
+  const LoadReport refused = loads.Await(2);
+  EXPECT_TRUE(refused.delta) << refused.delta_refused;
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(loads.published(), 1);
+
+  changes.paths = {"bad.txt", "c.txt"};
+  std::filesystem::remove(folder.path() / "bad.txt");
+  folder.Write("c.txt", Seed("c"));
+  reloader.RequestReload("test", changes);
+  const LoadReport clean = loads.Await(3);
+  EXPECT_TRUE(clean.delta) << clean.delta_refused;
+  ASSERT_TRUE(clean.status.ok()) << clean.status;
+  EXPECT_TRUE(clean.rejections.empty());
+  EXPECT_EQ(loads.published(), 2);
+  EXPECT_EQ(clean.catalog->size(), 3u);  // a, and b and c since
+  const Catalog::BuildResult want =
+      Catalog::Build(LoadSeedFolder(folder.root())->articles);
+  EXPECT_EQ(clean.catalog->version(), want.catalog->version());
+}
+
 TEST(CatalogReloaderTest, AMissingFolderIsReportedAndNothingPublished) {
   TempFolder folder;
   Loads loads;
@@ -419,9 +460,8 @@ TEST(CatalogReloaderTest, MergesNamedPathsAndAFullRequestWins) {
   absl::Notification requested[2];
   std::atomic<int> listed{0};
   CatalogReloaderOptions options = Options(folder.root());
-  // Every load a whole one (--strict applies no change as a delta), so each
-  // passes through the loader's hook.
-  options.strict = true;
+  // Every load a whole one, so each passes through the loader's hook.
+  options.deltas = false;
   options.loader.after_walk = [&requested, &listed] {
     const int n = listed++;
     if (n < 2) requested[n].WaitForNotification();
