@@ -271,7 +271,12 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
                              report.catalog->segment_count(), " segments",
                              report.purged          ? " (a segment purged)"
                              : report.merged_deltas ? " (deltas merged)"
-                                                    : "")
+                                                    : "",
+                             report.relearned_after.empty()
+                                 ? ""
+                                 : absl::StrCat("; the catalog served learned "
+                                                "again first: ",
+                                                report.relearned_after))
           : report.delta_refused.empty()
               ? ""
               : absl::StrCat("; rebuilt whole: ", report.delta_refused)),

@@ -125,7 +125,8 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
   // A merge pass after a whole load made the state anew: nothing to merge.
   if (report.reason == kMergingSegments && !CanLoadDelta()) return;
   if ((!report.changes.full && LoadDelta(report.changes.paths, &report)) ||
-      (report.changes.full && generation > 1 && LoadWalkedDelta(&report))) {
+      (report.changes.full && generation > 1 && LoadWalkedDelta(&report)) ||
+      (generation > 1 && RelearnAndWalk(&report))) {
     RefuseIfStrict(&report);
     Finish(std::move(report), start);
     return;
@@ -188,6 +189,23 @@ bool CatalogReloader::CanLoadDelta() const {
   // Under --strict too: the state follows the folder whether or not its
   // catalog was served (a refused one is what the next change starts from).
   return options_.deltas && incremental_.valid() && published_ != nullptr;
+}
+
+bool CatalogReloader::RelearnAndWalk(LoadReport* report) {
+  if (!options_.deltas || published_ == nullptr || cancel_) return false;
+  absl::flat_hash_set<std::string> folders;
+  for (SeedFolder& folder : ListSeedFolders(options_.seeds)) {
+    folders.insert(std::move(folder.relative));
+  }
+  if (!folders.contains("")) return false;  // the seeds folder is not there
+  std::string why = report->delta_refused.empty()
+                        ? std::string("the state was forgotten")
+                        : report->delta_refused;
+  incremental_.LearnCatalog(published_, std::move(folders));
+  report->delta_refused.clear();
+  if (!LoadWalkedDelta(report)) return false;
+  report->relearned_after = std::move(why);
+  return true;
 }
 
 bool CatalogReloader::LoadWalkedDelta(LoadReport* report) {

@@ -104,6 +104,9 @@ struct LoadReport {
   // Whether another merge is due: the reloader makes it next, as a change
   // of nothing whose reason is kMergingSegments.
   bool merge_due = false;
+  // Set when the delta was applied after learning the catalog served again
+  // (CatalogReloader::RelearnAndWalk): why the state could not follow.
+  std::string relearned_after;
   // Seed files parsed, and reused unchanged from the previous load without
   // parsing (only files that changed are parsed again).
   int64_t files_parsed = 0;
@@ -162,6 +165,12 @@ class CatalogReloader {
   // Walks the folder and applies what changed since the state (new, gone
   // and restamped files) as a delta; false when that needs a whole load.
   bool LoadWalkedDelta(LoadReport* report);
+  // When the state cannot follow the folder (forgotten after a failed load,
+  // or a delta it refused): learns the catalog served again and catches up
+  // by a walk applied as a delta, every file read and those that give the
+  // article served left alone (as after a snapshot): a whole load's reading
+  // without two catalogs in memory. False when that too needs a whole load.
+  bool RelearnAndWalk(LoadReport* report);
   // Publishes the catalog of an OK report, then reports.
   void Finish(LoadReport report, absl::Time start);
 

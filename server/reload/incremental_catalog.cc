@@ -236,7 +236,8 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
         !walked_folders->contains(FolderOf(update.path))) {
       return true;
     }
-    return update.seed.folder && absl::IsUnknown(update.seed.outcome.status()) &&
+    return update.seed.folder &&
+           absl::IsUnknown(update.seed.outcome.status()) &&
            unserved_paths_.contains(Key(update.path));
   };
 
@@ -269,9 +270,9 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     // A file that is gone needs no folder; one that is there, a folder
     // that is watched.
     const absl::string_view folder = FolderOf(update.path);
-    const bool walked =
-        is_gone || (walked_folders == nullptr ? folders_.contains(folder)
-                                              : walked_folders->contains(folder));
+    const bool walked = is_gone || (walked_folders == nullptr
+                                        ? folders_.contains(folder)
+                                        : walked_folders->contains(folder));
     if (!walked || absl::StartsWith(update.path, ".") ||
         absl::StrContains(update.path, "/.")) {
       return refuse(absl::StrCat(update.path, " is not in a folder walked"));

@@ -422,6 +422,40 @@ TEST(CatalogReloaderTest, StrictChangesAreDeltasPublishedOnceClean) {
   EXPECT_EQ(clean.catalog->version(), want.catalog->version());
 }
 
+// After a failed load the state is forgotten: the next reload learns the
+// catalog served again and catches up by a walk applied as a delta (no
+// second catalog built beside the one served).
+TEST(CatalogReloaderTest, AfterAFailedLoadTheServedCatalogIsLearnedAgain) {
+  TempFolder temp;
+  temp.Write("seeds/a.txt", Seed("a"));
+  temp.Write("seeds/b.txt", Seed("b"));
+  const std::string seeds = (temp.path() / "seeds").string();
+  Loads loads;
+  CatalogReloader reloader(Options(seeds), loads.Publish(), loads.Report());
+  reloader.Start();
+  ASSERT_TRUE(loads.Await(1).status.ok());
+
+  std::filesystem::rename(temp.path() / "seeds", temp.path() / "away");
+  reloader.RequestReload("SIGHUP");
+  const LoadReport failed = loads.Await(2);
+  EXPECT_FALSE(failed.status.ok());
+  EXPECT_EQ(loads.published(), 1);
+
+  std::filesystem::rename(temp.path() / "away", temp.path() / "seeds");
+  temp.Write("seeds/b.txt", Seed("b2"));  // another article now
+  temp.Write("seeds/c.txt", Seed("c"));
+  reloader.RequestReload("SIGHUP");
+  const LoadReport back = loads.Await(3);
+  ASSERT_TRUE(back.status.ok()) << back.status;
+  EXPECT_TRUE(back.delta);
+  EXPECT_TRUE(back.walked);
+  EXPECT_FALSE(back.relearned_after.empty());
+  EXPECT_EQ(back.catalog->size(), 3u);
+  const Catalog::BuildResult want =
+      Catalog::Build(LoadSeedFolder(seeds)->articles);
+  EXPECT_EQ(back.catalog->version(), want.catalog->version());
+}
+
 TEST(CatalogReloaderTest, AMissingFolderIsReportedAndNothingPublished) {
   TempFolder folder;
   Loads loads;
