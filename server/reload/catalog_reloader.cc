@@ -271,10 +271,12 @@ bool CatalogReloader::LoadDelta(
     std::string why;
     std::optional<IncrementalCatalog::Applied> chunk =
         incremental_.Apply(updates, read, &why, walked_folders);
+    updates = std::vector<SeedFileUpdate>();
     if (!chunk) {
       report->delta_refused = why;
       return false;
     }
+    const bool merged = chunk->merged_deltas || chunk->purged;  // this chunk
     if (applied) {
       chunk->articles_added += applied->articles_added;
       chunk->articles_deleted += applied->articles_deleted;
@@ -283,6 +285,10 @@ bool CatalogReloader::LoadDelta(
       chunk->purged = chunk->purged || applied->purged;
     }
     applied = std::move(chunk);
+    // A merge within a change of many chunks let go of the segments it
+    // merged (the change's own, which no call holds): their pages go back
+    // before the next chunk's, so the change holds one merge's copy.
+    if (end < paths.size() && merged) ReleaseFreedMemory();
   }
   // The loader's cache describes the folder as the last whole load saw it:
   // the next whole load walks and reads every file again. It is freed on a
