@@ -127,16 +127,20 @@ def is_load(entry, first):
     return message.startswith('loaded ' if first else 'reloaded ')
 
 
-def measure_reload(pid, log, alive, idle_rate, trigger):
-    """Calls trigger() and waits for the reload's log line: its latency,
-    server CPU (also less the idle rate), peak RSS, VmRSS 3 s after."""
+def measure_reload(pid, log, alive, idle_rate, trigger,
+                   reason=lambda reason: True):
+    """Calls trigger() and waits for the log line of the first reload whose
+    reasons `reason` accepts (a trigger that sends SIGHUP after other
+    changes waits for the SIGHUP's): its latency, server CPU (also less the
+    idle rate), peak RSS, VmRSS 3 s after."""
     reset_peak(pid)
     log.poll()
     log_index = len(log.lines)
     c0, t0 = cpu_seconds(pid), time.monotonic()
     trigger()
     reload, log_index = log.wait_for(
-        lambda e: is_load(e, False), 3600, log_index, alive)
+        lambda e: is_load(e, False) and reason(e.get('reason', '')), 3600,
+        log_index, alive)
     time.sleep(0.02)
     cpu = cpu_seconds(pid) - c0
     result = {
@@ -146,6 +150,8 @@ def measure_reload(pid, log, alive, idle_rate, trigger):
         'message': reload.get('message'),
         'delta': reload.get('delta'),
         'files_checked': reload.get('files_checked'),
+        'articles': reload.get('articles'),
+        'segments': reload.get('segments'),
         'peak_rss_kib': status_kib(pid, 'VmHWM'),
     }
     time.sleep(3)
@@ -535,8 +541,8 @@ def takedown(args, pid, log, alive, idle_rate):
             for source, target in pairs:
                 os.rename(source, target)
             os.kill(pid, signal.SIGHUP)
-        result = measure_reload_after_sighup(pid, log, alive, idle_rate,
-                                             trigger)
+        result = measure_reload(pid, log, alive, idle_rate, trigger,
+                                lambda reason: 'SIGHUP' in reason)
         result['files'] = len(pairs)
         return result
 
@@ -552,33 +558,6 @@ def takedown(args, pid, log, alive, idle_rate):
                 os.rename(target, source)
         shutil.rmtree(aside, ignore_errors=True)
     return out, back
-
-
-def measure_reload_after_sighup(pid, log, alive, idle_rate, trigger):
-    """measure_reload, waiting for the reload whose reasons include the
-    SIGHUP trigger() sends last (reloads for the changes before it may come
-    first); its articles and segments too."""
-    reset_peak(pid)
-    log.poll()
-    log_index = len(log.lines)
-    c0, t0 = cpu_seconds(pid), time.monotonic()
-    trigger()
-    reload, log_index = log.wait_for(
-        lambda e: is_load(e, False) and 'SIGHUP' in e.get('reason', ''),
-        3600, log_index, alive)
-    time.sleep(0.02)
-    cpu = cpu_seconds(pid) - c0
-    result = {
-        'seconds': reload['_seen'] - t0, 'cpu_s': cpu,
-        'net_cpu_s': cpu - idle_rate * (time.monotonic() - t0),
-        'message': reload.get('message'), 'delta': reload.get('delta'),
-        'articles': reload.get('articles'),
-        'segments': reload.get('segments'),
-        'peak_rss_kib': status_kib(pid, 'VmHWM'),
-    }
-    time.sleep(3)
-    result['rss_after_kib'] = status_kib(pid, 'VmRSS')
-    return result
 
 
 def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,

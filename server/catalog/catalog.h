@@ -87,6 +87,11 @@ class Catalog {
   Catalog& operator=(const Catalog&) = delete;
 
   size_t size() const { return wire_.size(); }
+  // What holds the articles' bytes (ArticleBytes views into it), for a
+  // catalog of some of them that shares it instead of copying them.
+  const std::shared_ptr<const void>& wire_storage() const {
+    return wire_storage_;
+  }
   // Names the catalog's content: VersionOf(content_hash()), the same on
   // every replica and across restarts for the same articles, whatever order
   // they were loaded in, and different when any article differs.

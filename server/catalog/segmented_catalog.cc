@@ -6,6 +6,7 @@
 #include <new>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "util/huge_pages.h"
 
 namespace newsmeta {
@@ -89,25 +90,56 @@ absl::StatusOr<std::shared_ptr<const Catalog>> SegmentedCatalog::Merge() const {
   return CopyOut(order, 0, order.size(), &content_hash_);
 }
 
+template <typename Part>
 absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>>
-SegmentedCatalog::MergeInto(size_t max_articles) const {
+SegmentedCatalog::InParts(size_t max_articles, const Part& part) const {
   max_articles = std::max<size_t>(1, max_articles);
-  std::vector<std::shared_ptr<const Catalog>> merged;
-  if (single() && size_ <= max_articles) {
-    merged.push_back(segments_[0].catalog);
-    return merged;
-  }
   const std::vector<ArticleRef> order = InOrder();
   const size_t n = order.size();
   const size_t count = n == 0 ? 1 : 1 + (n - 1) / max_articles;
-  for (size_t part = 0; part < count; ++part) {
+  std::vector<std::shared_ptr<const Catalog>> parts;
+  for (size_t k = 0; k < count; ++k) {
     absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
-        CopyOut(order, n * part / count, n * (part + 1) / count,
-                count == 1 ? &content_hash_ : nullptr);
+        part(order, n * k / count, n * (k + 1) / count,
+             count == 1 ? &content_hash_ : nullptr);
     if (!catalog.ok()) return catalog.status();
-    merged.push_back(*std::move(catalog));
+    parts.push_back(*std::move(catalog));
   }
-  return merged;
+  return parts;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>>
+SegmentedCatalog::MergeInto(size_t max_articles) const {
+  if (single() && size_ <= std::max<size_t>(1, max_articles)) {
+    return std::vector<std::shared_ptr<const Catalog>>{segments_[0].catalog};
+  }
+  return InParts(max_articles,
+                 [this](const std::vector<ArticleRef>& order, size_t first,
+                        size_t last, const MultisetHash* content_hash) {
+                   return CopyOut(order, first, last, content_hash);
+                 });
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>>
+SegmentedCatalog::SliceInto(size_t max_articles) const {
+  if (segment_count() != 1) {
+    return absl::FailedPreconditionError("SliceInto takes one segment");
+  }
+  const std::shared_ptr<const void>& storage = segment(0).wire_storage();
+  return InParts(max_articles, [&](const std::vector<ArticleRef>& order,
+                                   size_t first, size_t last,
+                                   const MultisetHash* content_hash) {
+    std::vector<absl::string_view> wire;
+    wire.reserve(last - first);
+    for (size_t i = first; i < last; ++i) {
+      wire.push_back(ArticleBytes(order[i], newsmeta::v1::ARTICLE_VIEW_FULL));
+    }
+    if (content_hash == nullptr) {
+      return Catalog::FromCatalogBytes(std::move(wire), storage);
+    }
+    return Catalog::FromCatalogBytes(std::move(wire), storage,
+                                     [hash = *content_hash] { return hash; });
+  });
 }
 
 absl::StatusOr<std::shared_ptr<const Catalog>> SegmentedCatalog::CopyOut(

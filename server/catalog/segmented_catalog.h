@@ -120,6 +120,13 @@ class SegmentedCatalog {
   // each hashed anew. One, empty, when there are no live articles.
   absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> MergeInto(
       size_t max_articles) const;
+  // The same for one segment, without copying: each catalog views its live
+  // articles where the segment holds them and shares what holds them (so
+  // the deleted articles' bytes stay in memory until every part is let go),
+  // and indexes them anew. For a segment larger than a merge may write (a
+  // snapshot's, mapped), split at the cost of its indexes alone.
+  absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> SliceInto(
+      size_t max_articles) const;
 
   // The topic / provider name as first spelled in catalog order among the
   // live articles, for a key in NormalizeKey form; the key itself (topics)
@@ -134,6 +141,11 @@ class SegmentedCatalog {
   absl::StatusOr<std::shared_ptr<const Catalog>> CopyOut(
       const std::vector<ArticleRef>& order, size_t first, size_t last,
       const MultisetHash* content_hash) const;
+  // The live articles in parts of at most `max_articles` (of about the same
+  // size, in catalog order), each made by `part(order, first, last, hash)`.
+  template <typename Part>
+  absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> InParts(
+      size_t max_articles, const Part& part) const;
   // The first live article of `postings` in segment `s`, or nullopt.
   std::optional<ArticleRef> FirstLive(
       uint32_t s, const std::vector<ArticleIndex>* postings) const;

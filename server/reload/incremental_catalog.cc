@@ -880,9 +880,16 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
     }
     parts.push_back(part);
   }
+  // A segment larger than a merge may write (a snapshot's) is split where
+  // it lies, indexed anew without copying its articles: copying them would
+  // hold most of the catalog twice.
+  const bool slice = !plan.deltas && parts.size() == 1 &&
+                     parts.front().catalog->size() > plan.largest;
+  const auto merging_catalog =
+      SegmentedCatalog::Make(std::move(parts), merging_hash);
   absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> merged =
-      SegmentedCatalog::Make(std::move(parts), merging_hash)
-          ->MergeInto(plan.largest);
+      slice ? merging_catalog->SliceInto(plan.largest)
+            : merging_catalog->MergeInto(plan.largest);
   if (!merged.ok()) return nullptr;
   // The merged segments take the place of the first one merged.
   std::vector<SegmentedCatalog::Segment> next;

@@ -303,7 +303,10 @@ TEST(CatalogTest, ScanUrlsReadsBothUrls) {
   ASSERT_TRUE(ScanUrls(article.SerializeAsString(), &original_url, &web_url));
   EXPECT_EQ(original_url, "https://a.example/x");
   EXPECT_EQ(web_url, "");
-  EXPECT_FALSE(ScanUrls("\x0a\x05ab", &original_url, &web_url));  // truncated
+  EXPECT_FALSE(
+      ScanUrls("\x0a\x05"
+               "ab",
+               &original_url, &web_url));  // truncated
 }
 
 TEST(CatalogTest, VersionDoesNotDependOnMapOrderInExtraFields) {

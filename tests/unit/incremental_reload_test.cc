@@ -641,6 +641,39 @@ TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
   EXPECT_EQ(merged.catalog->version(), FromScratch(temp.root()).version);
 }
 
+// The articles of the segments of `after` that `before` does not hold:
+// those a change copied (its delta, and what a merge wrote).
+size_t CopiedSince(const SegmentedCatalog& before,
+                   const SegmentedCatalog& after) {
+  size_t copied = 0;
+  for (uint32_t s = 0; s < after.segment_count(); ++s) {
+    bool kept = false;
+    for (uint32_t t = 0; t < before.segment_count(); ++t) {
+      kept = kept || after.segment_ptr(s) == before.segment_ptr(t);
+    }
+    if (!kept) copied += after.segment(s).size();
+  }
+  return copied;
+}
+
+// 100 generated seeds s0.txt ... s99.txt, and reloader options that load
+// them in 10 segments of 10 and read a walk's files 8 at a time.
+CatalogReloaderOptions HundredSeedsInTens(const TempFolder& temp,
+                                          std::vector<std::string>* files) {
+  CorpusOptions corpus;
+  corpus.count = 100;
+  corpus.seed = 21;
+  for (int i = 0; i < 100; ++i) {
+    files->push_back(absl::StrCat("s", i, ".txt"));
+    temp.Write(files->back(), GenerateSeed(corpus, i).content);
+  }
+  CatalogReloaderOptions options = Reloading::Options(temp, {});
+  options.incremental.segment_articles = 10;
+  options.incremental.segment_share = 0;
+  options.delta_chunk_files = 8;
+  return options;
+}
+
 // A catalog loads in segments of a bounded size, and under a feed of new
 // and removed files no change copies more than one segment's articles (a
 // merge of deltas, or a segment purged of its deleted articles), while the
@@ -686,17 +719,10 @@ TEST(IncrementalReloadTest, NoMergeCopiesMoreThanOneSegment) {
     const SegmentedCatalog& next = *report.catalog;
     purges += report.purged ? 1 : 0;
     delta_merges += report.merged_deltas ? 1 : 0;
-    // The articles copied: those of the segments new in this catalog (the
-    // change's own delta, its new and relinked articles, is new too).
-    size_t copied = 0;
-    for (uint32_t s = 0; s < next.segment_count(); ++s) {
-      bool kept = false;
-      for (uint32_t t = 0; t < served->segment_count(); ++t) {
-        kept = kept || next.segment_ptr(s) == served->segment_ptr(t);
-      }
-      if (!kept) copied += next.segment(s).size();
-    }
-    EXPECT_LE(copied, 10 + report.articles_added + report.articles_relinked)
+    // The articles copied (the change's own delta, its new and relinked
+    // articles, is new too).
+    EXPECT_LE(CopiedSince(*served, next),
+              10 + report.articles_added + report.articles_relinked)
         << "step " << step;
     // Full segments hold at least 5 articles: with 3 deltas at most, the
     // count stays bounded by the live articles.
@@ -714,43 +740,20 @@ TEST(IncrementalReloadTest, NoMergeCopiesMoreThanOneSegment) {
 // files holds at most one segment's copy beside the catalog served.
 TEST(IncrementalReloadTest, AChangeInChunksCopiesOneServedSegment) {
   TempFolder temp;
-  CorpusOptions corpus;
-  corpus.count = 100;
-  corpus.seed = 21;
   std::vector<std::string> files;
-  for (int i = 0; i < 100; ++i) {
-    files.push_back(absl::StrCat("s", i, ".txt"));
-    temp.Write(files.back(), GenerateSeed(corpus, i).content);
-  }
-  CatalogReloaderOptions options = Reloading::Options(temp, {});
-  options.incremental.segment_articles = 10;
-  options.incremental.segment_share = 0;
-  options.delta_chunk_files = 8;
-  Reloading reloading(options);
+  Reloading reloading(HundredSeedsInTens(temp, &files));
   const std::shared_ptr<const SegmentedCatalog> first =
       reloading.first().catalog;
   ASSERT_EQ(first->segment_count(), 10u);
   // Every third file taken down: every segment is a third deleted.
   for (size_t i = 0; i < files.size(); i += 3)
     fs::remove(temp.path() / files[i]);
-  const auto copied_since = [](const SegmentedCatalog& before,
-                               const SegmentedCatalog& after) {
-    size_t copied = 0;
-    for (uint32_t s = 0; s < after.segment_count(); ++s) {
-      bool kept = false;
-      for (uint32_t t = 0; t < before.segment_count(); ++t) {
-        kept = kept || after.segment_ptr(s) == before.segment_ptr(t);
-      }
-      if (!kept) copied += after.segment(s).size();
-    }
-    return copied;
-  };
   SeedChanges walk;
   walk.full = true;  // as SIGHUP
   const LoadReport takedown = reloading.Load(walk);
   ASSERT_TRUE(takedown.delta) << takedown.delta_refused;
   EXPECT_TRUE(takedown.purged);
-  EXPECT_LE(copied_since(*first, *takedown.catalog),
+  EXPECT_LE(CopiedSince(*first, *takedown.catalog),
             10 + takedown.articles_relinked);
   EXPECT_EQ(takedown.catalog->version(), FromScratch(temp.root()).version);
   // The next changes purge the others, one each.
@@ -760,7 +763,7 @@ TEST(IncrementalReloadTest, AChangeInChunksCopiesOneServedSegment) {
     const LoadReport next = reloading.Load(walk);
     ASSERT_TRUE(next.delta) << next.delta_refused;
     purges += next.purged ? 1 : 0;
-    EXPECT_LE(copied_since(*served, *next.catalog), 10u);
+    EXPECT_LE(CopiedSince(*served, *next.catalog), 10u);
     served = next.catalog;
   }
   // The others over a quarter deleted; then none is.
@@ -779,18 +782,8 @@ TEST(IncrementalReloadTest, AChangeInChunksCopiesOneServedSegment) {
 // than a quarter deleted without another change.
 TEST(IncrementalReloadTest, MergesStillDueAreMadeWithoutAChange) {
   TempFolder temp;
-  CorpusOptions corpus;
-  corpus.count = 100;
-  corpus.seed = 21;
   std::vector<std::string> files;
-  for (int i = 0; i < 100; ++i) {
-    files.push_back(absl::StrCat("s", i, ".txt"));
-    temp.Write(files.back(), GenerateSeed(corpus, i).content);
-  }
-  CatalogReloaderOptions options = Reloading::Options(temp, {});
-  options.incremental.segment_articles = 10;
-  options.incremental.segment_share = 0;
-  options.delta_chunk_files = 8;
+  CatalogReloaderOptions options = HundredSeedsInTens(temp, &files);
   options.merge_when_due = true;
   Reloading reloading(options);
   for (size_t i = 0; i < files.size(); i += 3) {
@@ -865,6 +858,58 @@ TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   // Then changes are deltas.
   const LoadReport next = reloading.Change({write(36)});
   EXPECT_EQ(next.catalog->version(), FromScratch(seeds).version);
+}
+
+// A snapshot's catalog is one segment, larger than a merge may write: once
+// a quarter of it is deleted it is split where it lies (each part indexed
+// anew over the snapshot's bytes), not copied.
+TEST(IncrementalReloadTest, ASnapshotsSegmentIsSplitInPlace) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 40;
+  corpus.seed = 17;
+  for (int i = 0; i < 40; ++i) {
+    temp.Write(absl::StrCat("seeds/s", i, ".txt"),
+               GenerateSeed(corpus, i).content);
+  }
+  const std::string seeds = (temp.path() / "seeds").string();
+  const std::string snapshot = (temp.path() / "catalog.snapshot").string();
+  ASSERT_TRUE(
+      WriteSnapshot(*FromScratch(seeds).catalog, snapshot, "test").ok());
+  CatalogReloaderOptions options;
+  options.seeds = seeds;
+  options.snapshot = snapshot;
+  options.incremental.segment_articles = 10;
+  options.incremental.segment_share = 0;
+  options.merge_when_due = false;
+  Reloading reloading(options);
+  ASSERT_TRUE(reloading.first().status.ok());
+  const LoadReport caught_up = reloading.Next();
+  ASSERT_TRUE(caught_up.delta) << caught_up.delta_refused;
+  ASSERT_EQ(caught_up.catalog->segment_count(), 1u);  // nothing changed
+  const std::shared_ptr<const void> bytes =
+      caught_up.catalog->segment(0).wire_storage();
+
+  std::vector<std::string> gone;
+  for (int i = 0; i < 40; i += 3) {
+    gone.push_back(absl::StrCat("s", i, ".txt"));
+    fs::remove(temp.path() / "seeds" / gone.back());
+  }
+  const LoadReport split = reloading.Change(gone);
+  EXPECT_TRUE(split.purged);
+  // Its parts (beside the change's delta of relinked articles, if any)
+  // view the snapshot's bytes.
+  size_t parts = 0, in_parts = 0;
+  for (uint32_t s = 0; s < split.catalog->segment_count(); ++s) {
+    if (split.catalog->segment(s).wire_storage() != bytes) continue;
+    ++parts;
+    in_parts += split.catalog->segment(s).size();
+    EXPECT_LE(split.catalog->segment(s).size(), 10u);
+  }
+  EXPECT_GE(parts, 3u);
+  EXPECT_EQ(in_parts + split.articles_relinked, split.catalog->size());
+  EXPECT_EQ(split.catalog->version(), FromScratch(seeds).version);
+  EXPECT_EQ(Served(split).articles, FromScratch(seeds).articles);
 }
 
 }  // namespace

@@ -375,6 +375,55 @@ TEST_P(SegmentedCatalogTest, SummariesAreTheWholeCatalogs) {
 INSTANTIATE_TEST_SUITE_P(Layouts, SegmentedCatalogTest,
                          testing::Values(1, 2, 3, 5));
 
+// One segment with deleted articles, sliced: the parts are its live
+// articles in catalog order, viewed where the segment holds them (no copy),
+// and their content hashes add up to the live articles'.
+TEST(SegmentedCatalogSliceTest, PartsViewTheLiveArticlesInPlace) {
+  CorpusOptions corpus;
+  corpus.count = 60;
+  corpus.seed = 3;
+  std::vector<Article> articles;
+  for (int i = 0; i < corpus.count; ++i) {
+    articles.push_back(GenerateArticle(corpus, i));
+  }
+  const std::shared_ptr<const Catalog> whole = Catalog::Build(articles).catalog;
+  std::vector<uint32_t> deleted;
+  MultisetHash live_hash = whole->content_hash();
+  for (uint32_t i = 0; i < whole->size(); i += 4) {
+    deleted.push_back(i);
+    live_hash.Remove(whole->ArticleBytes(i, v1::ARTICLE_VIEW_FULL));
+  }
+  const auto segmented = SegmentedCatalog::Make(
+      {{whole, std::make_shared<const DeletionSet>(deleted, whole->size())}},
+      live_hash);
+  absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> parts =
+      segmented->SliceInto(16);
+  ASSERT_TRUE(parts.ok()) << parts.status();
+  const std::vector<ArticleRef> live = segmented->InOrder();
+  ASSERT_EQ(parts->size(), (live.size() + 15) / 16);
+  size_t at = 0;
+  MultisetHash parts_hash;
+  for (const auto& part : *parts) {
+    EXPECT_LE(part->size(), 16u);
+    EXPECT_EQ(part->wire_storage(), whole->wire_storage());
+    for (ArticleIndex i = 0; i < part->size(); ++i, ++at) {
+      const absl::string_view bytes =
+          part->ArticleBytes(i, v1::ARTICLE_VIEW_FULL);
+      EXPECT_EQ(bytes.data(),
+                segmented->ArticleBytes(live[at], v1::ARTICLE_VIEW_FULL)
+                    .data());  // the same bytes, not a copy
+    }
+    parts_hash.Add(part->content_hash());
+  }
+  EXPECT_EQ(at, live.size());
+  EXPECT_EQ(Catalog::VersionOf(parts_hash), segmented->version());
+  // Two segments are refused.
+  EXPECT_FALSE(SegmentedCatalog::Make({{whole, nullptr}, {whole, nullptr}},
+                                      MultisetHash())
+                   ->SliceInto(16)
+                   .ok());
+}
+
 TEST(DeletionSetTest, CountsAndMembership) {
   const DeletionSet set(std::vector<uint32_t>{9, 3, 3, 70, 64}, 100);
   EXPECT_EQ(set.size(), 4u);
