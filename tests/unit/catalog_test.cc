@@ -300,7 +300,8 @@ TEST(CatalogTest, ScanUrlsReadsBothUrls) {
   EXPECT_EQ(original_url, "https://a.example/x");
   EXPECT_EQ(web_url, "https://www.msn.com/x");
   article.clear_web_url();
-  ASSERT_TRUE(ScanUrls(article.SerializeAsString(), &original_url, &web_url));
+  const std::string without_web = article.SerializeAsString();
+  ASSERT_TRUE(ScanUrls(without_web, &original_url, &web_url));
   EXPECT_EQ(original_url, "https://a.example/x");
   EXPECT_EQ(web_url, "");
   EXPECT_FALSE(
