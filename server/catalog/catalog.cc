@@ -144,7 +144,8 @@ bool Catalog::IsVersion(absl::string_view text) {
          });
 }
 
-Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
+Catalog::BuildResult Catalog::Build(std::vector<Article> articles,
+                                    RelatedLinks links) {
   BuildResult result;
   // Duplicates first: by name, then by source file so the kept one is the
   // same whatever order the files were read in.
@@ -166,12 +167,11 @@ Catalog::BuildResult Catalog::Build(std::vector<Article> articles) {
   articles = std::vector<Article>();  // moved from
   std::sort(unique.begin(), unique.end(),
             [](const Article& a, const Article& b) {
-              const absl::Time ta = ToAbslTime(a.publish_time());
-              const absl::Time tb = ToAbslTime(b.publish_time());
-              return ta != tb ? ta < tb : a.name() < b.name();
+              return InCatalogOrder(ToAbslTime(a.publish_time()), a.name(),
+                                    ToAbslTime(b.publish_time()), b.name());
             });
 
-  LinkRelated(&unique);
+  if (links == RelatedLinks::kLink) LinkRelated(&unique);
 
   std::shared_ptr<Catalog> catalog(new Catalog());
   catalog->wire_storage_ = SerializeInOrder(&unique, &catalog->wire_);

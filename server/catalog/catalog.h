@@ -38,6 +38,12 @@ absl::Status DuplicateRejection(absl::string_view source_file,
 // "economie" finds the topic "Économie".
 std::string NormalizeKey(absl::string_view key);
 
+// Catalog order: by publish time, then name.
+inline bool InCatalogOrder(absl::Time time_a, absl::string_view name_a,
+                           absl::Time time_b, absl::string_view name_b) {
+  return time_a != time_b ? time_a < time_b : name_a < name_b;
+}
+
 // Articles sorted by (publish_time, name) ascending, with an index from name
 // and posting lists from topic and provider domain. Each article is kept as
 // its wire bytes (serialized once, at Build) plus views of the fields queries
@@ -52,11 +58,18 @@ class Catalog {
     std::vector<absl::Status> rejections;
   };
 
+  // What Build does with related links: point each at the kept article
+  // that owns its URL, or leave them as given (links already resolved
+  // against a larger catalog, as a delta's are).
+  enum class RelatedLinks { kLink, kAsGiven };
+
   // Indexes `articles`. Articles with the same name (the same URL) are
   // duplicates: the one whose source_file sorts first is kept, each other one
-  // is reported in `rejections`. Sets RelatedLink.article on each related
-  // link whose web_url is the original_url or web_url of a kept article.
-  static BuildResult Build(std::vector<newsmeta::v1::Article> articles);
+  // is reported in `rejections`. With kLink, sets RelatedLink.article on each
+  // related link whose web_url is the original_url or web_url of a kept
+  // article (the first in catalog order).
+  static BuildResult Build(std::vector<newsmeta::v1::Article> articles,
+                           RelatedLinks links = RelatedLinks::kLink);
 
   // A catalog from the FULL-view bytes of another catalog's articles, in its
   // order (what a snapshot holds): nothing is sorted, linked, deduplicated or

@@ -62,10 +62,8 @@ std::optional<newsmeta::v1::Article> SegmentedCatalog::Find(
 }
 
 bool SegmentedCatalog::Before(ArticleRef a, ArticleRef b) const {
-  const absl::Time ta = publish_time(a);
-  const absl::Time tb = publish_time(b);
-  if (ta != tb) return ta < tb;
-  return fields(a).name < fields(b).name;
+  return InCatalogOrder(publish_time(a), fields(a).name, publish_time(b),
+                        fields(b).name);
 }
 
 std::vector<ArticleRef> SegmentedCatalog::InOrder() const {

@@ -136,9 +136,8 @@ SegmentsBuildResult BuildCatalogSegments(
   articles = std::vector<SerializedArticle>();
   std::sort(unique.begin(), unique.end(),
             [](const SerializedArticle& a, const SerializedArticle& b) {
-              const absl::Time ta = PublishTime(a);
-              const absl::Time tb = PublishTime(b);
-              return ta != tb ? ta < tb : a.name < b.name;
+              return InCatalogOrder(PublishTime(a), a.name, PublishTime(b),
+                                    b.name);
             });
 
   // Related links that point at a catalog article: parsed, linked and

@@ -52,13 +52,14 @@ bool Owns(const Article& article, absl::string_view url) {
 }
 
 // The live articles of `catalog` (those `live` keeps) that own each of
-// `urls` (keys of IncrementalCatalog::Key), in one pass over the catalog's
-// bytes: O(catalog), for the rare change that links to a URL several
-// articles own.
+// `urls` (URLs by their IncrementalCatalog::Key), in one pass over the
+// catalog's bytes: O(catalog), for the rare change that links to a URL
+// several articles own.
 template <typename Key, typename Live>
 absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> OwnersOf(
-    const SegmentedCatalog& catalog, const absl::flat_hash_set<uint64_t>& urls,
-    const Key& key, const Live& live) {
+    const SegmentedCatalog& catalog,
+    const absl::flat_hash_map<uint64_t, std::string>& urls, const Key& key,
+    const Live& live) {
   absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> owners;
   if (urls.empty()) return owners;
   for (uint32_t s = 0; s < catalog.segment_count(); ++s) {
@@ -84,32 +85,10 @@ absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> OwnersOf(
 template <typename Owner>
 typename std::vector<Owner>::const_iterator FirstOwner(
     const std::vector<Owner>& owners) {
-  return std::min_element(owners.begin(), owners.end(),
-                          [](const Owner& a, const Owner& b) {
-                            return a.publish_time != b.publish_time
-                                       ? a.publish_time < b.publish_time
-                                       : a.name < b.name;
-                          });
-}
-
-// A delta segment of `articles` (distinct names) as they are, their related
-// links resolved already: sorted and serialized, not linked again (Catalog::
-// Build would point a link at a delta article that owns its URL, though an
-// earlier owner may be served in another segment).
-absl::StatusOr<std::shared_ptr<const Catalog>> DeltaCatalog(
-    std::vector<Article> articles) {
-  std::sort(articles.begin(), articles.end(),
-            [](const Article& a, const Article& b) {
-              const absl::Time ta = ToAbslTime(a.publish_time());
-              const absl::Time tb = ToAbslTime(b.publish_time());
-              return ta != tb ? ta < tb : a.name() < b.name();
-            });
-  std::vector<std::string> wire;
-  wire.reserve(articles.size());
-  for (const Article& article : articles) {
-    wire.push_back(SerializeArticle(article).bytes);
-  }
-  return Catalog::FromCatalogBytes(std::move(wire));
+  return std::min_element(
+      owners.begin(), owners.end(), [](const Owner& a, const Owner& b) {
+        return InCatalogOrder(a.publish_time, a.name, b.publish_time, b.name);
+      });
 }
 
 // The folder `path` is in ("" for the top).
@@ -465,8 +444,10 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
     }
     return owners;
   };
+  // Each linked URL's owner: at once when its owners are all found without
+  // the scan, else after it.
   absl::flat_hash_map<std::string, std::string> owner_of;  // by URL
-  absl::flat_hash_set<uint64_t> to_scan;
+  absl::flat_hash_map<uint64_t, std::string> to_scan;      // URL by key
   for (const std::vector<Article>* list : {&added, &relinked}) {
     for (const Article& article : *list) {
       for (const auto& link : article.related()) {
@@ -478,35 +459,33 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
         }
         const std::vector<Owner> owners = owners_of(url, nullptr);
         if (static_cast<int64_t>(owners.size()) != owners_after(key)) {
-          to_scan.insert(key);
+          to_scan.emplace(key, url);
           continue;
         }
         owner_of[url] = std::string(FirstOwner(owners)->name);
       }
     }
   }
-  const absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> scanned =
-      OwnersOf(catalog, to_scan, &IncrementalCatalog::Key, live_after);
-  static const std::vector<ArticleRef> kNone;
+  if (!to_scan.empty()) {
+    absl::flat_hash_map<uint64_t, std::vector<ArticleRef>> scanned =
+        OwnersOf(catalog, to_scan, &IncrementalCatalog::Key, live_after);
+    for (const auto& [key, url] : to_scan) {
+      const std::vector<Owner> owners = owners_of(url, &scanned[key]);
+      if (static_cast<int64_t>(owners.size()) != owners_after(key)) {
+        return refuse(
+            absl::StrCat("the owners of ", url, " are not all found"));
+      }
+      owner_of[url] = std::string(FirstOwner(owners)->name);
+    }
+  }
   for (std::vector<Article>* list : {&added, &relinked}) {
     for (Article& article : *list) {
       for (auto& link : *article.mutable_related()) {
         link.clear_article();
-        const std::string& url = link.web_url();
-        const uint64_t key = Key(url);
-        if (owners_after(key) == 0) continue;
-        auto it = owner_of.find(url);
-        if (it == owner_of.end()) {
-          const auto found = scanned.find(key);
-          const std::vector<Owner> owners =
-              owners_of(url, found == scanned.end() ? &kNone : &found->second);
-          if (static_cast<int64_t>(owners.size()) != owners_after(key)) {
-            return refuse(
-                absl::StrCat("the owners of ", url, " are not all found"));
-          }
-          it = owner_of.emplace(url, FirstOwner(owners)->name).first;
+        if (const auto it = owner_of.find(link.web_url());
+            it != owner_of.end()) {
+          link.set_article(it->second);
         }
-        link.set_article(it->second);
       }
     }
   }
@@ -543,14 +522,13 @@ std::optional<IncrementalCatalog::Applied> IncrementalCatalog::Apply(
   for (Article& article : relinked)
     delta_articles.push_back(std::move(article));
   if (!delta_articles.empty()) {
-    absl::StatusOr<std::shared_ptr<const Catalog>> delta =
-        DeltaCatalog(std::move(delta_articles));
-    if (!delta.ok()) {
-      return refuse(absl::StrCat("the delta is not a catalog: ",
-                                 delta.status().message()));
-    }
-    content_hash.Add((*delta)->content_hash());
-    segments.push_back({*std::move(delta), nullptr});
+    // Their links resolved above, against the whole catalog: Build's own
+    // linking would point a link at a delta article that owns its URL
+    // though an earlier owner is served in another segment.
+    Catalog::BuildResult delta = Catalog::Build(
+        std::move(delta_articles), Catalog::RelatedLinks::kAsGiven);
+    content_hash.Add(delta.catalog->content_hash());
+    segments.push_back({std::move(delta.catalog), nullptr});
   }
   std::shared_ptr<const SegmentedCatalog> next =
       MergeIfDue(std::move(segments), content_hash, &applied);

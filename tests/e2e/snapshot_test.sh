@@ -12,14 +12,7 @@ work=$(mktemp -d)
 source "$(dirname "$0")/../lib/server.sh"
 trap 'kill_server; rm -rf "$work"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$work"/*.log; do
-    echo "--- $log ---" >&2
-    cat "$log" >&2 || true
-  done
-  exit 1
-}
+fail() { fail_with_logs "$@"; }
 
 client() { timeout 20 "$client_bin" --target "$target" "$@"; }
 

@@ -14,14 +14,7 @@ chmod 755 "$work"
 source "$(dirname "$0")/../lib/server.sh"
 trap 'chmod -R u+rwx "$work" 2>/dev/null || true; kill_server; rm -rf "$work"' EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$work"/*.log; do
-    echo "--- $log ---" >&2
-    cat "$log" >&2 || true
-  done
-  exit 1
-}
+fail() { fail_with_logs "$@"; }
 
 # The server runs as nobody when the test runs as root, from a copy of the
 # binary that user can reach (a clone may sit in a private folder).
@@ -83,27 +76,28 @@ wait_serving
 grep -q '"message":"loaded 3 articles' "$work/server.log" ||
   fail "the first load did not serve the three articles"
 
+# SIGHUP: the reload is a delta serving ARTICLES with REJECTED files
+# rejected, of the version a load from scratch of the folder gives.
+expect_delta_after_sighup() {  # ARTICLES REJECTED
+  local line want
+  line=$(reload_after_sighup)
+  [[ "$line" == *"applied as a delta"* ]] || fail "not a delta: $line"
+  [[ $(field "$line" articles) == "$1" ]] || fail "articles served: $line"
+  [[ $(field "$line" rejected_files) == "$2" ]] || fail "rejections: $line"
+  want=$(scratch_version)
+  [[ $(field "$line" version) == "$want" ]] ||
+    fail "version $(field "$line" version), a load from scratch gives $want"
+}
+
 echo "== a folder that cannot be read: a delta, its articles gone, it rejected"
 chmod 000 "$seeds/gated"
-line=$(reload_after_sighup)
-[[ "$line" == *"applied as a delta"* ]] || fail "not a delta: $line"
-[[ $(field "$line" articles) == 1 ]] || fail "articles served: $line"
-[[ $(field "$line" rejected_files) == 1 ]] || fail "rejections: $line"
+expect_delta_after_sighup 1 1
 grep -q 'rejected seed gated: cannot read the folder' "$work/server.log" ||
   fail "the folder's rejection is not logged naming it"
-want=$(scratch_version)
-[[ $(field "$line" version) == "$want" ]] ||
-  fail "version $(field "$line" version), a load from scratch gives $want"
 
 echo "== readable again: a delta, its articles back"
 chmod 755 "$seeds/gated"
-line=$(reload_after_sighup)
-[[ "$line" == *"applied as a delta"* ]] || fail "not a delta: $line"
-[[ $(field "$line" articles) == 3 ]] || fail "articles served: $line"
-[[ $(field "$line" rejected_files) == 0 ]] || fail "rejections: $line"
-want=$(scratch_version)
-[[ $(field "$line" version) == "$want" ]] ||
-  fail "version $(field "$line" version), a load from scratch gives $want"
+expect_delta_after_sighup 3 0
 
 stop_server
 echo "PASS"

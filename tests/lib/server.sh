@@ -4,6 +4,7 @@
 #                                       metrics_url (unless --metrics_port -1)
 #   stop_server                         SIGTERM; sets stop_code
 #   kill_server                         for EXIT traps
+#   fail_with_logs MESSAGE              prints every $work/*.log, exits 1
 # A test's `fail` should print "$work/server.log".
 
 server_pid=
@@ -47,6 +48,17 @@ stop_server() {
   stop_code=0
   wait "$server_pid" || stop_code=$?
   server_pid=
+}
+
+# Says why the test failed, prints every log in $work, and exits 1 (a
+# test's `fail`, when it writes more logs than the server's).
+fail_with_logs() {
+  echo "FAIL: $*" >&2
+  for log in "$work"/*.log; do
+    echo "--- $log ---" >&2
+    cat "$log" >&2 || true
+  done
+  exit 1
 }
 
 kill_server() {
