@@ -1,7 +1,8 @@
 // libFuzzer target: snapshot files (LoadSnapshotCatalog), forged ones
 // included.
 //
-// The input edits a valid snapshot of a small generated catalog: each
+// The input edits a valid snapshot of a small generated catalog (three
+// segments of four articles): each
 // 6-byte record is a 4-byte offset (taken modulo the file's size), a byte
 // and what to do there (overwrite, insert or cut the file short). The
 // checksum is then made again, as a forger would, so that the edits reach
@@ -9,8 +10,8 @@
 // the checksum check. Besides crashes and sanitizer reports, it checks that
 // a refused file gets DATA_LOSS, INVALID_ARGUMENT or FAILED_PRECONDITION
 // with a message naming it, and that a loaded catalog holds well-formed
-// Articles, a text index that is well-formed for its size, and writes a
-// snapshot that loads again to the same catalog version.
+// Articles, text indexes that are well-formed for their segments' sizes, and
+// writes a snapshot that loads again to the same catalog version.
 #include <unistd.h>
 
 #include <cstddef>
@@ -26,14 +27,19 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "gen_seeds/corpus.h"
 #include "loader/snapshot.h"
+#include "text/text_index.h"
 #include "util/little_endian.h"
 #include "util/xxh128.h"
 
 namespace {
 
 using ::newsmeta::Catalog;
+using ::newsmeta::SegmentedCatalog;
+
+constexpr size_t kSegmentArticles = 4;
 
 void Fail(const std::string& what) {
   std::fprintf(stderr, "snapshot_fuzzer: %s\n", what.c_str());
@@ -67,7 +73,9 @@ const std::string& Valid() {
     }
     const std::shared_ptr<const Catalog> catalog =
         Catalog::Build(std::move(articles)).catalog;
-    if (!newsmeta::WriteSnapshot(*catalog, Path(), "fuzz").ok()) {
+    if (!newsmeta::WriteSnapshot(SegmentedCatalog(*catalog), Path(), "fuzz",
+                                 kSegmentArticles)
+             .ok()) {
       Fail("cannot write the valid snapshot");
     }
     return ReadFile(Path());
@@ -77,16 +85,15 @@ const std::string& Valid() {
 
 // Where the checksum is in `file`, or 0 when its header does not say.
 size_t ChecksumOffset(const std::string& file) {
-  size_t offset = 24;
+  size_t offset = 20;
   for (int k = 0; k < 2; ++k) {
     if (file.size() < offset + 2) return 0;
     offset += 2 + newsmeta::LoadLittleEndian(file.data() + offset, 2);
   }
-  offset += 8;
   return file.size() >= offset + 32 ? offset : 0;
 }
 
-void CheckLoaded(const Catalog& catalog) {
+void CheckSegment(const Catalog& catalog) {
   for (newsmeta::ArticleIndex i = 0; i < catalog.size(); ++i) {
     newsmeta::v1::Article article;
     const absl::string_view bytes =
@@ -100,13 +107,19 @@ void CheckLoaded(const Catalog& catalog) {
   if (!newsmeta::TextIndex::FromBytes(text_index,
                                       static_cast<uint32_t>(catalog.size()))
            .ok()) {
-    Fail("the loaded text index is not well-formed for the catalog");
+    Fail("a loaded text index is not well-formed for its segment");
+  }
+}
+
+void CheckLoaded(const SegmentedCatalog& catalog) {
+  for (uint32_t s = 0; s < catalog.segment_count(); ++s) {
+    CheckSegment(catalog.segment(s));
   }
   const std::string again = Path() + ".again";
-  if (!newsmeta::WriteSnapshot(catalog, again, "fuzz").ok()) {
+  if (!newsmeta::WriteSnapshot(catalog, again, "fuzz", kSegmentArticles).ok()) {
     Fail("cannot write the loaded catalog");
   }
-  absl::StatusOr<std::shared_ptr<const Catalog>> reloaded =
+  absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> reloaded =
       newsmeta::LoadSnapshotCatalog(again);
   std::remove(again.c_str());
   if (!reloaded.ok()) {
@@ -148,7 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                   file.substr(0, checksum))));
   }
   WriteFile(Path(), file);
-  absl::StatusOr<std::shared_ptr<const Catalog>> loaded =
+  absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> loaded =
       newsmeta::LoadSnapshotCatalog(Path());
   if (!loaded.ok()) {
     const absl::StatusCode code = loaded.status().code();

@@ -26,6 +26,7 @@
 #include "metrics/metrics.h"
 #include "metrics/metrics_http_server.h"
 #include "reload/catalog_reloader.h"
+#include "reload/incremental_catalog.h"
 #include "reload/seed_watcher.h"
 #include "security/bearer_tokens.h"
 #include "security/tls_files.h"
@@ -341,8 +342,10 @@ int WriteSnapshotFile(const std::string& path) {
              " seed files were rejected; no snapshot written");
     return kExitRejectedSeeds;
   }
-  absl::StatusOr<SnapshotInfo> written =
-      WriteSnapshot(*built.catalog, path, NEWSMETA_VERSION);
+  absl::StatusOr<SnapshotInfo> written = WriteSnapshot(
+      SegmentedCatalog(*built.catalog), path, NEWSMETA_VERSION,
+      // Segments a load from scratch would cut.
+      SegmentArticles(IncrementalCatalogOptions(), built.catalog->size()));
   if (!written.ok()) {
     LogError(written.status().message());
     return kExitFailure;

@@ -43,11 +43,13 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "loader/block_yaml_scanner.h"
 #include "loader/front_matter.h"
 #include "loader/seed_loader.h"
 #include "loader/snapshot.h"
 #include "loader/yaml_tree.h"
+#include "reload/incremental_catalog.h"
 #include "yaml-cpp/yaml.h"
 
 ABSL_FLAG(std::string, mode, "cold", "cold, bare, snapshot or memory");
@@ -166,8 +168,9 @@ int Cold() {
 
   const std::string snapshot = absl::GetFlag(FLAGS_snapshot_out);
   if (!snapshot.empty()) {
-    absl::StatusOr<SnapshotInfo> written =
-        WriteSnapshot(catalog, snapshot, "bench");
+    absl::StatusOr<SnapshotInfo> written = WriteSnapshot(
+        SegmentedCatalog(catalog), snapshot, "bench",
+        SegmentArticles(IncrementalCatalogOptions(), catalog.size()));
     if (!written.ok()) {
       std::fprintf(stderr, "%s\n", written.status().ToString().c_str());
       return 1;
@@ -292,7 +295,7 @@ int RestartFromSnapshot() {
   const double cpu_start = CpuSeconds();
   const absl::Time start = absl::Now();
   SnapshotInfo info;
-  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+  absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> catalog =
       LoadSnapshotCatalog(path, &info);
   const absl::Time end = absl::Now();
   const double cpu = CpuSeconds() - cpu_start;

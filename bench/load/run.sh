@@ -133,7 +133,8 @@ notes = [
     "ratios depend on the CPU share each got; the CPU time per document "
     "does not.",
     "Restart from snapshot: LoadSnapshotCatalog, as the server's "
-    "--snapshot: the file (format 5) mapped under a read lease where the "
+    "--snapshot: the file (format 6; one segment up to 131,072 articles) "
+    "mapped under a read lease where the "
     "kernel grants one (FileBytes; read into memory otherwise); the "
     "articles placed from its article table and indexed as they lie in the "
     "file (Catalog::FromCatalogBytes: views, no copy; scanned on two "

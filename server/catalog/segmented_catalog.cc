@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "util/huge_pages.h"
+#include "util/status_macros.h"
 
 namespace newsmeta {
 
@@ -138,6 +139,46 @@ SegmentedCatalog::SliceInto(size_t max_articles) const {
     return Catalog::FromCatalogBytes(std::move(wire), storage,
                                      [hash = *content_hash] { return hash; });
   });
+}
+
+absl::Status SegmentedCatalog::ForEachPart(
+    size_t max_articles,
+    const std::function<absl::Status(const Catalog&)>& each) const {
+  max_articles = std::max<size_t>(1, max_articles);
+  const std::vector<ArticleRef> order = InOrder();
+  const size_t n = order.size();
+  const size_t count = n == 0 ? 1 : 1 + (n - 1) / max_articles;
+  for (size_t k = 0; k < count; ++k) {
+    const size_t first = n * k / count;
+    const size_t last = n * (k + 1) / count;
+    // Segment s's live articles come in catalog order by index: a run from
+    // its first to its last, as long as the segment, is the segment alone.
+    if (first < last) {
+      const ArticleRef head = order[first];
+      const ArticleRef tail = order[last - 1];
+      const Catalog& whole = segment(head.segment);
+      if (deleted(head.segment) == nullptr && head.index == 0 &&
+          tail.segment == head.segment && whole.size() == last - first &&
+          tail.index == whole.size() - 1) {
+        RETURN_IF_ERROR(each(whole));
+        continue;
+      }
+    }
+    std::vector<absl::string_view> wire;
+    wire.reserve(last - first);
+    for (size_t i = first; i < last; ++i) {
+      wire.push_back(ArticleBytes(order[i], newsmeta::v1::ARTICLE_VIEW_FULL));
+    }
+    // Views valid while this catalog lives, which outlives the part.
+    absl::StatusOr<std::shared_ptr<const Catalog>> part =
+        count == 1
+            ? Catalog::FromCatalogBytes(std::move(wire), nullptr,
+                                        [hash = content_hash_] { return hash; })
+            : Catalog::FromCatalogBytes(std::move(wire), nullptr);
+    if (!part.ok()) return part.status();
+    RETURN_IF_ERROR(each(**part));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const Catalog>> SegmentedCatalog::CopyOut(

@@ -6,11 +6,13 @@
 #define NEWSMETA_SERVER_CATALOG_SEGMENTED_CATALOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -127,6 +129,17 @@ class SegmentedCatalog {
   // snapshot's, mapped), split at the cost of its indexes alone.
   absl::StatusOr<std::vector<std::shared_ptr<const Catalog>>> SliceInto(
       size_t max_articles) const;
+
+  // Calls `each` with the live articles as catalogs of at most
+  // `max_articles` each, cut as MergeInto cuts them, one at a time (what a
+  // snapshot is written from): a part that is a whole segment with nothing
+  // deleted is that segment, indexes and content hash with it; any other
+  // views its articles in this catalog's bytes and is indexed anew, and
+  // lives only during its call. Stops at the first error `each` or an index
+  // returns.
+  absl::Status ForEachPart(
+      size_t max_articles,
+      const std::function<absl::Status(const Catalog&)>& each) const;
 
   // The topic / provider name as first spelled in catalog order among the
   // live articles, for a key in NormalizeKey form; the key itself (topics)

@@ -7,12 +7,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "loader/wire_check.h"
 #include "text/text_index.h"
 #include "util/file_bytes.h"
@@ -27,9 +29,11 @@ namespace {
 using ::newsmeta::v1::Article;
 
 constexpr size_t kChecksumSize = 32;  // XXH3-128 in hex
-// Magic, format version, article count, payload size, two empty strings,
-// text index size, checksum: the smallest header (the article table follows).
-constexpr size_t kMinHeaderSize = 6 + 2 + 8 + 8 + 2 + 2 + 8 + kChecksumSize;
+// Magic, format version, article count, segment count, two empty strings,
+// checksum: the smallest header (the content hash follows).
+constexpr size_t kMinHeaderSize = 6 + 2 + 8 + 4 + 2 + 2 + kChecksumSize;
+// A segment's article count, text index size, payload size, content hash.
+constexpr size_t kSegmentHeaderSize = 8 + 8 + 8 + MultisetHash::kBytes;
 
 void PutInt(std::string* out, uint64_t value, int bytes) {
   AppendLittleEndian(value, bytes, out);
@@ -44,10 +48,14 @@ absl::Status Problem(absl::StatusCode code, const std::string& path,
   return absl::Status(code, absl::StrCat("snapshot \"", path, "\": ", why));
 }
 
-// Appends an article as the payload frames it: its size in decimal, ':',
-// then its bytes.
-void AppendFramedArticle(absl::string_view bytes, std::string* out) {
-  absl::StrAppend(out, bytes.size(), ":", bytes);
+// How many decimal digits `value` takes.
+size_t DecimalDigits(uint64_t value) {
+  size_t digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    ++digits;
+  }
+  return digits;
 }
 
 // Reads an article's size at `*offset` (decimal digits, no leading zeros,
@@ -69,16 +77,6 @@ bool ReadSize(absl::string_view in, size_t* offset, uint64_t* value) {
   return true;
 }
 
-// How many decimal digits `value` takes.
-size_t DecimalDigits(uint64_t value) {
-  size_t digits = 1;
-  while (value >= 10) {
-    value /= 10;
-    ++digits;
-  }
-  return digits;
-}
-
 // The file's bytes (FileBytes: mapped when the kernel lets it), errors naming
 // it.
 absl::StatusOr<std::shared_ptr<const FileBytes>> ReadWhole(
@@ -90,97 +88,249 @@ absl::StatusOr<std::shared_ptr<const FileBytes>> ReadWhole(
   return file;
 }
 
+// A temporary file written in order, everything after the header hashed as
+// it goes (the header is hashed last, once its facts are known).
+class SnapshotWriter {
+ public:
+  SnapshotWriter(std::string path, std::string temporary)
+      : path_(std::move(path)), temporary_(std::move(temporary)) {}
+  ~SnapshotWriter() {
+    if (file_ != nullptr) std::fclose(file_);
+    if (!renamed_) std::remove(temporary_.c_str());
+  }
+
+  // Opens the temporary file and leaves `header_size` bytes for the header
+  // and the checksum.
+  absl::Status Open(size_t header_size) {
+    file_ = std::fopen(temporary_.c_str(), "wb");
+    if (file_ == nullptr) {
+      return Problem(absl::StatusCode::kFailedPrecondition, path_,
+                     absl::StrCat("cannot write \"", temporary_,
+                                  "\": ", std::strerror(errno)));
+    }
+    if (std::fseek(file_, static_cast<long>(header_size), SEEK_SET) != 0) {
+      return WriteProblem(errno);
+    }
+    bytes_ = header_size;
+    return absl::OkStatus();
+  }
+
+  void Put(absl::string_view bytes) {
+    hasher_.Update(bytes);
+    ok_ = ok_ &&
+          std::fwrite(bytes.data(), 1, bytes.size(), file_) == bytes.size();
+    if (!ok_ && error_ == 0) error_ = errno;
+    bytes_ += bytes.size();
+  }
+
+  // Hashes the header last, writes it and the checksum at the start, and
+  // renames the file into place. The file's size.
+  absl::StatusOr<size_t> Finish(absl::string_view header) {
+    hasher_.Update(header);
+    const std::string checksum = hasher_.HexDigest();
+    ok_ =
+        ok_ && std::fseek(file_, 0, SEEK_SET) == 0 &&
+        std::fwrite(header.data(), 1, header.size(), file_) == header.size() &&
+        std::fwrite(checksum.data(), 1, checksum.size(), file_) ==
+            checksum.size();
+    if (!ok_ && error_ == 0) error_ = errno;
+    const bool closed = std::fclose(file_) == 0;
+    file_ = nullptr;
+    if (!closed && error_ == 0) error_ = errno;
+    if (!ok_ || !closed) return WriteProblem(error_);
+    if (std::rename(temporary_.c_str(), path_.c_str()) != 0) {
+      return WriteProblem(errno);
+    }
+    renamed_ = true;
+    return bytes_;
+  }
+
+ private:
+  absl::Status WriteProblem(int error) const {
+    return Problem(absl::StatusCode::kFailedPrecondition, path_,
+                   absl::StrCat("cannot write: ", std::strerror(error)));
+  }
+
+  const std::string path_;
+  const std::string temporary_;
+  std::FILE* file_ = nullptr;
+  Xxh128Hasher hasher_;
+  bool ok_ = true;
+  int error_ = 0;
+  bool renamed_ = false;
+  size_t bytes_ = 0;
+};
+
+// Writes `segment` as the file lays a segment out.
+void PutSegment(const Catalog& segment, SnapshotWriter* out) {
+  std::string table;  // each article's size
+  table.reserve(4 * segment.size());
+  size_t payload_size = 0;
+  for (ArticleIndex i = 0; i < segment.size(); ++i) {
+    const size_t size =
+        segment.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL).size();
+    PutInt(&table, size, 4);  // a catalog article is under 4 GiB
+    payload_size += DecimalDigits(size) + 1 + size;
+  }
+  std::string text_index;
+  segment.text_index().AppendBytes(&text_index);
+  std::string header;
+  PutInt(&header, segment.size(), 8);
+  PutInt(&header, text_index.size(), 8);
+  PutInt(&header, payload_size, 8);
+  header.append(segment.content_hash().Bytes());
+  out->Put(header);
+  out->Put(table);
+  out->Put(text_index);
+  for (ArticleIndex i = 0; i < segment.size(); ++i) {
+    const absl::string_view bytes =
+        segment.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
+    out->Put(absl::StrCat(bytes.size(), ":"));
+    out->Put(bytes);
+  }
+}
+
 }  // namespace
 
-absl::StatusOr<SnapshotInfo> WriteSnapshot(const Catalog& catalog,
+absl::StatusOr<SnapshotInfo> WriteSnapshot(const SegmentedCatalog& catalog,
                                            const std::string& path,
-                                           absl::string_view newsmeta_version) {
+                                           absl::string_view newsmeta_version,
+                                           size_t max_segment_articles) {
   SnapshotInfo info;
   info.catalog_version = catalog.version();
   info.newsmeta_version = std::string(newsmeta_version.substr(0, 0xFFFF));
   info.articles = static_cast<int64_t>(catalog.size());
 
-  // The catalog keeps each article as its deterministic serialization.
-  std::string payload;
-  std::string table;  // each article's size
-  for (ArticleIndex i = 0; i < catalog.size(); ++i) {
-    const absl::string_view bytes =
-        catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
-    AppendFramedArticle(bytes, &payload);
-    PutInt(&table, bytes.size(), 4);  // a catalog article is under 4 GiB
-  }
-  std::string text_index;
-  catalog.text_index().AppendBytes(&text_index);
+  SnapshotWriter out(path, absl::StrCat(path, ".tmp-", ::getpid()));
+  RETURN_IF_ERROR(out.Open(kMinHeaderSize + info.catalog_version.size() +
+                           info.newsmeta_version.size()));
+  out.Put(catalog.content_hash().Bytes());
+  RETURN_IF_ERROR(
+      catalog.ForEachPart(max_segment_articles, [&](const Catalog& part) {
+        PutSegment(part, &out);
+        ++info.segments;
+        return absl::OkStatus();
+      }));
 
-  std::string before;  // the header up to the checksum
-  before.append(kSnapshotMagic.data(), kSnapshotMagic.size());
-  PutInt(&before, kSnapshotFormatVersion, 2);
-  PutInt(&before, catalog.size(), 8);
-  PutInt(&before, payload.size(), 8);
-  PutInt(&before, info.catalog_version.size(), 2);
-  before.append(info.catalog_version);
-  PutInt(&before, info.newsmeta_version.size(), 2);
-  before.append(info.newsmeta_version);
-  PutInt(&before, text_index.size(), 8);
-  const std::string content_hash = catalog.content_hash().Bytes();
-  Xxh128Hasher hasher;
-  hasher.Update(content_hash);
-  hasher.Update(table);
-  hasher.Update(text_index);
-  hasher.Update(payload);
-  hasher.Update(before);
-  const std::string checksum = hasher.HexDigest();
-  info.bytes = static_cast<int64_t>(before.size() + checksum.size() +
-                                    content_hash.size() + table.size() +
-                                    text_index.size() + payload.size());
-
-  const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (file == nullptr) {
-    return Problem(absl::StatusCode::kFailedPrecondition, path,
-                   absl::StrCat("cannot write \"", temporary,
-                                "\": ", std::strerror(errno)));
-  }
-  bool ok = std::fwrite(before.data(), 1, before.size(), file) == before.size();
-  ok = ok && std::fwrite(checksum.data(), 1, checksum.size(), file) ==
-                 checksum.size();
-  ok = ok && std::fwrite(content_hash.data(), 1, content_hash.size(), file) ==
-                 content_hash.size();
-  ok = ok && std::fwrite(table.data(), 1, table.size(), file) == table.size();
-  ok = ok && std::fwrite(text_index.data(), 1, text_index.size(), file) ==
-                 text_index.size();
-  ok = ok &&
-       std::fwrite(payload.data(), 1, payload.size(), file) == payload.size();
-  const int write_error = errno;
-  ok = (std::fclose(file) == 0) && ok;
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int error = ok ? errno : write_error;
-    std::remove(temporary.c_str());
-    return Problem(absl::StatusCode::kFailedPrecondition, path,
-                   absl::StrCat("cannot write: ", std::strerror(error)));
-  }
+  std::string header;  // up to the checksum
+  header.append(kSnapshotMagic.data(), kSnapshotMagic.size());
+  PutInt(&header, kSnapshotFormatVersion, 2);
+  PutInt(&header, catalog.size(), 8);
+  PutInt(&header, static_cast<uint64_t>(info.segments), 4);
+  PutInt(&header, info.catalog_version.size(), 2);
+  header.append(info.catalog_version);
+  PutInt(&header, info.newsmeta_version.size(), 2);
+  header.append(info.newsmeta_version);
+  absl::StatusOr<size_t> bytes = out.Finish(header);
+  if (!bytes.ok()) return bytes.status();
+  info.bytes = static_cast<int64_t>(*bytes);
   return info;
 }
 
 namespace {
 
-// Where things are in a snapshot file: its header's facts, its text index and
-// each article's bytes, found and bounds-checked but not verified.
+// Where a segment's parts are in the file.
+struct SegmentLayout {
+  MultisetHash content_hash;
+  absl::string_view text_index;
+  absl::string_view payload;
+  std::vector<absl::string_view> articles;
+  // Articles in the segments before this one.
+  size_t first_article = 0;
+};
+
+// Where things are in a snapshot file: its header's facts and each
+// segment's, found and bounds-checked but not verified.
 struct Layout {
   SnapshotInfo info;
   MultisetHash content_hash;
   size_t checksum_offset = 0;
-  absl::string_view text_index;
-  absl::string_view payload;
-  std::vector<absl::string_view> articles;
+  std::vector<SegmentLayout> segments;
 };
+
+// Reads the segment at `*offset` of `file` into `segment`, advancing past
+// it; `remaining` articles of the header's count are not yet placed.
+absl::Status ReadSegmentLayout(const std::string& path, absl::string_view file,
+                               size_t* offset, uint64_t remaining,
+                               SegmentLayout* segment) {
+  if (file.size() - *offset < kSegmentHeaderSize) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   "truncated in a segment's header");
+  }
+  const uint64_t count = GetInt(file, *offset, 8);
+  const uint64_t text_index_size = GetInt(file, *offset + 8, 8);
+  const uint64_t payload_size = GetInt(file, *offset + 16, 8);
+  // Never nullopt: the size is right. Checked after the checksum
+  // (ContentHashProblem).
+  segment->content_hash =
+      *MultisetHash::FromBytes(file.substr(*offset + 24, MultisetHash::kBytes));
+  const size_t table_offset = *offset + kSegmentHeaderSize;
+  if (count > remaining) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("corrupt: its segments hold more than the ",
+                                segment->first_article + remaining,
+                                " articles its header says"));
+  }
+  if (count > (file.size() - table_offset) / 4) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("truncated: ", count,
+                                " articles' sizes do not fit in the file"));
+  }
+  const absl::string_view table = file.substr(table_offset, 4 * count);
+  const size_t text_index_offset = table_offset + table.size();
+  if (text_index_size > file.size() - text_index_offset) {
+    return Problem(
+        absl::StatusCode::kDataLoss, path,
+        absl::StrCat("truncated: the text index is ", text_index_size,
+                     " bytes, the file has ", file.size() - text_index_offset,
+                     " after its segment's header"));
+  }
+  segment->text_index = file.substr(text_index_offset, text_index_size);
+  const size_t payload_offset = text_index_offset + text_index_size;
+  if (payload_size > file.size() - payload_offset) {
+    return Problem(
+        absl::StatusCode::kDataLoss, path,
+        absl::StrCat("truncated: the payload is ", file.size() - payload_offset,
+                     " bytes, its segment's header says ", payload_size));
+  }
+  const absl::string_view payload = segment->payload =
+      file.substr(payload_offset, payload_size);
+  *offset = payload_offset + payload_size;
+
+  // The articles, where the table's sizes put them: each after its size in
+  // decimal and ':' (which ArticleFramed checks, off this path).
+  const size_t total = segment->first_article + remaining;
+  segment->articles.reserve(count);
+  size_t at = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t size = GetInt(table, 4 * i, 4);
+    const size_t start = at + DecimalDigits(size) + 1;
+    if (start > payload.size() || size > payload.size() - start) {
+      return Problem(
+          absl::StatusCode::kDataLoss, path,
+          absl::StrCat("corrupt: article ", segment->first_article + i + 1,
+                       " of ", total, " overruns the payload"));
+    }
+    segment->articles.push_back(payload.substr(start, size));
+    at = start + size;
+  }
+  if (at != payload.size()) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("corrupt: the ", count, " articles of ",
+                                segment->first_article == 0 && count == total
+                                    ? "its segment"
+                                    : "a segment",
+                                " end ", payload.size() - at,
+                                " bytes before its payload does"));
+  }
+  return absl::OkStatus();
+}
 
 // The layout of the snapshot `file`, read from `path`.
 absl::StatusOr<Layout> ReadLayout(const std::string& path,
                                   absl::string_view file) {
   Layout layout;
   SnapshotInfo& info = layout.info;
-  std::vector<absl::string_view>& spans = layout.articles;
   info.bytes = static_cast<int64_t>(file.size());
 
   if (file.size() < kSnapshotMagic.size() ||
@@ -203,15 +353,14 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
                      "; write it again with this server"));
   }
   const uint64_t count = GetInt(file, 8, 8);
-  const uint64_t payload_size = GetInt(file, 16, 8);
-  size_t offset = 24;
+  const uint64_t segments = GetInt(file, 16, 4);
+  size_t offset = 20;
   std::string* strings[] = {&info.catalog_version, &info.newsmeta_version};
   for (int k = 0; k < 2; ++k) {
     const size_t size = GetInt(file, offset, 2);
     offset += 2;
-    // Room for this string, the next one's length (if any), the text index
-    // size and the checksum.
-    if (file.size() < offset + size + (k == 0 ? 2 : 0) + 8 + kChecksumSize) {
+    // Room for this string, the next one's length (if any) and the checksum.
+    if (file.size() < offset + size + (k == 0 ? 2 : 0) + kChecksumSize) {
       return Problem(absl::StatusCode::kDataLoss, path,
                      "truncated in its header");
     }
@@ -225,8 +374,7 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
                    "corrupt: its catalog version is not 16 lowercase hex "
                    "digits");
   }
-  const uint64_t text_index_size = GetInt(file, offset, 8);
-  const size_t checksum_offset = layout.checksum_offset = offset + 8;
+  const size_t checksum_offset = layout.checksum_offset = offset;
   const size_t hash_offset = checksum_offset + kChecksumSize;
   if (file.size() - hash_offset < MultisetHash::kBytes) {
     return Problem(absl::StatusCode::kDataLoss, path,
@@ -236,57 +384,33 @@ absl::StatusOr<Layout> ReadLayout(const std::string& path,
   // the checksum (ContentHashProblem).
   layout.content_hash =
       *MultisetHash::FromBytes(file.substr(hash_offset, MultisetHash::kBytes));
-  const size_t table_offset = hash_offset + MultisetHash::kBytes;
-  if (count > (file.size() - table_offset) / 4) {
+  offset = hash_offset + MultisetHash::kBytes;
+  if (segments == 0 || segments > (file.size() - offset) / kSegmentHeaderSize) {
     return Problem(absl::StatusCode::kDataLoss, path,
-                   absl::StrCat("truncated: ", count,
-                                " articles' sizes do not fit in the file"));
+                   absl::StrCat(segments == 0 ? "corrupt: " : "truncated: ",
+                                segments, " segments do not fit in the file"));
   }
-  const absl::string_view table = file.substr(table_offset, 4 * count);
-  const size_t text_index_offset = table_offset + table.size();
-  if (text_index_size > file.size() - text_index_offset) {
+  layout.segments.resize(segments);
+  size_t placed = 0;
+  for (SegmentLayout& segment : layout.segments) {
+    segment.first_article = placed;
+    RETURN_IF_ERROR(
+        ReadSegmentLayout(path, file, &offset, count - placed, &segment));
+    placed += segment.articles.size();
+  }
+  if (placed != count) {
     return Problem(
         absl::StatusCode::kDataLoss, path,
-        absl::StrCat("truncated: the text index is ", text_index_size,
-                     " bytes, the file has ", file.size() - text_index_offset,
-                     " after the header"));
+        absl::StrCat("truncated: its segments hold ", placed, " of the ", count,
+                     " articles its header says"));
   }
-  layout.text_index = file.substr(text_index_offset, text_index_size);
-  const size_t payload_offset = text_index_offset + text_index_size;
-  if (file.size() - payload_offset != payload_size) {
-    return Problem(
-        absl::StatusCode::kDataLoss, path,
-        absl::StrCat(file.size() - payload_offset < payload_size ? "truncated: "
-                                                                 : "corrupt: ",
-                     "the payload is ", file.size() - payload_offset,
-                     " bytes, the header says ", payload_size));
-  }
-  const absl::string_view payload = layout.payload =
-      file.substr(payload_offset);
-
-  // The articles, where the table's sizes put them: each after its size in
-  // decimal and ':' (which ArticleFramed checks, off this path).
-  spans.reserve(count);
-  size_t at = 0;
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t size = GetInt(table, 4 * i, 4);
-    const size_t start = at + DecimalDigits(size) + 1;
-    if (start > payload.size() || size > payload.size() - start) {
-      return Problem(absl::StatusCode::kDataLoss, path,
-                     absl::StrCat("corrupt: article ", i + 1, " of ", count,
-                                  " overruns the payload"));
-    }
-    spans.push_back(payload.substr(start, static_cast<size_t>(size)));
-    at = start + size;
-  }
-  if (at != payload.size()) {
-    return Problem(
-        absl::StatusCode::kDataLoss, path,
-        absl::StrCat("corrupt: its ", count, " articles end ",
-                     payload.size() - at, " bytes before the payload does"));
+  if (offset != file.size()) {
+    return Problem(absl::StatusCode::kDataLoss, path,
+                   absl::StrCat("corrupt: ", file.size() - offset,
+                                " bytes follow its last segment"));
   }
   info.articles = static_cast<int64_t>(count);
-
+  info.segments = static_cast<int64_t>(segments);
   return layout;
 }
 
@@ -300,15 +424,16 @@ bool ChecksumMatches(absl::string_view file, const Layout& layout) {
          file.substr(layout.checksum_offset, kChecksumSize);
 }
 
-// Article `i` lies in the payload after its size in decimal and ':'
-// (AppendFramedArticle).
-bool ArticleFramed(const Layout& layout, size_t i) {
-  const absl::string_view article = layout.articles[i];
-  size_t at = static_cast<size_t>(article.data() - layout.payload.data()) -
-              DecimalDigits(article.size()) - 1;
+// Article `i` of `segment` lies in its payload after its size in decimal and
+// ':' (PutSegment).
+bool ArticleFramed(const SegmentLayout& segment, size_t i) {
+  const absl::string_view article = segment.articles[i];
+  const size_t begins =
+      static_cast<size_t>(article.data() - segment.payload.data());
+  size_t at = begins - DecimalDigits(article.size()) - 1;
   uint64_t size;
-  return ReadSize(layout.payload, &at, &size) && size == article.size() &&
-         at == static_cast<size_t>(article.data() - layout.payload.data());
+  return ReadSize(segment.payload, &at, &size) && size == article.size() &&
+         at == begins;
 }
 
 absl::Status ChecksumProblem(const std::string& path) {
@@ -317,114 +442,168 @@ absl::Status ChecksumProblem(const std::string& path) {
 }
 
 // What is wrong with a snapshot whose checksum matches but whose content
-// hash is not that of its catalog version and article count (a forged or
-// miswritten file); OK when nothing is.
+// hashes are not those of its catalog version and article counts (a forged
+// or miswritten file); OK when nothing is.
 absl::Status ContentHashProblem(const std::string& path, const Layout& layout) {
-  if (layout.content_hash.count() == layout.articles.size() &&
-      Catalog::VersionOf(layout.content_hash) == layout.info.catalog_version) {
+  MultisetHash sum;
+  bool counts_match = true;
+  size_t count = 0;
+  for (const SegmentLayout& segment : layout.segments) {
+    sum.Add(segment.content_hash);
+    counts_match =
+        counts_match && segment.content_hash.count() == segment.articles.size();
+    count += segment.articles.size();
+  }
+  if (layout.content_hash.count() == count &&
+      Catalog::VersionOf(layout.content_hash) == layout.info.catalog_version &&
+      counts_match && sum == layout.content_hash) {
     return absl::OkStatus();
   }
   return Problem(absl::StatusCode::kDataLoss, path,
                  "corrupt: its catalog version and article count are not "
-                 "those of its content hash");
+                 "those of its content hash, or its segments' content "
+                 "hashes do not add up to it");
 }
 
-absl::Status ArticleProblem(const std::string& path, size_t article) {
-  return Problem(
-      absl::StatusCode::kDataLoss, path,
-      absl::StrCat("corrupt: article ", article + 1, " does not parse"));
-}
-
-absl::Status FramingProblem(const std::string& path, size_t article) {
-  return Problem(absl::StatusCode::kDataLoss, path,
-                 absl::StrCat("corrupt: article ", article + 1,
-                              " does not follow its size in the payload"));
-}
-
-// The first article of `layout` not framed as written, or SIZE_MAX.
-size_t FirstUnframed(const Layout& layout) {
-  for (size_t i = 0; i < layout.articles.size(); ++i) {
-    if (!ArticleFramed(layout, i)) return i;
-  }
-  return SIZE_MAX;
-}
-
-// Checks the snapshot `file`, read from `path`; once it knows the article
-// count it calls `prepare(count)`, then `take(i, bytes)` for every article,
-// on `threads` threads (0: one per core) while one of them checks the
-// checksum. `take` returns false when the article does not parse.
-absl::StatusOr<SnapshotInfo> ReadArticles(
-    const std::string& path, absl::string_view file, int threads,
-    const std::function<void(size_t count)>& prepare,
-    const std::function<bool(size_t i, absl::string_view bytes)>& take) {
-  absl::StatusOr<Layout> read = ReadLayout(path, file);
-  if (!read.ok()) return read.status();
-  const Layout& layout = *read;
-  const std::vector<absl::string_view>& spans = layout.articles;
-
-  // The checksum and the articles, in parallel: job 0 checks the checksum,
-  // the others parse chunks of articles.
-  prepare(spans.size());
-  constexpr size_t kChunk = 512;
-  const size_t chunks = (spans.size() + kChunk - 1) / kChunk;
-  std::atomic<size_t> next{0};
-  std::atomic<bool> checksum_ok{false};
-  std::atomic<size_t> unframed{SIZE_MAX};
-  std::atomic<size_t> bad_article{SIZE_MAX};
-  const auto work = [&] {
-    for (size_t job = next++; job <= chunks; job = next++) {
-      if (job == 0) {
-        checksum_ok = ChecksumMatches(file, layout);
-        unframed = FirstUnframed(layout);
-        continue;
+// The first problem with an article of `layout`: not framed as written, or
+// not a well-formed Article; OK when there is none.
+absl::Status ArticlesProblem(const std::string& path, const Layout& layout) {
+  const WireChecker checker(Article::descriptor());
+  for (const SegmentLayout& segment : layout.segments) {
+    for (size_t i = 0; i < segment.articles.size(); ++i) {
+      const size_t number = segment.first_article + i + 1;
+      if (!ArticleFramed(segment, i)) {
+        return Problem(absl::StatusCode::kDataLoss, path,
+                       absl::StrCat("corrupt: article ", number,
+                                    " does not follow its size in the "
+                                    "payload"));
       }
-      const size_t end = std::min(spans.size(), job * kChunk);
-      for (size_t i = (job - 1) * kChunk; i < end; ++i) {
-        if (!take(i, spans[i])) {
-          size_t expected = SIZE_MAX;
-          while (i < expected &&
-                 !bad_article.compare_exchange_weak(expected, i)) {
-          }
-          break;
-        }
+      if (!checker.Check(segment.articles[i])) {
+        return Problem(
+            absl::StatusCode::kDataLoss, path,
+            absl::StrCat("corrupt: article ", number, " does not parse"));
       }
     }
-  };
-  const int workers_wanted =
-      threads > 0
-          ? threads
-          : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<std::thread> workers;
-  for (int t = 1; t < workers_wanted; ++t) workers.emplace_back(work);
-  work();
-  for (std::thread& worker : workers) worker.join();
+  }
+  return absl::OkStatus();
+}
 
-  if (!checksum_ok) return ChecksumProblem(path);
-  RETURN_IF_ERROR(ContentHashProblem(path, layout));
-  if (unframed != SIZE_MAX) return FramingProblem(path, unframed);
-  if (bad_article != SIZE_MAX) return ArticleProblem(path, bad_article);
-  return layout.info;
+// Each segment's text index decoded in turn on a thread of its own, handed
+// out as the segments are indexed.
+class TextIndexDecoder {
+ public:
+  explicit TextIndexDecoder(const Layout& layout)
+      : layout_(layout), decoded_(layout.segments.size()) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~TextIndexDecoder() { Stop(); }
+
+  // Segment s's, waiting for it.
+  absl::StatusOr<TextIndex> Take(size_t s) {
+    absl::MutexLock lock(&mutex_);
+    const auto ready = [this, s]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+      return ready_ > s;
+    };
+    mutex_.Await(absl::Condition(&ready));
+    return std::move(decoded_[s]);
+  }
+
+  // Stops decoding (what is left is not needed) and waits for the thread.
+  void Stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // The first decoding problem other than a text index of another tokenizer
+  // (built again); OK when there is none. After Stop.
+  absl::Status Problem() const {
+    for (size_t s = 0; s < problems_.size(); ++s) {
+      if (!problems_[s].ok()) return problems_[s];
+    }
+    return absl::OkStatus();
+  }
+  bool AnyRebuilt() const { return rebuilt_; }
+
+ private:
+  void Run() {
+    const size_t segments = layout_.segments.size();
+    problems_.resize(segments);
+    for (size_t s = 0; s < segments && !stopping_; ++s) {
+      const SegmentLayout& segment = layout_.segments[s];
+      absl::StatusOr<TextIndex> index = TextIndex::FromBytes(
+          segment.text_index, static_cast<uint32_t>(segment.articles.size()));
+      if (!index.ok()) {
+        rebuilt_ = true;
+        if (!absl::IsFailedPrecondition(index.status())) {
+          problems_[s] = absl::DataLossError(
+              absl::StrCat("corrupt: ", segments > 1 ? SegmentName(s) : "",
+                           index.status().message()));
+        }
+      }
+      absl::MutexLock lock(&mutex_);
+      decoded_[s] = std::move(index);
+      ready_ = s + 1;
+    }
+    absl::MutexLock lock(&mutex_);
+    ready_ = segments;  // the rest stopped: Take is not called for them
+  }
+
+  static std::string SegmentName(size_t s) {
+    return absl::StrCat("segment ", s + 1, ": ");
+  }
+
+  const Layout& layout_;
+  absl::Mutex mutex_;
+  std::vector<absl::StatusOr<TextIndex>> decoded_ ABSL_GUARDED_BY(mutex_);
+  size_t ready_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::atomic<bool> stopping_{false};
+  // Written by the thread, read after Stop.
+  std::vector<absl::Status> problems_;
+  bool rebuilt_ = false;
+  std::thread thread_;
+};
+
+// What is wrong with `segments` read in this order: the first article of
+// one not after the last of the one before in catalog order, or a name in
+// two of them; OK when nothing is.
+absl::Status SegmentsProblem(
+    const std::string& path,
+    const std::vector<SegmentedCatalog::Segment>& segments) {
+  size_t articles = 0;
+  for (size_t s = 1; s < segments.size(); ++s) {
+    const Catalog& before = *segments[s - 1].catalog;
+    const Catalog& after = *segments[s].catalog;
+    articles += before.size();
+    if (before.size() == 0 || after.size() == 0) continue;
+    const ArticleIndex last = before.size() - 1;
+    if (!InCatalogOrder(before.publish_time(last), before.fields(last).name,
+                        after.publish_time(0), after.fields(0).name)) {
+      return Problem(absl::StatusCode::kDataLoss, path,
+                     absl::StrCat("corrupt: article ", articles + 1,
+                                  " is out of catalog order: it does not "
+                                  "come after article ",
+                                  articles, " by publish time, then name"));
+    }
+  }
+  if (segments.size() < 2) return absl::OkStatus();
+  absl::flat_hash_set<absl::string_view> names;
+  names.reserve(articles + segments.back().catalog->size());
+  for (const SegmentedCatalog::Segment& segment : segments) {
+    const Catalog& catalog = *segment.catalog;
+    for (ArticleIndex i = 0; i < catalog.size(); ++i) {
+      if (!names.insert(catalog.fields(i).name).second) {
+        return Problem(absl::StatusCode::kDataLoss, path,
+                       absl::StrCat("corrupt: ", catalog.fields(i).name,
+                                    " is in two segments"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<Snapshot> ReadSnapshot(const std::string& path, int threads) {
-  absl::StatusOr<std::shared_ptr<const FileBytes>> file = ReadWhole(path);
-  if (!file.ok()) return file.status();
-  Snapshot snapshot;
-  absl::StatusOr<SnapshotInfo> info = ReadArticles(
-      path, (*file)->view(), threads,
-      [&snapshot](size_t count) { snapshot.articles.resize(count); },
-      [&snapshot](size_t i, absl::string_view bytes) {
-        return snapshot.articles[i].ParseFromArray(
-            bytes.data(), static_cast<int>(bytes.size()));
-      });
-  if (!info.ok()) return info.status();
-  snapshot.info = *std::move(info);
-  return snapshot;
-}
-
-absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
+absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> LoadSnapshotCatalog(
     const std::string& path, SnapshotInfo* info) {
   // The file is verified (checksum, then each article) on a thread of its
   // own while this one indexes the articles as they lie in it: bytes that
@@ -443,63 +622,53 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadSnapshotCatalog(
     }
     verdict = ContentHashProblem(path, *layout);
     if (!verdict.ok()) return;
-    const WireChecker checker(Article::descriptor());
-    for (size_t i = 0; i < layout->articles.size(); ++i) {
-      if (!ArticleFramed(*layout, i)) {
-        verdict = FramingProblem(path, i);
-        return;
-      }
-      if (!checker.Check(layout->articles[i])) {
-        verdict = ArticleProblem(path, i);
-        return;
-      }
-    }
+    verdict = ArticlesProblem(path, *layout);
   });
   const auto verified = [&verifier, &verdict] {
     if (verifier.joinable()) verifier.join();
     return verdict;
   };
-  // The file's text index, decoded meanwhile: one made by another tokenizer
-  // version is built again from the articles.
-  const uint32_t count = static_cast<uint32_t>(layout->articles.size());
-  absl::StatusOr<TextIndex> text_index;
-  std::thread text_decoder(
-      [&] { text_index = TextIndex::FromBytes(layout->text_index, count); });
-  const auto text_decoded = [&text_decoder] {
-    if (text_decoder.joinable()) text_decoder.join();
-  };
-  const SnapshotInfo& written = layout->info;
-  std::vector<absl::string_view> articles = layout->articles;
-  absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
-      Catalog::FromCatalogBytes(
-          // A copy: the threads above read the file until they are joined
-          // below, even when the catalog fails and lets go of it.
-          std::move(articles), *file,
-          // The content hash the checksum vouches for (a failed check wins
-          // below).
-          [&] {
-            verified().IgnoreError();
-            return layout->content_hash;
-          },
-          [&]() -> std::optional<TextIndex> {
-            text_decoded();
-            if (!text_index.ok()) return std::nullopt;
-            return *std::move(text_index);
-          });
-  text_decoded();
+  // The file's text indexes, decoded meanwhile: one made by another
+  // tokenizer version is built again from the articles.
+  TextIndexDecoder text_indexes(*layout);
+  const size_t count = layout->segments.size();
+  std::vector<SegmentedCatalog::Segment> segments;
+  absl::Status indexed;
+  for (size_t s = 0; s < count && indexed.ok(); ++s) {
+    const SegmentLayout& segment = layout->segments[s];
+    absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
+        Catalog::FromCatalogBytes(
+            segment.articles, *file,
+            // The content hash the checksum vouches for (a failed check wins
+            // below).
+            [&segment] { return segment.content_hash; },
+            [&text_indexes, s]() -> std::optional<TextIndex> {
+              absl::StatusOr<TextIndex> index = text_indexes.Take(s);
+              if (!index.ok()) return std::nullopt;
+              return *std::move(index);
+            });
+    if (!catalog.ok()) {
+      indexed = Problem(
+          absl::StatusCode::kDataLoss, path,
+          absl::StrCat("corrupt: ",
+                       count > 1 ? absl::StrCat("segment ", s + 1, ": ") : "",
+                       catalog.status().message()));
+    } else {
+      segments.push_back({*std::move(catalog), nullptr});
+    }
+  }
+  text_indexes.Stop();
+  // The threads above read the file until they are joined: `file` holds it.
   if (absl::Status status = verified(); !status.ok()) return status;
-  if (!text_index.ok() && !absl::IsFailedPrecondition(text_index.status())) {
-    return Problem(absl::StatusCode::kDataLoss, path,
-                   absl::StrCat("corrupt: ", text_index.status().message()));
+  if (absl::Status status = text_indexes.Problem(); !status.ok()) {
+    return Problem(status.code(), path, status.message());
   }
-  if (!catalog.ok()) {
-    return Problem(absl::StatusCode::kDataLoss, path,
-                   absl::StrCat("corrupt: ", catalog.status().message()));
-  }
-  SnapshotInfo result = written;
-  result.text_index_rebuilt = !text_index.ok();
+  RETURN_IF_ERROR(indexed);
+  RETURN_IF_ERROR(SegmentsProblem(path, segments));
+  SnapshotInfo result = layout->info;
+  result.text_index_rebuilt = text_indexes.AnyRebuilt();
   if (info != nullptr) *info = std::move(result);
-  return *std::move(catalog);
+  return SegmentedCatalog::Make(std::move(segments), layout->content_hash);
 }
 
 }  // namespace newsmeta

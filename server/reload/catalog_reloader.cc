@@ -93,7 +93,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
 
   if (generation == 1 && !options_.snapshot.empty()) {
     SnapshotInfo info;
-    absl::StatusOr<std::shared_ptr<const Catalog>> restored =
+    absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> restored =
         LoadSnapshotCatalog(options_.snapshot, &info);
     if (restored.ok()) {
       report.source = absl::StrCat(
@@ -102,7 +102,7 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
               ? " (its text index, made by another tokenizer version, built "
                 "again)"
               : "");
-      report.catalog = SegmentedCatalog::Of(*std::move(restored));
+      report.catalog = *std::move(restored);
       Finish(std::move(report), start);
       // The folder may have changed since the snapshot was written: learn
       // the snapshot's articles, then catch up with the folder at once as a

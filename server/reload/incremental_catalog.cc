@@ -753,10 +753,14 @@ std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
   return changed;
 }
 
-size_t IncrementalCatalog::SegmentArticles(size_t live) const {
+size_t SegmentArticles(const IncrementalCatalogOptions& options, size_t live) {
   return std::max(
-      std::max<size_t>(1, options_.segment_articles),
-      static_cast<size_t>(options_.segment_share * static_cast<double>(live)));
+      std::max<size_t>(1, options.segment_articles),
+      static_cast<size_t>(options.segment_share * static_cast<double>(live)));
+}
+
+size_t IncrementalCatalog::SegmentArticles(size_t live) const {
+  return newsmeta::SegmentArticles(options_, live);
 }
 
 namespace {

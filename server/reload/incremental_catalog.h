@@ -50,6 +50,10 @@ struct IncrementalCatalogOptions {
   double purge_share = 0.25;
 };
 
+// The most articles a segment of a catalog of `live` articles holds (what
+// a load from scratch, a merge or a snapshot cuts).
+size_t SegmentArticles(const IncrementalCatalogOptions& options, size_t live);
+
 // A seed file named by a change, as it is now.
 struct SeedFileUpdate {
   std::string path;  // relative to the seeds folder

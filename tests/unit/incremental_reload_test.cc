@@ -826,8 +826,9 @@ TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   for (int i = 0; i < 30; ++i) write(i);
   const std::string seeds = (temp.path() / "seeds").string();
   const std::string snapshot = (temp.path() / "catalog.snapshot").string();
-  ASSERT_TRUE(
-      WriteSnapshot(*FromScratch(seeds).catalog, snapshot, "test").ok());
+  ASSERT_TRUE(WriteSnapshot(SegmentedCatalog(*FromScratch(seeds).catalog),
+                            snapshot, "test")
+                  .ok());
   // The folder changes while the server is down: one seed corrected, one
   // removed, one added.
   const std::string corrected = (temp.path() / "seeds/s3.txt").string();
@@ -860,10 +861,11 @@ TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   EXPECT_EQ(next.catalog->version(), FromScratch(seeds).version);
 }
 
-// A snapshot's catalog is one segment, larger than a merge may write: once
-// a quarter of it is deleted it is split where it lies (each part indexed
-// anew over the snapshot's bytes), not copied.
-TEST(IncrementalReloadTest, ASnapshotsSegmentIsSplitInPlace) {
+// A snapshot written as one segment larger than a merge may write (by a
+// server that cut larger segments): once a quarter of it is deleted it is
+// split where it lies (each part indexed anew over the snapshot's bytes),
+// not copied.
+TEST(IncrementalReloadTest, AnOversizedSnapshotSegmentIsSplitInPlace) {
   TempFolder temp;
   CorpusOptions corpus;
   corpus.count = 40;
@@ -874,8 +876,9 @@ TEST(IncrementalReloadTest, ASnapshotsSegmentIsSplitInPlace) {
   }
   const std::string seeds = (temp.path() / "seeds").string();
   const std::string snapshot = (temp.path() / "catalog.snapshot").string();
-  ASSERT_TRUE(
-      WriteSnapshot(*FromScratch(seeds).catalog, snapshot, "test").ok());
+  ASSERT_TRUE(WriteSnapshot(SegmentedCatalog(*FromScratch(seeds).catalog),
+                            snapshot, "test")
+                  .ok());
   CatalogReloaderOptions options;
   options.seeds = seeds;
   options.snapshot = snapshot;
@@ -910,6 +913,69 @@ TEST(IncrementalReloadTest, ASnapshotsSegmentIsSplitInPlace) {
   EXPECT_EQ(in_parts + split.articles_relinked, split.catalog->size());
   EXPECT_EQ(split.catalog->version(), FromScratch(seeds).version);
   EXPECT_EQ(Served(split).articles, FromScratch(seeds).articles);
+}
+
+// A snapshot written with the segments a load from scratch cuts starts as
+// those segments, each viewing the file: a takedown purges one at a time
+// like any other segment (copied out, within a merge's size), nothing split.
+TEST(IncrementalReloadTest, ASnapshotStartsAsTheSegmentsALoadCuts) {
+  TempFolder temp;
+  CorpusOptions corpus;
+  corpus.count = 40;
+  corpus.seed = 19;
+  for (int i = 0; i < 40; ++i) {
+    temp.Write(absl::StrCat("seeds/s", i, ".txt"),
+               GenerateSeed(corpus, i).content);
+  }
+  const std::string seeds = (temp.path() / "seeds").string();
+  const std::string snapshot = (temp.path() / "catalog.snapshot").string();
+  CatalogReloaderOptions options;
+  options.seeds = seeds;
+  options.snapshot = snapshot;
+  options.incremental.segment_articles = 10;
+  options.incremental.segment_share = 0;
+  options.merge_when_due = false;
+  const Truth truth = FromScratch(seeds);
+  ASSERT_TRUE(
+      WriteSnapshot(SegmentedCatalog(*truth.catalog), snapshot, "test",
+                    SegmentArticles(options.incremental, truth.catalog->size()))
+          .ok());
+  Reloading reloading(options);
+  const LoadReport& start = reloading.first();
+  ASSERT_TRUE(start.status.ok()) << start.status;
+  ASSERT_EQ(start.catalog->segment_count(), 4u);
+  const std::shared_ptr<const void> bytes =
+      start.catalog->segment(0).wire_storage();
+  for (uint32_t s = 0; s < 4; ++s) {
+    EXPECT_EQ(start.catalog->segment(s).size(), 10u);
+    EXPECT_EQ(start.catalog->segment(s).wire_storage(), bytes);
+  }
+  EXPECT_EQ(start.catalog->version(), truth.version);
+  EXPECT_EQ(Served(start).articles, truth.articles);
+  const LoadReport caught_up = reloading.Next();
+  ASSERT_TRUE(caught_up.delta) << caught_up.delta_refused;
+  EXPECT_EQ(caught_up.catalog->segment_count(), 4u);  // nothing changed
+
+  // The first 20 articles in catalog order are the first two segments':
+  // take down half of the first segment's.
+  std::vector<std::string> gone;
+  for (ArticleIndex i = 0; i < 10; i += 2) {
+    gone.push_back(truth.catalog->article(i).source_file());
+    fs::remove(temp.path() / "seeds" / gone.back());
+  }
+  const LoadReport purged = reloading.Change(gone);
+  EXPECT_TRUE(purged.purged);
+  // The other three segments still view the file; the purged one is a copy
+  // of its 5 live articles.
+  size_t viewing = 0;
+  for (uint32_t s = 0; s < purged.catalog->segment_count(); ++s) {
+    const Catalog& segment = purged.catalog->segment(s);
+    EXPECT_LE(segment.size(), 10u);
+    if (segment.wire_storage() == bytes) ++viewing;
+  }
+  EXPECT_EQ(viewing, 3u);
+  EXPECT_EQ(purged.catalog->version(), FromScratch(seeds).version);
+  EXPECT_EQ(Served(purged).articles, FromScratch(seeds).articles);
 }
 
 }  // namespace
