@@ -732,9 +732,11 @@ std::optional<std::vector<std::string>> IncrementalCatalog::ChangedFiles(
     const auto it = name_of_path_.find(path);
     if (it != name_of_path_.end()) {
       if (const auto claim = claims_.find(it->second); claim != claims_.end()) {
+        // A copy: C++17 lambdas cannot capture a structured binding.
+        const auto gone = path;
         const auto file = std::find_if(
             claim->second.begin(), claim->second.end(),
-            [&](const std::string& relative) { return Key(relative) == path; });
+            [&](const std::string& relative) { return Key(relative) == gone; });
         if (file != claim->second.end()) {
           changed.push_back(*file);
           continue;
