@@ -22,6 +22,8 @@
 #include "absl/time/time.h"
 #include "catalog/catalog.h"
 #include "catalog/catalog_diff.h"
+#include "catalog/serialized_article.h"
+#include "loader/seed_loader.h"
 #include "loader/snapshot.h"
 #include "metrics/metrics.h"
 #include "metrics/metrics_http_server.h"
@@ -321,17 +323,23 @@ void SleepUnlessSignalled(const sigset_t& signals, absl::Duration delay) {
   }
 }
 
-// --write_snapshot: loads the seeds and writes their catalog.
+// --write_snapshot: loads the seeds as the reloader loads them from scratch
+// (serialized as they are parsed, laid out in the segments it cuts) and
+// writes that catalog, each segment with the indexes it was built with.
 int WriteSnapshotFile(const std::string& path) {
   LoaderOptions loader;
   loader.max_file_bytes = absl::GetFlag(FLAGS_max_seed_bytes);
+  loader.serialize = true;
   absl::StatusOr<LoadResult> loaded =
       LoadSeedFolder(absl::GetFlag(FLAGS_seeds), loader);
   if (!loaded.ok()) {
     LogError("cannot load the seeds: ", loaded.status().message());
     return kExitFailure;
   }
-  Catalog::BuildResult built = Catalog::Build(std::move(loaded->articles));
+  const size_t segment_articles =
+      SegmentArticles(IncrementalCatalogOptions(), loaded->serialized.size());
+  SegmentedBuildResult built =
+      BuildSegmentedCatalog(std::move(loaded->serialized), segment_articles);
   loaded->rejections.insert(loaded->rejections.end(), built.rejections.begin(),
                             built.rejections.end());
   for (const absl::Status& rejection : loaded->rejections) {
@@ -342,10 +350,8 @@ int WriteSnapshotFile(const std::string& path) {
              " seed files were rejected; no snapshot written");
     return kExitRejectedSeeds;
   }
-  absl::StatusOr<SnapshotInfo> written = WriteSnapshot(
-      SegmentedCatalog(*built.catalog), path, NEWSMETA_VERSION,
-      // Segments a load from scratch would cut.
-      SegmentArticles(IncrementalCatalogOptions(), built.catalog->size()));
+  absl::StatusOr<SnapshotInfo> written =
+      WriteSnapshot(*built.catalog, path, NEWSMETA_VERSION, segment_articles);
   if (!written.ok()) {
     LogError(written.status().message());
     return kExitFailure;

@@ -14,6 +14,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "util/huge_pages.h"
+#include "util/multiset_hash.h"
 #include "util/release_memory.h"
 
 namespace newsmeta {
@@ -184,6 +185,20 @@ SegmentsBuildResult BuildCatalogSegments(
     result.segments.push_back(Indexed(std::move(segment)));
   }
   return result;
+}
+
+SegmentedBuildResult BuildSegmentedCatalog(
+    std::vector<SerializedArticle> articles, size_t max_segment_articles) {
+  SegmentsBuildResult built =
+      BuildCatalogSegments(std::move(articles), max_segment_articles);
+  MultisetHash content_hash;
+  std::vector<SegmentedCatalog::Segment> segments;
+  for (std::shared_ptr<const Catalog>& segment : built.segments) {
+    content_hash.Add(segment->content_hash());
+    segments.push_back({std::move(segment), nullptr});
+  }
+  return {SegmentedCatalog::Make(std::move(segments), content_hash),
+          std::move(built.rejections)};
 }
 
 Catalog::BuildResult BuildCatalog(std::vector<SerializedArticle> articles) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "catalog/catalog.h"
+#include "catalog/segmented_catalog.h"
 #include "newsmeta/v1/article.pb.h"
 
 namespace newsmeta {
@@ -52,6 +53,17 @@ struct SegmentsBuildResult {
   std::vector<absl::Status> rejections;
 };
 SegmentsBuildResult BuildCatalogSegments(
+    std::vector<SerializedArticle> articles, size_t max_segment_articles);
+
+// The same segments as one SegmentedCatalog (nothing deleted, its content
+// hash their sum): what a load from scratch serves, and what
+// --write_snapshot writes.
+struct SegmentedBuildResult {
+  std::shared_ptr<const SegmentedCatalog> catalog;
+  // As Catalog::BuildResult's.
+  std::vector<absl::Status> rejections;
+};
+SegmentedBuildResult BuildSegmentedCatalog(
     std::vector<SerializedArticle> articles, size_t max_segment_articles);
 
 }  // namespace newsmeta

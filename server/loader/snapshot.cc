@@ -231,6 +231,8 @@ namespace {
 
 // Where a segment's parts are in the file.
 struct SegmentLayout {
+  // The whole segment, its header to its payload's end.
+  absl::string_view bytes;
   MultisetHash content_hash;
   absl::string_view text_index;
   absl::string_view payload;
@@ -295,6 +297,8 @@ absl::Status ReadSegmentLayout(const std::string& path, absl::string_view file,
   }
   const absl::string_view payload = segment->payload =
       file.substr(payload_offset, payload_size);
+  segment->bytes =
+      file.substr(*offset, payload_offset + payload_size - *offset);
   *offset = payload_offset + payload_size;
 
   // The articles, where the table's sizes put them: each after its size in
@@ -601,6 +605,23 @@ absl::Status SegmentsProblem(
   return absl::OkStatus();
 }
 
+// What holds a segment's bytes: the file, and once no catalog views them
+// any more (the segment purged or merged away, and every call that pinned
+// it done), the memory of its pages given back, so that a purge's copy does
+// not sit beside the whole file until every segment is gone.
+class SegmentBytes {
+ public:
+  SegmentBytes(std::shared_ptr<const FileBytes> file, absl::string_view bytes)
+      : file_(std::move(file)), bytes_(bytes) {}
+  ~SegmentBytes() { file_->ReleasePages(bytes_); }
+  SegmentBytes(const SegmentBytes&) = delete;
+  SegmentBytes& operator=(const SegmentBytes&) = delete;
+
+ private:
+  const std::shared_ptr<const FileBytes> file_;
+  const absl::string_view bytes_;
+};
+
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> LoadSnapshotCatalog(
@@ -633,12 +654,17 @@ absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> LoadSnapshotCatalog(
   TextIndexDecoder text_indexes(*layout);
   const size_t count = layout->segments.size();
   std::vector<SegmentedCatalog::Segment> segments;
+  // Kept here too, so that a segment failed and let go gives back nothing
+  // before the threads are done reading the file.
+  std::vector<std::shared_ptr<const SegmentBytes>> holders;
   absl::Status indexed;
   for (size_t s = 0; s < count && indexed.ok(); ++s) {
     const SegmentLayout& segment = layout->segments[s];
+    holders.push_back(
+        std::make_shared<const SegmentBytes>(*file, segment.bytes));
     absl::StatusOr<std::shared_ptr<const Catalog>> catalog =
         Catalog::FromCatalogBytes(
-            segment.articles, *file,
+            segment.articles, holders.back(),
             // The content hash the checksum vouches for (a failed check wins
             // below).
             [&segment] { return segment.content_hash; },
@@ -658,7 +684,9 @@ absl::StatusOr<std::shared_ptr<const SegmentedCatalog>> LoadSnapshotCatalog(
     }
   }
   text_indexes.Stop();
-  // The threads above read the file until they are joined: `file` holds it.
+  // The threads above read the file until they are joined: `file` holds it
+  // (a segment's pages are given back only once it is let go, after the
+  // catalog is made).
   if (absl::Status status = verified(); !status.ok()) return status;
   if (absl::Status status = text_indexes.Problem(); !status.ok()) {
     return Problem(status.code(), path, status.message());

@@ -153,15 +153,9 @@ void CatalogReloader::LoadOnce(int64_t generation, std::string reason,
     // one.
     const size_t segment_articles =
         incremental_.SegmentArticles(loaded->serialized.size());
-    SegmentsBuildResult built =
-        BuildCatalogSegments(std::move(loaded->serialized), segment_articles);
-    MultisetHash content_hash;
-    std::vector<SegmentedCatalog::Segment> segments;
-    for (std::shared_ptr<const Catalog>& segment : built.segments) {
-      content_hash.Add(segment->content_hash());
-      segments.push_back({std::move(segment), nullptr});
-    }
-    report.catalog = SegmentedCatalog::Make(std::move(segments), content_hash);
+    SegmentedBuildResult built =
+        BuildSegmentedCatalog(std::move(loaded->serialized), segment_articles);
+    report.catalog = std::move(built.catalog);
     cache_->Attach(report.catalog);
     report.rejections = std::move(loaded->rejections);
     for (absl::Status& rejection : built.rejections) {

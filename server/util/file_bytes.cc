@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -194,6 +195,22 @@ bool FileBytes::Detach() {
   ::close(lease_fd_);
   lease_fd_ = -1;
   return copied;
+}
+
+void FileBytes::ReleasePages(absl::string_view range) const {
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t begin =
+      (reinterpret_cast<uintptr_t>(range.data()) + page - 1) / page * page;
+  const uintptr_t end =
+      (reinterpret_cast<uintptr_t>(range.data()) + range.size()) / page * page;
+  if (range.empty() || range.data() < data_ ||
+      range.data() + range.size() > data_ + size_ || begin >= end) {
+    return;
+  }
+  // Mapped or copied (the guard's copy is whole pages at the same address)
+  // or read into memory (whole pages inside the buffer): either way only
+  // this range's own pages go.
+  ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 FileBytes::~FileBytes() {

@@ -44,6 +44,13 @@ class FileBytes {
   // false once copied, or when read.
   bool mapped() const { return mapped_.load(std::memory_order_acquire); }
 
+  // Gives back the memory of the whole pages inside `range` (a part of
+  // view() that nothing reads any more: the bytes of a segment let go), so
+  // that RSS no longer counts them while the rest of the file is served.
+  // Reading them afterwards gives the file's bytes while mapped, zeros once
+  // copied or when read: the caller must be the range's last reader.
+  void ReleasePages(absl::string_view range) const;
+
  private:
   friend class FileBytesGuard;
   FileBytes() = default;

@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,6 +49,51 @@ TEST_F(FileBytesTest, MapsAFileItOwns) {
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_TRUE((*file)->mapped());
   EXPECT_EQ((*file)->view(), content_);
+}
+
+// The resident KiB of this process's mapping that holds `address`
+// (/proc/self/smaps), or -1.
+long MappingRssKib(const void* address) {
+  std::ifstream smaps("/proc/self/smaps");
+  const uintptr_t at = reinterpret_cast<uintptr_t>(address);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long begin = 0, end = 0;
+    // A mapping's first line ("7f...-7f... r--p ..."), then its fields.
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &begin, &end) == 2) {
+      inside = begin <= at && at < end;
+      continue;
+    }
+    long kib = 0;
+    if (inside && std::sscanf(line.c_str(), "Rss: %ld kB", &kib) == 1) {
+      return kib;
+    }
+  }
+  return -1;
+}
+
+TEST_F(FileBytesTest, ReleasedPagesLeaveTheRestAsTheFile) {
+  absl::StatusOr<std::shared_ptr<const FileBytes>> file =
+      FileBytes::Read(path_);
+  ASSERT_TRUE(file.ok()) << file.status();
+  ASSERT_TRUE((*file)->mapped());
+  const absl::string_view view = (*file)->view();
+  ASSERT_EQ(view, content_);  // every page read, so resident
+  const long page_kib = ::sysconf(_SC_PAGESIZE) / 1024;
+  ASSERT_EQ(page_kib, 4);
+  const long before = MappingRssKib(view.data());
+  ASSERT_EQ(before, 6 * page_kib);
+  // Bytes 100 to the end of page 2: pages 1 and 2 are whole inside, page
+  // 0 is shared with bytes outside and stays.
+  (*file)->ReleasePages(view.substr(100, 3 * 4096 - 100));
+  EXPECT_EQ(MappingRssKib(view.data()), before - 2 * page_kib);
+  EXPECT_EQ(view.substr(0, 4096), content_.substr(0, 4096));
+  EXPECT_EQ(view.substr(3 * 4096), content_.substr(3 * 4096));
+  // Nothing outside the view, nothing less than a page.
+  const std::string elsewhere(3 * 4096, 'x');
+  (*file)->ReleasePages(elsewhere);
+  (*file)->ReleasePages(view.substr(3 * 4096 + 1, 4000));
+  EXPECT_EQ(MappingRssKib(view.data()), before - 2 * page_kib);
 }
 
 TEST_F(FileBytesTest, BytesStayWhenTheFileIsRewrittenInPlace) {

@@ -944,12 +944,14 @@ TEST(IncrementalReloadTest, ASnapshotStartsAsTheSegmentsALoadCuts) {
   const LoadReport& start = reloading.first();
   ASSERT_TRUE(start.status.ok()) << start.status;
   ASSERT_EQ(start.catalog->segment_count(), 4u);
-  const std::shared_ptr<const void> bytes =
-      start.catalog->segment(0).wire_storage();
+  // Each views its part of the file (what holds it gives the part's pages
+  // back once the segment is let go).
+  std::set<const void*> viewed;
   for (uint32_t s = 0; s < 4; ++s) {
     EXPECT_EQ(start.catalog->segment(s).size(), 10u);
-    EXPECT_EQ(start.catalog->segment(s).wire_storage(), bytes);
+    viewed.insert(start.catalog->segment(s).wire_storage().get());
   }
+  EXPECT_EQ(viewed.size(), 4u);
   EXPECT_EQ(start.catalog->version(), truth.version);
   EXPECT_EQ(Served(start).articles, truth.articles);
   const LoadReport caught_up = reloading.Next();
@@ -971,7 +973,7 @@ TEST(IncrementalReloadTest, ASnapshotStartsAsTheSegmentsALoadCuts) {
   for (uint32_t s = 0; s < purged.catalog->segment_count(); ++s) {
     const Catalog& segment = purged.catalog->segment(s);
     EXPECT_LE(segment.size(), 10u);
-    if (segment.wire_storage() == bytes) ++viewing;
+    if (viewed.count(segment.wire_storage().get()) > 0) ++viewing;
   }
   EXPECT_EQ(viewing, 3u);
   EXPECT_EQ(purged.catalog->version(), FromScratch(seeds).version);
