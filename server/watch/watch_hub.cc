@@ -8,12 +8,12 @@
 namespace newsmeta {
 namespace {
 
-StoredArticle Store(const SegmentedCatalog& catalog, ArticleRef i) {
-  const absl::string_view full =
-      catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_FULL);
+StoredArticle Store(const SegmentedCatalog& catalog, ArticleRef i,
+                    newsmeta::v1::ArticleView view) {
+  const absl::string_view bytes = catalog.ArticleBytes(i, view);
   const absl::string_view basic =
       catalog.ArticleBytes(i, newsmeta::v1::ARTICLE_VIEW_BASIC);
-  return StoredArticle{std::string(full), static_cast<uint32_t>(basic.size())};
+  return StoredArticle{std::string(bytes), static_cast<uint32_t>(basic.size())};
 }
 
 std::shared_ptr<HistoryEntry> MakeEntry(const SegmentedCatalog& before,
@@ -31,15 +31,15 @@ std::shared_ptr<HistoryEntry> MakeEntry(const SegmentedCatalog& before,
     WatchChange change;
     change.name = std::string(after.fields(i).name);
     if (const std::optional<ArticleRef> old = before.IndexOf(change.name)) {
-      change.before = Store(before, *old);
+      change.before = Store(before, *old, newsmeta::v1::ARTICLE_VIEW_BASIC);
     }
-    change.after = Store(after, i);
+    change.after = Store(after, i, newsmeta::v1::ARTICLE_VIEW_FULL);
     entry->changes.push_back(std::move(change));
   }
   for (const ArticleRef i : diff.removed) {
     WatchChange change;
     change.name = std::string(before.fields(i).name);
-    change.before = Store(before, i);
+    change.before = Store(before, i, newsmeta::v1::ARTICLE_VIEW_BASIC);
     entry->changes.push_back(std::move(change));
   }
   for (const WatchChange& change : entry->changes) {

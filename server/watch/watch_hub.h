@@ -32,7 +32,7 @@ struct WatchHubOptions {
 };
 
 // One article as a change has it: its FULL wire bytes (BASIC is a prefix of
-// `basic_size` bytes).
+// `basic_size` bytes), or its BASIC bytes alone (`basic_size` all of them).
 struct StoredArticle {
   std::string wire;
   uint32_t basic_size = 0;
@@ -40,8 +40,10 @@ struct StoredArticle {
 
 struct WatchChange {
   std::string name;
-  // The article before and after the reload; one is missing for an article
-  // added or removed.
+  // The article before (its BASIC view: all a watch's query reads, and a
+  // removal sends no article, so a takedown's history holds a fraction of
+  // the articles) and after the reload (FULL); one is missing for an
+  // article added or removed.
   std::optional<StoredArticle> before;
   std::optional<StoredArticle> after;
 };

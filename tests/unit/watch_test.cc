@@ -164,6 +164,40 @@ TEST(WatchSessionTest, BackfillsThenCatchesUpThenFollowsReloads) {
   EXPECT_EQ(heartbeat.type, ArticleEvent::TYPE_HEARTBEAT);
 }
 
+TEST(WatchHubTest, KeepsTheBasicViewOfWhatWasThere) {
+  // An article with FULL-only bytes (a body), edited, and another removed:
+  // the history keeps their BASIC bytes before (all a query reads), the
+  // edited one's FULL bytes after.
+  Article one = MakeArticle(1, 2, "one");
+  one.set_body(std::string(1000, 'b'));
+  Article two = MakeArticle(2, 3, "two");
+  two.set_body(std::string(1000, 'c'));
+  WatchHub hub;
+  hub.Publish(Build({one, two}));
+  one.set_title("one, edited");
+  const std::shared_ptr<const Catalog> after = Build({one});
+  hub.Publish(after);
+  const std::shared_ptr<const HistoryEntry> entry = hub.Entry(0);
+  ASSERT_NE(entry, nullptr);
+  ASSERT_EQ(entry->changes.size(), 2u);
+  const WatchChange& edited = entry->changes[0];
+  const WatchChange& removed = entry->changes[1];
+  EXPECT_EQ(removed.name, Name(2));
+  ASSERT_TRUE(edited.before && edited.after && removed.before);
+  EXPECT_FALSE(removed.after);
+  for (const StoredArticle* basic : {&*edited.before, &*removed.before}) {
+    EXPECT_EQ(basic->wire.size(), basic->basic_size);
+    Article parsed;
+    ASSERT_TRUE(parsed.ParseFromString(basic->wire));
+    EXPECT_TRUE(parsed.body().empty());
+    EXPECT_FALSE(parsed.title().empty());
+  }
+  EXPECT_EQ(edited.after->wire,
+            after->ArticleBytes(0, newsmeta::v1::ARTICLE_VIEW_FULL));
+  EXPECT_LT(edited.after->basic_size, edited.after->wire.size());
+  EXPECT_LT(entry->bytes, 2 * 1000u + 200u + 2 * sizeof(WatchChange));
+}
+
 TEST(WatchSessionTest, BackfillStartTimeBoundsOnlyTheBackfill) {
   WatchHub hub;
   hub.Publish(Build({MakeArticle(1, 1, "one"), MakeArticle(2, 5, "two")}));
