@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""bench/ingest helper, run by hand (bench/results/2026-12-07-1743-snapshot-takedown-1m.md).
+"""bench/ingest helper, run by hand (bench/results/2026-12-07-1955-snapshot-takedown-1m-format6.md).
 Usage: snapshot_takedown.py SERVER SEEDS SNAPSHOT LOG.
-A start from a 1M snapshot, the catch-up, then a takedown of 30% of the
-files (moved out, SIGHUP) until its merge passes end: peak VmHWM against the
-VmRSS after the catch-up. The files are moved back at the end."""
-import hashlib, json, os, re, signal, subprocess, sys, time
+A start from a 1M snapshot (written first with --write_snapshot when SNAPSHOT
+does not exist), the catch-up, then a takedown of 30% of the files (moved
+out, SIGHUP) until its merge passes end: peak VmHWM against the VmRSS after
+the catch-up, and VmRSS / RssFile / RssAnon sampled every 0.1 s (printed
+every second; a snapshot on tmpfs counts as neither file nor anon but
+shmem). The files are moved back at the end."""
+import hashlib, json, os, re, signal, subprocess, sys, threading, time
 server, seeds, snap, log_path = sys.argv[1:5]
 def kib(pid, key):
     for line in open(f'/proc/{pid}/status'):
@@ -45,6 +48,13 @@ try:
             if hashlib.sha256(name.encode()).digest()[0] < 256 * 0.3:
                 chosen.append((os.path.join(seeds, folder, name), os.path.join(aside, folder + '__' + name)))
     n0 = len(lines())
+    samples = []
+    sampling = [True]
+    def sample():
+        while sampling[0]:
+            samples.append((time.strftime('%H:%M:%S'), time.time(), kib(p.pid, 'VmRSS'), kib(p.pid, 'RssFile'), kib(p.pid, 'RssAnon')))
+            time.sleep(0.1)
+    threading.Thread(target=sample, daemon=True).start()
     try:
         for s, t in chosen: os.rename(s, t)
         os.kill(p.pid, signal.SIGHUP)
@@ -56,6 +66,11 @@ try:
             time.sleep(1)
             if len(lines()) != last: last = len(lines()); quiet = time.time()
         peak, after = kib(p.pid, 'VmHWM'), kib(p.pid, 'VmRSS')
+        sampling[0] = False
+        top = max(samples, key=lambda x: x[2])
+        print('sampled peak at', top[0], 'VmRSS', top[2], 'file', top[3], 'anon', top[4], flush=True)
+        for i in range(0, len(samples), 10):
+            x = samples[i]; print('  ', x[0], x[2], x[3], x[4])
         for e in lines()[n0:]:
             if 'reloaded' in e.get('message', ''):
                 print(e['time'][11:19], e.get('reason'), e.get('segments'), e.get('articles'), e.get('took'), e['message'][-60:])
