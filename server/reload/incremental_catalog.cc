@@ -776,22 +776,22 @@ size_t Live(const SegmentedCatalog::Segment& segment) {
 
 }  // namespace
 
-std::vector<IncrementalCatalog::MergePlan> IncrementalCatalog::PlanMerges(
+IncrementalCatalog::MergePlan IncrementalCatalog::PlanMerge(
     const std::vector<SegmentedCatalog::Segment>& segments) const {
+  MergePlan plan;
   size_t total = 0;
   for (const SegmentedCatalog::Segment& segment : segments) {
     total += Live(segment);
   }
-  const size_t largest = SegmentArticles(total);
-  // With too many small segments, the newest of them.
-  MergePlan deltas{{}, true, largest};
+  plan.largest = SegmentArticles(total);
+  // With too many small segments, the newest of them; else the segment
+  // with the largest share of its articles deleted, when above the purge
+  // share.
   std::vector<size_t> small;
   for (size_t s = 0; s < segments.size(); ++s) {
-    if (2 * Live(segments[s]) < largest) small.push_back(s);
+    if (2 * Live(segments[s]) < plan.largest) small.push_back(s);
   }
-  const size_t max_deltas =
-      static_cast<size_t>(std::max(1, options_.max_deltas));
-  if (small.size() > max_deltas) {
+  if (static_cast<int>(small.size()) > std::max(1, options_.max_deltas)) {
     // The two newest, and each older one while it holds at most twice the
     // live articles of the newer ones merged with it (and the merge stays
     // within a segment's size). A large delta is copied again only once
@@ -804,15 +804,14 @@ std::vector<IncrementalCatalog::MergePlan> IncrementalCatalog::PlanMerges(
     size_t merging_live =
         Live(segments[small[first]]) + Live(segments[small.back()]);
     while (first > 0 && Live(segments[small[first - 1]]) <= 2 * merging_live &&
-           merging_live + Live(segments[small[first - 1]]) <= largest) {
+           merging_live + Live(segments[small[first - 1]]) <= plan.largest) {
       --first;
       merging_live += Live(segments[small[first]]);
     }
-    deltas.merging.assign(small.begin() + first, small.end());
+    plan.merging.assign(small.begin() + first, small.end());
+    plan.deltas = true;
+    return plan;
   }
-  // The segment with the largest share of its articles deleted, when above
-  // the purge share.
-  MergePlan purge{{}, false, largest};
   double worst = options_.purge_share;
   for (size_t s = 0; s < segments.size(); ++s) {
     const size_t size = segments[s].catalog->size();
@@ -821,17 +820,10 @@ std::vector<IncrementalCatalog::MergePlan> IncrementalCatalog::PlanMerges(
                                          static_cast<double>(size);
     if (share > worst) {
       worst = share;
-      purge.merging = {s};
+      plan.merging = {s};
     }
   }
-  std::vector<MergePlan> plans;
-  const auto add = [&plans](MergePlan plan) {
-    if (!plan.merging.empty()) plans.push_back(std::move(plan));
-  };
-  if (small.size() > 2 * max_deltas) add(deltas);
-  add(purge);
-  if (small.size() <= 2 * max_deltas) add(deltas);
-  return plans;
+  return plan;
 }
 
 std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
@@ -845,24 +837,18 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
     segments.erase(std::remove_if(segments.begin(), segments.end(), dead),
                    segments.end());
   }
+  const MergePlan plan = PlanMerge(segments);
   // A second merge that copies a segment still served waits for the next
-  // change: the next merge due is made instead, if any.
-  const auto copies_served = [&](const MergePlan& plan) {
-    return std::any_of(plan.merging.begin(), plan.merging.end(), [&](size_t s) {
-      return served_segments_.contains(segments[s].catalog.get());
-    });
-  };
-  const std::vector<MergePlan> plans = PlanMerges(segments);
-  const auto chosen =
-      std::find_if(plans.begin(), plans.end(), [&](const MergePlan& plan) {
-        return !merged_served_ || !copies_served(plan);
+  // change.
+  const bool copies_served =
+      std::any_of(plan.merging.begin(), plan.merging.end(), [&](size_t s) {
+        return served_segments_.contains(segments[s].catalog.get());
       });
-  if (chosen == plans.end()) {
-    applied->merge_due = !plans.empty();
+  if (plan.merging.empty() || (copies_served && merged_served_)) {
+    applied->merge_due = !plan.merging.empty();
     return SegmentedCatalog::Make(std::move(segments), content_hash);
   }
-  const MergePlan& plan = *chosen;
-  merged_served_ = merged_served_ || copies_served(plan);
+  merged_served_ = merged_served_ || copies_served;
   applied->merged_deltas = plan.deltas;
   applied->purged = !plan.deltas;
 
@@ -902,7 +888,7 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
       next.push_back(std::move(segments[s]));
     }
   }
-  applied->merge_due = !PlanMerges(next).empty();
+  applied->merge_due = !PlanMerge(next).merging.empty();
   return SegmentedCatalog::Make(std::move(next), content_hash);
 }
 

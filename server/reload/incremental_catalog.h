@@ -166,20 +166,15 @@ class IncrementalCatalog {
   // read so soon after it was written that its stamp is not trusted).
   bool Unchanged(const SeedFileUpdate& update) const;
 
-  // The segments to merge into one (by position), whether they are deltas
-  // (else a segment to purge), and the most articles a segment may hold.
+  // The segments to merge into one (by position; none when no merge is
+  // due), whether they are deltas (else a segment to purge), and the most
+  // articles a segment may hold.
   struct MergePlan {
     std::vector<size_t> merging;
     bool deltas = false;
     size_t largest = 0;
   };
-  // The merges due, the one to make first first (none when no merge is
-  // due): a purge before a merge of deltas, since it gives memory back
-  // (a takedown's deletions and relinked copies) where merging deltas only
-  // lowers the number of segments, unless the deltas are twice as many as
-  // kept; a merge that copies a segment served waits for the next change,
-  // so the next one due is made instead.
-  std::vector<MergePlan> PlanMerges(
+  MergePlan PlanMerge(
       const std::vector<SegmentedCatalog::Segment>& segments) const;
   // Rewrites one segment of `segments` without its deleted articles, or
   // merges the newest deltas, when due: one merge per change, so that no

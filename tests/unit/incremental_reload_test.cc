@@ -641,48 +641,6 @@ TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
   EXPECT_EQ(merged.catalog->version(), FromScratch(temp.root()).version);
 }
 
-// A purge gives memory back where a merge of deltas only lowers the
-// segment count: with both due, the purge comes first (unless the deltas
-// are more than twice as many as kept), the merge of deltas next.
-TEST(IncrementalReloadTest, APurgeComesBeforeAMergeOfDeltas) {
-  TempFolder temp;
-  CorpusOptions corpus;
-  corpus.count = 200;
-  corpus.seed = 5;
-  const auto write = [&](int i) {
-    const std::string path = absl::StrCat("s", i, ".txt");
-    temp.Write(path, GenerateSeed(corpus, i).content);
-    return path;
-  };
-  for (int i = 0; i < 20; ++i) write(i);
-  IncrementalCatalogOptions incremental;
-  incremental.max_deltas = 3;  // the base is small too
-  Reloading reloading(temp, incremental);
-  ASSERT_TRUE(reloading.first().status.ok());
-  reloading.Change({write(100)});
-  reloading.Change({write(101)});
-  // Eight of the base's 20 go, and one more delta: a purge is due, and a
-  // merge of the 4 small segments.
-  std::vector<std::string> changed = {write(102)};
-  for (int i = 0; i < 20; i += 5) {
-    for (int k : {0, 1}) {
-      changed.push_back(absl::StrCat("s", i + k, ".txt"));
-      fs::remove(temp.path() / changed.back());
-    }
-  }
-  const LoadReport both = reloading.Change(changed);
-  ASSERT_TRUE(both.delta) << both.delta_refused;
-  ASSERT_EQ(both.catalog->segment_count(), 4u);
-  EXPECT_TRUE(both.purged);
-  EXPECT_FALSE(both.merged_deltas);
-  EXPECT_EQ(both.catalog->deleted(0), nullptr);
-  EXPECT_EQ(both.catalog->segment(0).size(), 12u);
-  EXPECT_TRUE(both.merge_due);  // the deltas
-  const LoadReport next = reloading.Change({write(103)});
-  EXPECT_TRUE(next.merged_deltas);
-  EXPECT_EQ(next.catalog->version(), FromScratch(temp.root()).version);
-}
-
 // The articles of the segments of `after` that `before` does not hold:
 // those a change copied (its delta, and what a merge wrote).
 size_t CopiedSince(const SegmentedCatalog& before,
