@@ -320,11 +320,15 @@ void CatalogReloader::Finish(LoadReport report, absl::Time start) {
   // at most one segment's copy, until none is due.
   const bool merge =
       report.status.ok() && report.merge_due && options_.merge_when_due;
-  // A purge or a walk's change let go of many articles' memory (the
+  // A merge or a walk's change let go of many articles' memory (the
   // segments the catalog before held, once no call holds them): malloc
-  // keeps it for later allocations unless asked to give it back.
+  // keeps it for later allocations unless asked to give it back. Merges of
+  // deltas too: under a steady feed they free a few deltas every few
+  // changes, and without a trim the freed pages added up (a 1M feed's
+  // VmRSS grew 3-6x its new articles' bytes after a restore's deltas).
   const bool freed_much =
-      report.status.ok() && (report.purged || report.walked);
+      report.status.ok() &&
+      (report.purged || report.walked || report.merged_deltas);
   report_(report);
   report = LoadReport();  // the catalog before, and the change's articles
   if (freed_much) ReleaseFreedMemory();

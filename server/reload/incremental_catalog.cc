@@ -794,8 +794,10 @@ IncrementalCatalog::MergePlan IncrementalCatalog::PlanMerge(
   if (static_cast<int>(small.size()) > std::max(1, options_.max_deltas)) {
     // The two newest, and each older one while it holds at most twice the
     // live articles of the newer ones merged with it (and the merge stays
-    // within a segment's size). A large delta is copied again only once
-    // the small ones add up to a good share of it, so each article is
+    // within half a segment's size: a merge of deltas is made inside the
+    // change that calls for it, so its time delays that change's articles;
+    // half a segment at 1M is about 0.35 s). A large delta is copied again only
+    // once the small ones add up to a good share of it, so each article is
     // copied a logarithmic number of times (simulated with 121-article
     // changes: 5 copies each over 2,000 changes, 8 over 20,000; merging
     // every delta each time copied them 125 and 1,250 times) and a steady
@@ -804,7 +806,8 @@ IncrementalCatalog::MergePlan IncrementalCatalog::PlanMerge(
     size_t merging_live =
         Live(segments[small[first]]) + Live(segments[small.back()]);
     while (first > 0 && Live(segments[small[first - 1]]) <= 2 * merging_live &&
-           merging_live + Live(segments[small[first - 1]]) <= plan.largest) {
+           merging_live + Live(segments[small[first - 1]]) <=
+               plan.largest / 2) {
       --first;
       merging_live += Live(segments[small[first]]);
     }

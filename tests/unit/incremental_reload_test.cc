@@ -861,20 +861,26 @@ TEST(IncrementalReloadTest, AServerStartedFromASnapshotCatchesUpAsADelta) {
   EXPECT_EQ(next.catalog->version(), FromScratch(seeds).version);
 }
 
+// 40 generated seeds (corpus `seed`) in temp's seeds/ as s0.txt ... s39.txt;
+// the folder's path.
+std::string FortySeeds(TempFolder& temp, uint64_t seed) {
+  CorpusOptions corpus;
+  corpus.count = 40;
+  corpus.seed = seed;
+  for (int i = 0; i < 40; ++i) {
+    temp.Write(absl::StrCat("seeds/s", i, ".txt"),
+               GenerateSeed(corpus, i).content);
+  }
+  return (temp.path() / "seeds").string();
+}
+
 // A snapshot written as one segment larger than a merge may write (by a
 // server that cut larger segments): once a quarter of it is deleted it is
 // split where it lies (each part indexed anew over the snapshot's bytes),
 // not copied.
 TEST(IncrementalReloadTest, AnOversizedSnapshotSegmentIsSplitInPlace) {
   TempFolder temp;
-  CorpusOptions corpus;
-  corpus.count = 40;
-  corpus.seed = 17;
-  for (int i = 0; i < 40; ++i) {
-    temp.Write(absl::StrCat("seeds/s", i, ".txt"),
-               GenerateSeed(corpus, i).content);
-  }
-  const std::string seeds = (temp.path() / "seeds").string();
+  const std::string seeds = FortySeeds(temp, 17);
   const std::string snapshot = (temp.path() / "catalog.snapshot").string();
   ASSERT_TRUE(WriteSnapshot(SegmentedCatalog(*FromScratch(seeds).catalog),
                             snapshot, "test")
@@ -920,14 +926,7 @@ TEST(IncrementalReloadTest, AnOversizedSnapshotSegmentIsSplitInPlace) {
 // like any other segment (copied out, within a merge's size), nothing split.
 TEST(IncrementalReloadTest, ASnapshotStartsAsTheSegmentsALoadCuts) {
   TempFolder temp;
-  CorpusOptions corpus;
-  corpus.count = 40;
-  corpus.seed = 19;
-  for (int i = 0; i < 40; ++i) {
-    temp.Write(absl::StrCat("seeds/s", i, ".txt"),
-               GenerateSeed(corpus, i).content);
-  }
-  const std::string seeds = (temp.path() / "seeds").string();
+  const std::string seeds = FortySeeds(temp, 19);
   const std::string snapshot = (temp.path() / "catalog.snapshot").string();
   CatalogReloaderOptions options;
   options.seeds = seeds;

@@ -79,6 +79,15 @@ class SnapshotTest : public ::testing::Test {
     EXPECT_THAT(std::string(loaded.status().message()), HasSubstr(why));
   }
 
+  // Expects the snapshot with byte `at` set to `value` (the checksum left
+  // as it is) to be refused as DATA_LOSS saying `why`.
+  void ExpectRefusedWithByte(size_t at, char value, const std::string& why) {
+    std::string corrupt = bytes_;
+    corrupt[at] = value;
+    WriteBytes(path_, corrupt);
+    ExpectRefused(absl::StatusCode::kDataLoss, why);
+  }
+
   // Where the checksum starts: after the two header strings (each a 2-byte
   // length, then its bytes).
   size_t ChecksumOffset() const {
@@ -218,37 +227,20 @@ TEST_F(SnapshotTest, CorruptHeaderByteIsRefused) {
 }
 
 TEST_F(SnapshotTest, CorruptArticleCountIsRefused) {
-  std::string corrupt = bytes_;
-  corrupt[8] = 41;
-  WriteBytes(path_, corrupt);
-  ExpectRefused(absl::StatusCode::kDataLoss,
-                "truncated: its segments hold 40 of the 41 articles its "
-                "header says");
-  corrupt = bytes_;
-  corrupt[SegmentOffset()] = 41;
-  WriteBytes(path_, corrupt);
-  ExpectRefused(absl::StatusCode::kDataLoss,
-                "corrupt: its segments hold more than the 40 articles its "
-                "header says");
-  corrupt = bytes_;
-  corrupt[SegmentOffset()] = 39;
-  WriteBytes(path_, corrupt);
+  ExpectRefusedWithByte(8, 41,
+                        "truncated: its segments hold 40 of the 41 articles "
+                        "its header says");
+  ExpectRefusedWithByte(SegmentOffset(), 41,
+                        "corrupt: its segments hold more than the 40 articles "
+                        "its header says");
   // Its table is then 4 bytes shorter, which leaves the payload long.
-  ExpectRefused(absl::StatusCode::kDataLoss, "corrupt: ");
+  ExpectRefusedWithByte(SegmentOffset(), 39, "corrupt: ");
 }
 
 TEST_F(SnapshotTest, CorruptSegmentCountIsRefused) {
-  std::string corrupt = bytes_;
-  corrupt[16] = 0;
-  WriteBytes(path_, corrupt);
-  ExpectRefused(absl::StatusCode::kDataLoss,
-                "corrupt: 0 segments do not fit in the file");
-  corrupt[16] = 2;
-  WriteBytes(path_, corrupt);
-  ExpectRefused(absl::StatusCode::kDataLoss, "truncated in a segment's header");
-  corrupt[19] = 0x7f;
-  WriteBytes(path_, corrupt);
-  ExpectRefused(absl::StatusCode::kDataLoss, "segments do not fit in the file");
+  ExpectRefusedWithByte(16, 0, "corrupt: 0 segments do not fit in the file");
+  ExpectRefusedWithByte(16, 2, "truncated in a segment's header");
+  ExpectRefusedWithByte(19, 0x7f, "segments do not fit in the file");
 }
 
 TEST_F(SnapshotTest, BytesAfterTheLastSegmentAreRefused) {
