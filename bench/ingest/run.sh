@@ -15,10 +15,11 @@
 #    $INGEST_QUIET_PERIOD) and measures: cold start and its peak RSS; one
 #    seed renamed into a subfolder at a time until GetArticle finds it
 #    ($INGEST_RENAMES times: latency, server CPU less an idle baseline, peak
-#    RSS); a SIGHUP with nothing changed (a walk applied as a delta); a
-#    takedown of 30% of the files and their restore; a seed linking to a URL
-#    two articles own; then a steady feed ($INGEST_FEED_RATE renames a
-#    second for $INGEST_FEED_SECONDS) while query clients call.
+#    RSS); a steady feed ($INGEST_FEED_RATE renames a second for
+#    $INGEST_FEED_SECONDS) while query clients call, on the catalog the cold
+#    start laid out; a SIGHUP with nothing changed (a walk applied as a
+#    delta); a takedown of 30% of the files and their restore; a seed
+#    linking to a URL two articles own.
 # 3. rows.py writes OUT_DIR/ingest.json (format: bench/report.py); the raw
 #    figures stay in OUT_DIR/ingest-raw.json, the server's log in
 #    OUT_DIR/ingest-server.log.
