@@ -798,10 +798,10 @@ IncrementalCatalog::MergePlan IncrementalCatalog::PlanMerge(
     // change that calls for it, so its time delays that change's articles;
     // a whole segment's took 0.64-0.77 s at 1M). A large delta is copied
     // again only once the small ones add up to a good share of it, so each
-    // article is copied a logarithmic number of times (simulated with 121-article
-    // changes: 5 copies each over 2,000 changes, 8 over 20,000; merging
-    // every delta each time copied them 125 and 1,250 times) and a steady
-    // feed does not copy an ever larger merged delta every few changes.
+    // article is copied a logarithmic number of times (simulated with
+    // 121-article changes: 5 copies each over 2,000 changes, 8 over 20,000;
+    // merging every delta each time copied them 125 and 1,250 times) and a
+    // steady feed does not copy an ever larger merged delta every few changes.
     size_t first = small.size() - 2;
     size_t merging_live =
         Live(segments[small[first]]) + Live(segments[small.back()]);
