@@ -294,6 +294,7 @@ void ReportLoad(const LoadReport& report, Metrics* metrics) {
        {"files_reused", report.files_reused},
        {"delta", report.delta},
        {"relinked", report.articles_relinked},
+       {"merged_articles", report.merged_articles},
        {"delta_state_bytes", report.delta_state_bytes},
        {"segments", report.catalog->segment_count()},
        {"articles", report.catalog->size()},

@@ -668,6 +668,10 @@ def feed(args, v1, v1_grpc, stub, pid, log, files, rename_in, name_of,
         'reload_messages': [e.get('message') for e in reloads][:20],
         'reload_took_s': [parse_duration(e.get('took', ''))
                           for e in reloads],
+        # The most articles one merge wrote during the feed (the log's
+        # merged_articles): the merge's working space.
+        'max_merged_articles': max(
+            [e.get('merged_articles', 0) for e in reloads], default=0),
         'busy_queries': {'get': latency_summary(busy['get']),
                          'list': latency_summary(busy['list']),
                          'errors': busy['errors']},

@@ -277,6 +277,8 @@ bool CatalogReloader::LoadDelta(
       chunk->articles_relinked += applied->articles_relinked;
       chunk->merged_deltas = chunk->merged_deltas || applied->merged_deltas;
       chunk->purged = chunk->purged || applied->purged;
+      chunk->merged_articles =
+          std::max(chunk->merged_articles, applied->merged_articles);
     }
     applied = std::move(chunk);
     // A merge within a change of many chunks let go of the segments it
@@ -302,6 +304,7 @@ bool CatalogReloader::LoadDelta(
   report->articles_relinked = applied->articles_relinked;
   report->merged_deltas = applied->merged_deltas;
   report->purged = applied->purged;
+  report->merged_articles = applied->merged_articles;
   report->merge_due = applied->merge_due;
   report->rejections = std::move(applied->rejections);
   report->catalog = std::move(applied->catalog);

@@ -101,6 +101,9 @@ struct LoadReport {
   // without its deleted articles (IncrementalCatalog::Applied).
   bool merged_deltas = false;
   bool purged = false;
+  // The most articles one merge of this load wrote (IncrementalCatalog::
+  // Applied::merged_articles; a change read in chunks may merge in each).
+  int64_t merged_articles = 0;
   // Whether another merge is due: the reloader makes it next, as a change
   // of nothing whose reason is kMergingSegments.
   bool merge_due = false;

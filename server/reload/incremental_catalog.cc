@@ -878,6 +878,9 @@ std::shared_ptr<const SegmentedCatalog> IncrementalCatalog::MergeIfDue(
       slice ? merging_catalog->SliceInto(plan.largest)
             : merging_catalog->MergeInto(plan.largest);
   if (!merged.ok()) return nullptr;
+  for (const std::shared_ptr<const Catalog>& catalog : *merged) {
+    applied->merged_articles += static_cast<int64_t>(catalog->size());
+  }
   // The merged segments take the place of the first one merged.
   std::vector<SegmentedCatalog::Segment> next;
   for (size_t s = 0; s < segments.size(); ++s) {

@@ -99,6 +99,9 @@ class IncrementalCatalog {
     // its deleted articles (at most one of either per change).
     bool merged_deltas = false;
     bool purged = false;
+    // The live articles that merge wrote (0 without one): the working
+    // space it took beside the catalog served is about their bytes.
+    int64_t merged_articles = 0;
     // Whether a merge is still due (one a change could not make, or the
     // next after the one it made): an empty change makes it.
     bool merge_due = false;

@@ -632,9 +632,10 @@ TEST(IncrementalReloadTest, AMergeLeavesAnOlderMuchLargerDeltaAlone) {
   Reloading reloading(temp, incremental);
   ASSERT_TRUE(reloading.first().status.ok());
   reloading.Change(write(100, 50));  // a delta of 50 articles
-  reloading.Change(write(150, 1));
+  EXPECT_EQ(reloading.Change(write(150, 1)).merged_articles, 0);
   const LoadReport merged = reloading.Change(write(151, 1));  // 4 segments
   EXPECT_TRUE(merged.merged_deltas);
+  EXPECT_EQ(merged.merged_articles, 2);  // the working space it took
   ASSERT_EQ(merged.catalog->segment_count(), 3u);
   EXPECT_EQ(merged.catalog->segment(1).size(), 50u);
   EXPECT_EQ(merged.catalog->segment(2).size(), 2u);
