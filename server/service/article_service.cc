@@ -61,6 +61,8 @@ constexpr char kStreamArticlesPath[] =
     "/newsmeta.v1.ArticleService/StreamArticles";
 constexpr char kWatchArticlesPath[] =
     "/newsmeta.v1.ArticleService/WatchArticles";
+constexpr char kSummarizeArticlesPath[] =
+    "/newsmeta.v1.ArticleService/SummarizeArticles";
 
 // Runs a domain *Wire function on a raw unary call, unless `access` (the
 // caller's authentication) failed.
@@ -194,17 +196,26 @@ grpc::ServerUnaryReactor* ArticleServiceImpl::BatchGetArticles(
 }
 
 grpc::ServerUnaryReactor* ArticleServiceImpl::SummarizeArticles(
-    grpc::CallbackServerContext* context,
-    const newsmeta::v1::SummarizeArticlesRequest* request,
-    newsmeta::v1::SummarizeArticlesResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (absl::Status access = Authenticate(*context); !access.ok()) {
-    reactor->Finish(ToGrpcStatus(access));
-    return reactor;
-  }
-  reactor->Finish(ToGrpcStatus(newsmeta::SummarizeArticles(
-      PinCatalog(*catalogs_, context), *request, response)));
-  return reactor;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  CallRecorder call(metrics_, kSummarizeArticlesPath);
+  const auto answer = [&]() -> grpc::Status {
+    if (absl::Status access = Authenticate(*context); !access.ok()) {
+      return ToGrpcStatus(access);
+    }
+    absl::StatusOr<newsmeta::v1::SummarizeArticlesRequest> parsed =
+        ParseRequest<newsmeta::v1::SummarizeArticlesRequest>(*request);
+    if (!parsed.ok()) return ToGrpcStatus(parsed.status());
+    newsmeta::v1::SummarizeArticlesResponse summary;
+    const absl::Status status = newsmeta::SummarizeArticles(
+        PinCatalog(*catalogs_, context), *parsed, &summary);
+    if (!status.ok()) return ToGrpcStatus(status);
+    bool own_buffer = false;
+    return grpc::SerializationTraits<
+        newsmeta::v1::SummarizeArticlesResponse>::Serialize(summary, response,
+                                                            &own_buffer);
+  };
+  return FinishUnary(&call, context, answer());
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::StreamArticles(
@@ -259,8 +270,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ArticleServiceImpl::WatchArticles(
 }
 
 std::vector<std::string> ArticleServiceImpl::SelfRecordedMethods() {
-  return {kGetArticlePath, kListArticlesPath, kBatchGetArticlesPath,
-          kStreamArticlesPath, kWatchArticlesPath};
+  return {kGetArticlePath,     kListArticlesPath,  kBatchGetArticlesPath,
+          kStreamArticlesPath, kWatchArticlesPath, kSummarizeArticlesPath};
 }
 
 }  // namespace newsmeta

@@ -17,9 +17,12 @@ namespace newsmeta {
 // (Catalog::version()).
 inline constexpr char kCatalogVersionHeader[] = "newsmeta-catalog-version";
 
-// The methods that send articles are raw: they answer with the catalog's
-// cached article bytes (the domain's *Wire functions) instead of building
-// and serializing messages per call. Their requests are parsed here.
+// Every method is raw, and parses its request here, so that a request that
+// does not parse gets INVALID_ARGUMENT with ErrorInfo MALFORMED_REQUEST
+// from each alike (a typed callback method answered UNIMPLEMENTED, with an
+// empty message, when gRPC could not parse it). The methods that send
+// articles answer with the catalog's cached article bytes (the domain's
+// *Wire functions) instead of building and serializing messages per call.
 using ArticleServiceBase =
     newsmeta::v1::ArticleService::WithRawCallbackMethod_GetArticle<
         newsmeta::v1::ArticleService::WithRawCallbackMethod_ListArticles<
@@ -30,7 +33,9 @@ using ArticleServiceBase =
                             newsmeta::v1::ArticleService::
                                 WithRawCallbackMethod_WatchArticles<
                                     newsmeta::v1::ArticleService::
-                                        CallbackService>>>>>;
+                                        WithRawCallbackMethod_SummarizeArticles<
+                                            newsmeta::v1::ArticleService::
+                                                CallbackService>>>>>>;
 
 class ArticleServiceImpl final : public ArticleServiceBase {
  public:
@@ -69,9 +74,8 @@ class ArticleServiceImpl final : public ArticleServiceBase {
       const grpc::ByteBuffer* request) override;
 
   grpc::ServerUnaryReactor* SummarizeArticles(
-      grpc::CallbackServerContext* context,
-      const newsmeta::v1::SummarizeArticlesRequest* request,
-      newsmeta::v1::SummarizeArticlesResponse* response) override;
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+      grpc::ByteBuffer* response) override;
 
   // The full paths of the methods that record their own calls in Metrics
   // (service/call_recorder.h), as the metrics interceptor would: the raw

@@ -9,6 +9,7 @@ tests/lib/newsmeta_testing.py for the environment.
 
 import json
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,9 @@ from newsmeta_testing import (CLIENT, COMMAND_TIMEOUT,  # noqa: E402
 
 CORPUS_SIZE = 600
 VERSION_HEADER = 'newsmeta-catalog-version'
+# Every method of newsmeta.v1.ArticleService.
+METHODS = ('GetArticle', 'ListArticles', 'BatchGetArticles',
+           'SummarizeArticles', 'StreamArticles', 'WatchArticles')
 
 workdir = None
 corpus = None  # CORPUS_SIZE generated seed files
@@ -388,25 +392,57 @@ class MetricsTest(ServerTestCase):
                             for series in metrics))
 
     def test_a_malformed_request_is_invalid_argument(self):
-        # The article methods parse their requests themselves (raw methods).
+        # Every method parses its request itself (raw methods), so each
+        # answers bytes that are no message alike.
         server = self.start(corpus)
         client = self.client(server.target)
-        for method in ('GetArticle', 'ListArticles', 'BatchGetArticles',
-                       'StreamArticles'):
-            call = (client.channel.unary_stream
-                    if method == 'StreamArticles' else
-                    client.channel.unary_unary)(
-                f'/newsmeta.v1.ArticleService/{method}')
+        for method in METHODS:
             with self.subTest(method=method), \
                     self.assertRaises(grpc.RpcError) as raised:
-                result = call(b'\xff\xff\xff', timeout=5)
-                if method == 'StreamArticles':
-                    list(result)
+                self.call(client, method, b'\xff\xff\xff', timeout=5)
             self.assertEqual(raised.exception.code(),
                              grpc.StatusCode.INVALID_ARGUMENT)
             self.assertIn('not a valid newsmeta.v1.',
                           raised.exception.details())
 
+    def test_random_request_bytes_get_a_status_of_the_request(self):
+        # Random and mutated bytes to every method: whatever they parse as,
+        # the answer is never "no such method" or a server fault, and the
+        # server keeps serving.
+        server = self.start(corpus)
+        client = self.client(server.target)
+        rng = random.Random(21)
+        valid = nc.v1.ListArticlesRequest(
+            page_size=5, order_by='publish_time desc').SerializeToString()
+        payloads = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 40)))
+                    for _ in range(12)]
+        payloads += [bytes(b ^ (1 << rng.randrange(8)) if rng.random() < 0.2
+                           else b for b in valid) for _ in range(4)]
+        refused = {grpc.StatusCode.UNIMPLEMENTED, grpc.StatusCode.INTERNAL,
+                   grpc.StatusCode.UNKNOWN, grpc.StatusCode.UNAVAILABLE}
+        for method in METHODS:
+            for payload in payloads:
+                try:
+                    # A watch whose bytes parse stays open: its deadline
+                    # ends it.
+                    self.call(client, method, payload, timeout=1)
+                except grpc.RpcError as error:
+                    with self.subTest(method=method, payload=payload.hex()):
+                        self.assertNotIn(error.code(), refused,
+                                         error.details())
+        names = client.names()
+        self.assertEqual(len(names), CORPUS_SIZE)
+        self.assertIsNotNone(client.get(names[0])[0])
+
+    @staticmethod
+    def call(client, method, payload, timeout):
+        """Sends `payload` as the request of `method`; reads a stream to
+        its end."""
+        path = f'/newsmeta.v1.ArticleService/{method}'
+        if method in ('StreamArticles', 'WatchArticles'):
+            return list(client.channel.unary_stream(path)(payload,
+                                                          timeout=timeout))
+        return client.channel.unary_unary(path)(payload, timeout=timeout)
 
 if __name__ == '__main__':
     unittest.main()
